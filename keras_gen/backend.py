@@ -1,0 +1,290 @@
+"""The per-backend training primitives: the only backend-specific code here.
+
+Everything else in keras_gen is written once with `keras.ops`. Models that
+train several networks with several optimizers write their algorithm as an
+ordinary stateful Python function (`train_step_logic`) built from two
+primitives:
+
+- `optimize_step(loss_fn, variables, optimizer)`: one gradient step of
+  `optimizer` on `variables` for the loss returned by `loss_fn()`.
+- `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to the
+  input `x`, differentiable again (gradient penalty, R1, path length, the
+  contractive autoencoder, classifier guidance).
+
+`run_train_step` / `run_test_step` adapt such a stateful function to each
+backend's trainer. On TensorFlow and PyTorch they call it directly. On JAX the
+trainer's step must be a pure function of its state, so the function runs
+inside one `keras.StatelessScope` that maps every model variable to the
+incoming state, and `optimize_step` differentiates with `jax.value_and_grad`
+over an inner scope (see `../shared/DESIGN.md`, section 2).
+"""
+
+import contextlib
+import threading
+
+import keras
+from keras import ops
+
+BACKEND = keras.backend.backend()
+
+if BACKEND == "jax":
+    import jax
+elif BACKEND == "tensorflow":
+    import tensorflow as tf
+elif BACKEND == "torch":
+    import torch
+
+# The variables of the model whose step is being traced (JAX only): the inner
+# scopes of `optimize_step` must map every one of them.
+_step_context = threading.local()
+
+
+def _split_loss(out):
+    """`loss_fn` returns a scalar loss or a `(loss, aux)` pair."""
+    if isinstance(out, (tuple, list)):
+        if len(out) != 2:
+            raise ValueError(
+                "`loss_fn` must return a scalar loss or a `(loss, aux)` "
+                f"pair. Received a sequence of length {len(out)}."
+            )
+        return out[0], out
+    return out, out
+
+
+def _stop_gradient(structure):
+    return keras.tree.map_structure(
+        lambda t: ops.stop_gradient(t) if t is not None else None, structure
+    )
+
+
+def _zeros_for_missing(grads, variables):
+    # A variable the loss does not reach gets a zero gradient, so that every
+    # optimizer sees the same variable list at every step (and on every
+    # backend: JAX always returns zeros).
+    return [
+        ops.zeros(v.shape, dtype=v.dtype) if g is None else g
+        for g, v in zip(grads, variables)
+    ]
+
+
+def _replica_scale():
+    """Gradients are summed across `tf.distribute` replicas: pre-divide."""
+    if BACKEND == "tensorflow" and tf.distribute.has_strategy():
+        return 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+    return None
+
+
+def optimize_step(loss_fn, variables, optimizer):
+    """Take one gradient step of `optimizer` on `variables`.
+
+    Args:
+        loss_fn: callable with no arguments that calls the networks and
+            returns a scalar loss, or a `(loss, aux)` pair where `aux` is any
+            structure of tensors to carry out (e.g. the generated images).
+        variables: list of the `keras.Variable`s to update. Only these move;
+            every other variable keeps its value (apart from side effects of
+            the forward pass such as BatchNorm statistics and seed states).
+        optimizer: a built `keras.optimizers.Optimizer` whose variable list
+            is `variables`.
+
+    Returns:
+        What `loss_fn` returned, with gradients stopped.
+    """
+    variables = list(variables)
+    if BACKEND == "jax":
+        out = _jax_optimize_step(loss_fn, variables, optimizer)
+    elif BACKEND == "tensorflow":
+        out = _tf_optimize_step(loss_fn, variables, optimizer)
+    elif BACKEND == "torch":
+        out = _torch_optimize_step(loss_fn, variables, optimizer)
+    else:
+        raise NotImplementedError(
+            f"keras_gen does not support the backend {BACKEND!r}."
+        )
+    return _stop_gradient(out)
+
+
+def input_gradient(fn, x):
+    """Gradient of `sum(fn(x))` with respect to the tensor `x`.
+
+    The result is itself differentiable with respect to the variables `fn`
+    reads, so it can enter a loss (gradient penalty, R1, path length,
+    contractive penalty). When the samples of a batch do not interact inside
+    `fn`, row `i` of the result is the gradient of `fn(x)[i]` with respect to
+    `x[i]`. State updates made by `fn` (BatchNorm statistics, seeds) are
+    discarded.
+
+    Args:
+        fn: callable mapping a tensor shaped like `x` to a tensor.
+        x: the input tensor.
+
+    Returns:
+        A tensor shaped like `x`.
+    """
+    if BACKEND == "jax":
+        return _jax_input_gradient(fn, x)
+    if BACKEND == "tensorflow":
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = ops.sum(fn(x))
+        return tape.gradient(y, x)
+    if BACKEND == "torch":
+        x = ops.convert_to_tensor(x)
+        with torch.enable_grad():
+            if not x.requires_grad:
+                x = x.detach().requires_grad_(True)
+            y = ops.sum(fn(x))
+            (grad,) = torch.autograd.grad(y, x, create_graph=True)
+        return grad
+    raise NotImplementedError(
+        f"keras_gen does not support the backend {BACKEND!r}."
+    )
+
+
+# --------------------------------------------------------------------------
+# TensorFlow
+# --------------------------------------------------------------------------
+
+
+def _tf_optimize_step(loss_fn, variables, optimizer):
+    with tf.GradientTape() as tape:
+        out = loss_fn()
+        loss, out = _split_loss(out)
+        scale = _replica_scale()
+        scaled = loss * scale if scale is not None else loss
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply(_zeros_for_missing(grads, variables), variables)
+    return out
+
+
+# --------------------------------------------------------------------------
+# PyTorch
+# --------------------------------------------------------------------------
+
+
+def _torch_optimize_step(loss_fn, variables, optimizer):
+    with torch.enable_grad():
+        out = loss_fn()
+        loss, out = _split_loss(out)
+        # `autograd.grad` returns the gradients instead of accumulating them
+        # in `.grad`, so no phase can leak gradients into the next one.
+        grads = torch.autograd.grad(
+            loss, [v.value for v in variables], allow_unused=True
+        )
+    with torch.no_grad():
+        optimizer.apply(_zeros_for_missing(grads, variables), variables)
+    return out
+
+
+# --------------------------------------------------------------------------
+# JAX
+# --------------------------------------------------------------------------
+
+
+def _current_scope():
+    from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+    return get_stateless_scope()
+
+
+def _jax_optimize_step(loss_fn, variables, optimizer):
+    outer = _current_scope()
+    all_variables = getattr(_step_context, "variables", None)
+    if outer is None or all_variables is None:
+        raise RuntimeError(
+            "On the JAX backend, `optimize_step` must run inside a keras_gen "
+            "training step (`MultiOptimizerModel.train_step`)."
+        )
+    ids = {id(v) for v in variables}
+    others = [v for v in all_variables if id(v) not in ids]
+    other_values = [outer.get_current_value(v) for v in others]
+    values = [outer.get_current_value(v) for v in variables]
+
+    def compute(values):
+        mapping = list(zip(variables, values)) + list(zip(others, other_values))
+        with keras.StatelessScope(
+            state_mapping=mapping, collect_losses=True
+        ) as scope:
+            out = loss_fn()
+        loss, out = _split_loss(out)
+        updates = [scope.get_current_value(v) for v in others]
+        return loss, (out, updates)
+
+    (_, (out, updates)), grads = jax.value_and_grad(compute, has_aux=True)(
+        values
+    )
+    # Side effects of the forward pass (BatchNorm statistics, seed states,
+    # metrics) land in the outer scope, then the optimizer updates there too:
+    # the equivalent of `optimizer.stateless_apply`.
+    for v, new in zip(others, updates):
+        v.assign(new)
+    optimizer.apply(grads, variables)
+    return out
+
+
+def _jax_input_gradient(fn, x):
+    outer = _current_scope()
+    x = ops.convert_to_tensor(x)
+
+    def total(x):
+        # A scope of its own: updates made under `jax.grad` are discarded
+        # instead of leaking tracers into the caller's state.
+        scope = keras.StatelessScope()
+        if outer is not None:
+            scope.state_mapping = dict(outer.state_mapping)
+        with scope:
+            return ops.sum(fn(x))
+
+    return jax.grad(total)(x)
+
+
+def _state_groups(model, with_optimizer):
+    groups = [model.trainable_variables, model.non_trainable_variables]
+    if with_optimizer:
+        groups.append(model.optimizer.variables)
+    groups.append(model.metrics_variables)
+    return groups
+
+
+@contextlib.contextmanager
+def _jax_step_scope(model, state, with_optimizer):
+    groups = _state_groups(model, with_optimizer)
+    mapping = []
+    for group, values in zip(groups, state):
+        mapping.extend(zip(group, values))
+    previous = getattr(_step_context, "variables", None)
+    _step_context.variables = [v for group in groups for v in group]
+    try:
+        with keras.StatelessScope(state_mapping=mapping) as scope:
+            yield scope, groups
+    finally:
+        _step_context.variables = previous
+
+
+def _run_step(model, step_fn, args, with_optimizer):
+    if BACKEND != "jax":
+        (data,) = args
+        return step_fn(data)
+    state, data = args
+    with _jax_step_scope(model, state, with_optimizer) as (scope, groups):
+        logs = step_fn(data)
+    new_state = tuple(
+        [scope.get_current_value(v) for v in group] for group in groups
+    )
+    return logs, new_state
+
+
+def run_train_step(model, step_fn, args):
+    """Runs the stateful `step_fn(data)` as the backend trainer's train step.
+
+    `args` are the arguments the trainer passed to `train_step`: `(data,)` on
+    TensorFlow and PyTorch, `(state, data)` on JAX, where the result is
+    `(logs, new_state)`.
+    """
+    return _run_step(model, step_fn, args, with_optimizer=True)
+
+
+def run_test_step(model, step_fn, args):
+    """Like `run_train_step`, for `test_step` (no optimizer state)."""
+    return _run_step(model, step_fn, args, with_optimizer=False)

@@ -1,0 +1,95 @@
+"""Argument and data checks that name what they received."""
+
+import numpy as np
+
+
+def check_positive_int(value, name, allow_zero=False):
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    ok = ok and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        kind = "a non-negative" if allow_zero else "a positive"
+        raise ValueError(
+            f"`{name}` must be {kind} integer. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def check_non_negative(value, name):
+    try:
+        ok = float(value) >= 0 and np.isfinite(float(value))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+def check_probability(value, name):
+    try:
+        ok = 0.0 <= float(value) <= 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be a number in [0, 1]. Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+def check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {sorted(choices)}. "
+            f"Received: {name}={value!r}"
+        )
+    return value
+
+
+def _shape_text(shape):
+    return "(None, " + ", ".join(str(d) for d in shape) + ")"
+
+
+def check_sample_shape(x, name, expected):
+    """Raises if the per-sample shape of `x` differs from `expected`."""
+    if expected is None or not hasattr(x, "shape"):
+        return
+    shape = tuple(x.shape)
+    received = shape[1:]
+    expected = tuple(expected)
+    matches = len(received) == len(expected) and all(
+        r is None or e is None or int(r) == int(e)
+        for r, e in zip(received, expected)
+    )
+    if not matches:
+        raise ValueError(
+            f"`{name}` does not match the model: it expects batches of shape "
+            f"{_shape_text(expected)}. Received: {name}.shape={shape}"
+        )
+
+
+def check_array_data(x, name, expected_shape):
+    """Checks NumPy data given to `fit` before any step runs."""
+    if not isinstance(x, np.ndarray):
+        return
+    if x.size == 0 or x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(
+            f"`{name}` is empty. Received: {name}.shape={x.shape}"
+        )
+    check_sample_shape(x, name, expected_shape)
+    if np.issubdtype(x.dtype, np.floating):
+        bad = ~np.isfinite(x)
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"`{name}` contains {int(bad.sum())} NaN or infinite values "
+                f"(the first at index {index}). Received: {name} with "
+                f"{name}[{', '.join(map(str, index))}]={x[index]}"
+            )
+    elif not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.bool_)
+    ):
+        raise ValueError(
+            f"`{name}` must hold numbers. Received: {name}.dtype={x.dtype}"
+        )
