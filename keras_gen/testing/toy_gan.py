@@ -3,7 +3,7 @@
 It is a real `MultiOptimizerModel`: a generator with BatchNorm, a critic, a
 non-saturating loss and a gradient penalty through `input_gradient`, so that
 one test covers both primitives, BatchNorm state, seeds and two optimizers.
-The noise can be injected with the data (`data = (x, z)`) so that runs on
+The noise can be injected as the targets (`fit(x, z)`) so that runs on
 different backends see identical inputs.
 """
 
@@ -59,10 +59,9 @@ class ToyGAN(MultiOptimizerModel):
         return (self.data_dim,)
 
     def _unpack(self, data):
-        if isinstance(data, (tuple, list)):
-            x, z = data[0], data[1]
-        else:
-            x = data
+        # `fit(x)` draws the noise; `fit(x, z)` injects it.
+        x, z, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if z is None:
             z = keras.random.normal(
                 (ops.shape(x)[0], self.latent_dim), seed=self.seed_generator
             )
