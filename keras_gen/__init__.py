@@ -1,1 +1,10 @@
+"""keras_gen: generative models for Keras 3 on TensorFlow, JAX and PyTorch."""
+
+from keras_gen import backend
+from keras_gen import callbacks
+from keras_gen import datasets
+from keras_gen import models
+from keras_gen.backend import input_gradient
+from keras_gen.backend import optimize_step
+
 __version__ = "0.1.0"

@@ -1,0 +1,4 @@
+"""Callbacks for training generative models."""
+
+from keras_gen.callbacks.kl_warmup import KLWarmup
+from keras_gen.callbacks.sample_grid import SampleGrid

@@ -1,0 +1,6 @@
+"""The keras_gen models: one folder per family."""
+
+from keras_gen.models.autoencoder.autoencoder import AutoEncoder
+from keras_gen.models.generative_model import GenerativeModel
+from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.models.vae.vae import VAE

@@ -1,0 +1,84 @@
+"""Writing images and image grids as PNG files."""
+
+import os
+import tempfile
+
+import numpy as np
+
+
+def make_grid(images, num_cols=None, value_range=(0.0, 1.0), padding=1):
+    """Tiles a batch of images into one uint8 array.
+
+    Args:
+        images: array `(N, H, W)`, `(N, H, W, C)` with C in {1, 3}.
+        num_cols: images per row (default: about sqrt(N)).
+        value_range: the values that map to black and white.
+        padding: pixels between images.
+
+    Returns:
+        A uint8 array `(rows, cols)` or `(rows, cols, 3)`.
+    """
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(
+            "`images` must have shape (N, H, W), (N, H, W, 1) or (N, H, W, 3). "
+            f"Received: images.shape={images.shape}"
+        )
+    lo, hi = value_range
+    images = np.clip((images - lo) / (hi - lo), 0.0, 1.0)
+    n, h, w, c = images.shape
+    num_cols = num_cols or int(np.ceil(np.sqrt(n)))
+    num_rows = int(np.ceil(n / num_cols))
+    grid = np.ones(
+        (num_rows * (h + padding) + padding, num_cols * (w + padding) + padding, c),
+        dtype="float32",
+    )
+    for i in range(n):
+        r, col = divmod(i, num_cols)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        grid[top : top + h, left : left + w] = images[i]
+    grid = (grid * 255).round().astype("uint8")
+    return grid[..., 0] if c == 1 else grid
+
+
+def save_image(array, path, scale=1):
+    """Writes a uint8 array as PNG, atomically (never a half-written file).
+
+    Args:
+        array: uint8 array `(H, W)` or `(H, W, 3)`.
+        path: destination file.
+        scale: integer upscaling factor (nearest neighbour), so that small
+            images such as 8x8 digits are visible.
+    """
+    from PIL import Image
+
+    image = Image.fromarray(np.asarray(array))
+    if scale > 1:
+        image = image.resize(
+            (image.width * scale, image.height * scale), Image.NEAREST
+        )
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
+    os.close(fd)
+    try:
+        image.save(tmp, format="PNG")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def save_image_grid(images, path, num_cols=None, value_range=(0.0, 1.0), scale=None):
+    """Tiles `images` (see `make_grid`) and writes the grid to `path`.
+
+    `scale` defaults to a factor that makes each image at least 64 pixels.
+    """
+    images = np.asarray(images)
+    if scale is None:
+        scale = max(1, int(np.ceil(64 / max(images.shape[1], 1))))
+    return save_image(make_grid(images, num_cols, value_range), path, scale)
