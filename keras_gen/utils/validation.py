@@ -41,7 +41,7 @@ def check_probability(value, name):
 def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(
-            f"`{name}` must be one of {sorted(choices)}. "
+            f"`{name}` must be one of {sorted(choices, key=repr)}. "
             f"Received: {name}={value!r}"
         )
     return value
