@@ -4,6 +4,7 @@ from keras_gen import backend
 from keras_gen import callbacks
 from keras_gen import datasets
 from keras_gen import models
+from keras_gen import utils
 from keras_gen.backend import input_gradient
 from keras_gen.backend import optimize_step
 
