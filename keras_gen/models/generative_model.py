@@ -78,6 +78,20 @@ class GenerativeModel(keras.Model):
         if "seed_generator_state" in store.keys():
             self.seed_generator.state.assign(store["seed_generator_state"])
 
+    # Constructor arguments that hold sub-networks (`keras.Model`s): they are
+    # serialized whole in `get_config`, so custom networks reload too.
+    network_args = ()
+
     def get_config(self):
-        # Subclasses build every sub-network from their own arguments.
-        return {"name": self.name, "trainable": self.trainable, "seed": self.seed}
+        config = {"name": self.name, "trainable": self.trainable, "seed": self.seed}
+        for name in self.network_args:
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.network_args:
+            if config.get(name) is not None:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)

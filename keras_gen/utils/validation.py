@@ -14,28 +14,24 @@ def check_positive_int(value, name, allow_zero=False):
     return int(value)
 
 
-def check_non_negative(value, name):
+def check_in_range(value, name, low, high=np.inf, description=None):
+    """A finite number in [low, high]."""
     try:
-        ok = float(value) >= 0 and np.isfinite(float(value))
+        ok = low <= float(value) <= high and np.isfinite(float(value))
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise ValueError(
-            f"`{name}` must be a finite number >= 0. Received: {name}={value!r}"
-        )
+        description = description or f"a finite number in [{low}, {high}]"
+        raise ValueError(f"`{name}` must be {description}. Received: {name}={value!r}")
     return float(value)
+
+
+def check_non_negative(value, name):
+    return check_in_range(value, name, 0.0, description="a finite number >= 0")
 
 
 def check_probability(value, name):
-    try:
-        ok = 0.0 <= float(value) <= 1.0
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"`{name}` must be a number in [0, 1]. Received: {name}={value!r}"
-        )
-    return float(value)
+    return check_in_range(value, name, 0.0, 1.0, description="a number in [0, 1]")
 
 
 def check_choice(value, name, choices):

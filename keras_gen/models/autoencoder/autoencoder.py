@@ -55,6 +55,8 @@ class AutoEncoder(GenerativeModel):
     ```
     """
 
+    network_args = ("encoder", "decoder")
+
     def __init__(
         self,
         encoder=None,
@@ -80,13 +82,7 @@ class AutoEncoder(GenerativeModel):
         if corruption == "masking":
             validation.check_probability(corruption_level, "corruption_level")
         self.contractive_weight = validation.check_non_negative(contractive_weight, "contractive_weight")
-        if encoder is None or decoder is None:
-            if data_shape is None:
-                raise ValueError(
-                    "Pass `data_shape` (the shape of one sample) to build the "
-                    "default networks, or pass both `encoder` and `decoder`. "
-                    f"Received: data_shape=None, encoder={encoder!r}, decoder={decoder!r}"
-                )
+        networks.require_data_shape(data_shape, encoder, decoder)
         if encoder is None:
             encoder = networks.build_encoder(data_shape, self.latent_dim)
         if decoder is None:
@@ -163,8 +159,6 @@ class AutoEncoder(GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.update(
-            encoder=keras.saving.serialize_keras_object(self.encoder),
-            decoder=keras.saving.serialize_keras_object(self.decoder),
             latent_dim=self.latent_dim,
             data_shape=self.data_shape,
             reconstruction_loss=self.reconstruction_loss,
@@ -174,10 +168,3 @@ class AutoEncoder(GenerativeModel):
             contractive_weight=self.contractive_weight,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)

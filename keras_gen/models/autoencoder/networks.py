@@ -62,6 +62,16 @@ def build_decoder(latent_dim, data_shape, hidden_units=(256, 256), filters=(32, 
     return keras.Model(inputs, outputs, name=name)
 
 
+def require_data_shape(data_shape, encoder, decoder):
+    """The default networks need the shape of one sample."""
+    if (encoder is None or decoder is None) and data_shape is None:
+        raise ValueError(
+            "Pass `data_shape` (the shape of one sample) to build the "
+            "default networks, or pass both `encoder` and `decoder`. "
+            f"Received: data_shape=None, encoder={encoder!r}, decoder={decoder!r}"
+        )
+
+
 def data_shape_of(encoder):
     """The per-sample input shape of a built network."""
     shape = encoder.input_shape

@@ -64,6 +64,8 @@ class VAE(GenerativeModel):
     ```
     """
 
+    network_args = ("encoder", "decoder")
+
     def __init__(
         self,
         encoder=None,
@@ -83,12 +85,7 @@ class VAE(GenerativeModel):
         self.kl_warmup_epochs = validation.check_positive_int(
             kl_warmup_epochs, "kl_warmup_epochs", allow_zero=True
         )
-        if (encoder is None or decoder is None) and data_shape is None:
-            raise ValueError(
-                "Pass `data_shape` (the shape of one sample) to build the "
-                "default networks, or pass both `encoder` and `decoder`. "
-                f"Received: data_shape=None, encoder={encoder!r}, decoder={decoder!r}"
-            )
+        networks.require_data_shape(data_shape, encoder, decoder)
         if encoder is None:
             encoder = networks.build_encoder(data_shape, 2 * self.latent_dim)
         if decoder is None:
@@ -263,8 +260,6 @@ class VAE(GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.update(
-            encoder=keras.saving.serialize_keras_object(self.encoder),
-            decoder=keras.saving.serialize_keras_object(self.decoder),
             latent_dim=self.latent_dim,
             data_shape=self.data_shape,
             likelihood=self.likelihood,
@@ -272,11 +267,4 @@ class VAE(GenerativeModel):
             kl_warmup_epochs=self.kl_warmup_epochs,
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
