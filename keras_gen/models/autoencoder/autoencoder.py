@@ -98,10 +98,6 @@ class AutoEncoder(GenerativeModel):
     def _expected_data_shape(self):
         return self.data_shape
 
-    def compile(self, optimizer="adam", **kwargs):
-        """As `keras.Model.compile`; the loss is the model's own."""
-        super().compile(optimizer=optimizer, **kwargs)
-
     def _corrupt(self, x):
         if self.corruption == "gaussian":
             noise = keras.random.normal(ops.shape(x), seed=self.seed_generator)

@@ -100,6 +100,8 @@ def test_save_and_load_keeps_the_configuration(tmp_path, x):
     ae.save(path)
     restored = keras.models.load_model(path)
     assert restored.get_config()["corruption"] == "gaussian"
+    # The optimizer state comes back with the model (training resumes).
+    assert int(restored.optimizer.iterations) == int(ae.optimizer.iterations) > 0
     np.testing.assert_allclose(restored.reconstruct(x[:8]), ae.reconstruct(x[:8]), atol=1e-6)
 
 
