@@ -48,6 +48,14 @@ class GenerativeModel(keras.Model):
             f"Received: seed={seed!r}"
         )
 
+    def random_normal(self, shape, dtype="float32"):
+        """Standard normal noise from the model's stream (used by training)."""
+        return keras.random.normal(shape, dtype=dtype, seed=self.seed_generator)
+
+    def random_uniform(self, shape, dtype="float32"):
+        """Uniform noise on [0, 1) from the model's stream."""
+        return keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
+
     # -- input checks ------------------------------------------------------
 
     def fit(self, x=None, y=None, *args, **kwargs):

@@ -100,10 +100,10 @@ class AutoEncoder(GenerativeModel):
 
     def _corrupt(self, x):
         if self.corruption == "gaussian":
-            noise = keras.random.normal(ops.shape(x), seed=self.seed_generator)
+            noise = self.random_normal(ops.shape(x))
             return x + self.corruption_level * noise
         if self.corruption == "masking":
-            keep = keras.random.uniform(ops.shape(x), seed=self.seed_generator)
+            keep = self.random_uniform(ops.shape(x))
             return ops.where(keep >= self.corruption_level, x, ops.zeros_like(x))
         return x
 

@@ -123,8 +123,11 @@ class VAE(GenerativeModel):
             z_mean, z_log_var = ops.split(out, 2, axis=-1)
         return z_mean, z_log_var
 
-    def _sample_posterior(self, z_mean, z_log_var, seed):
-        eps = keras.random.normal(ops.shape(z_mean), seed=seed)
+    def _sample_posterior(self, z_mean, z_log_var, seed=None):
+        if seed is None:
+            eps = self.random_normal(ops.shape(z_mean))
+        else:
+            eps = keras.random.normal(ops.shape(z_mean), seed=seed)
         return z_mean + ops.exp(0.5 * z_log_var) * eps, eps
 
     def _log_likelihood(self, x, decoded):
@@ -144,7 +147,7 @@ class VAE(GenerativeModel):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         z_mean, z_log_var = y_pred
-        z, _ = self._sample_posterior(z_mean, z_log_var, self.seed_generator)
+        z, _ = self._sample_posterior(z_mean, z_log_var)
         decoded = self.decoder(z, training=training)
         reconstruction = -self._log_likelihood(x, decoded)
         # Closed-form KL(N(mu, sigma^2) || N(0, 1)), Kingma & Welling app. B.

@@ -1,0 +1,155 @@
+"""Wasserstein GANs: WGAN-GP, and the original weight-clipping WGAN."""
+
+import keras
+from keras import ops
+
+from keras_gen.losses import penalties
+from keras_gen.models.gan import networks
+from keras_gen.models.gan.gan import GAN
+from keras_gen.utils import validation
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class WGANGP(GAN):
+    """Wasserstein GAN with gradient penalty (Gulrajani et al., 2017).
+
+    The critic minimises `E[D(G(z))] - E[D(x)] + lambda * GP`, with the
+    penalty `GP = E[(||grad D(x_hat)||_2 - 1)^2]` taken at points `x_hat`
+    drawn UNIFORMLY on segments between real and generated samples (eq. 3,
+    Algorithm 1). The critic takes `n_critic` steps per generator step. The
+    default critic has no batch norm (which would break the per-sample
+    penalty, sec. 4). Defaults follow the paper: lambda = 10, n_critic = 5,
+    Adam(1e-4, beta_1=0, beta_2=0.9).
+
+    With `clip_value` and `gradient_penalty_weight=0` it is the original WGAN
+    (Arjovsky et al., 2017): critic weights clipped to `[-c, c]` after each
+    critic step, RMSprop(5e-5). `drift_weight` adds `eps * E[D(x)^2]`, which
+    keeps the critic's output near zero (Karras et al., 2018, A.1).
+
+    Args:
+        generator, discriminator, latent_dim, data_shape, num_classes,
+        conditioning, ema_decay, seed: as in `GAN` (the discriminator is the
+            critic).
+        n_critic: critic steps per generator step.
+        gradient_penalty_weight: lambda.
+        clip_value: clip critic weights to this magnitude (original WGAN), or
+            `None`.
+        drift_weight: weight of the drift penalty (0 disables it).
+
+    Example:
+
+    ```python
+    points = keras_gen.datasets.toy_2d("8gaussians", 10000)
+    wgan = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2)
+    wgan.compile()
+    wgan.fit(points, epochs=1, batch_size=256)
+    ```
+    """
+
+    regularizer_names = ("gradient_penalty", "drift")
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        latent_dim=64,
+        data_shape=None,
+        num_classes=None,
+        conditioning="projection",
+        n_critic=5,
+        gradient_penalty_weight=10.0,
+        clip_value=None,
+        drift_weight=0.0,
+        ema_decay=None,
+        seed=None,
+        **kwargs,
+    ):
+        for name in ("loss", "d_steps"):
+            if name in kwargs:
+                raise ValueError(
+                    f"WGANGP sets `{name}` itself (the Wasserstein loss, "
+                    f"`n_critic` steps). Received: {name}={kwargs[name]!r}"
+                )
+        self.gradient_penalty_weight = validation.check_non_negative(
+            gradient_penalty_weight, "gradient_penalty_weight"
+        )
+        self.clip_value = None if clip_value is None else validation.check_in_range(
+            clip_value, "clip_value", 0.0, description="a positive number"
+        )
+        self.drift_weight = validation.check_non_negative(drift_weight, "drift_weight")
+        super().__init__(
+            generator=generator,
+            discriminator=discriminator,
+            latent_dim=latent_dim,
+            data_shape=data_shape,
+            num_classes=num_classes,
+            conditioning=conditioning,
+            loss="wasserstein",
+            d_steps=validation.check_positive_int(n_critic, "n_critic"),
+            ema_decay=ema_decay,
+            seed=seed,
+            **kwargs,
+        )
+
+    @property
+    def n_critic(self):
+        return self.d_steps
+
+    def build_default_discriminator(self, data_shape):
+        return networks.build_discriminator(
+            data_shape,
+            num_classes=self.num_classes,
+            conditioning=self.conditioning,
+            batch_norm=False,
+            name="critic",
+        )
+
+    def default_optimizers(self):
+        if self.clip_value is not None and not self.gradient_penalty_weight:
+            # Arjovsky et al. (2017), Algorithm 1: RMSprop, lr 5e-5.
+            return {
+                "discriminator": keras.optimizers.RMSprop(5e-5),
+                "generator": keras.optimizers.RMSprop(5e-5),
+            }
+        # Gulrajani et al. (2017), Algorithm 1: Adam(1e-4, 0, 0.9).
+        return {
+            "discriminator": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            "generator": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+        }
+
+    def discriminator_regularizers(self, x, fake, labels):
+        terms = {}
+        if self.gradient_penalty_weight:
+            epsilon = self.random_uniform((ops.shape(x)[0],))
+
+            def critic(t):
+                return self._discriminate(t, labels, training=True)
+
+            gp = penalties.gradient_penalty(critic, x, fake, epsilon)
+            terms["gradient_penalty"] = self.gradient_penalty_weight * gp
+        else:
+            terms["gradient_penalty"] = ops.zeros(())
+        if self.drift_weight:
+            real = self._discriminate(x, labels, training=True)
+            terms["drift"] = self.drift_weight * ops.mean(ops.square(real))
+        else:
+            terms["drift"] = ops.zeros(())
+        return terms
+
+    def after_discriminator_step(self):
+        if self.clip_value is not None:
+            c = self.clip_value
+            for v in self.discriminator.trainable_variables:
+                v.assign(ops.clip(v, -c, c))
+
+    def get_config(self):
+        config = super().get_config()
+        for name in ("loss", "d_steps", "label_smoothing", "feature_matching_weight", "spectral_norm", "minibatch_stddev"):
+            config.pop(name, None)
+        config.update(
+            n_critic=self.n_critic,
+            gradient_penalty_weight=self.gradient_penalty_weight,
+            clip_value=self.clip_value,
+            drift_weight=self.drift_weight,
+        )
+        return config
