@@ -1,0 +1,297 @@
+"""Adversarial autoencoder (Makhzani et al., 2016)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen.losses import adversarial
+from keras_gen.models.autoencoder import networks as ae_networks
+from keras_gen.models.gan import networks as gan_networks
+from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.utils import validation
+
+PRIORS = ("gaussian", "mixture", "uniform")
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class AAE(MultiOptimizerModel):
+    """Adversarial autoencoder: an autoencoder whose codes match a prior.
+
+    Each training step has the paper's two phases (sec. 2): the
+    reconstruction phase updates encoder and decoder on the reconstruction
+    error; the regularisation phase first updates a discriminator that tells
+    prior samples (real) from codes (fake), then updates the encoder, as the
+    generator, to fool it. The encoder is deterministic.
+
+    Priors: `"gaussian"` (standard normal), `"mixture"` (`num_components`
+    Gaussians with means on a circle of radius `mixture_radius` in the first
+    two code dimensions, standard deviation `mixture_std`; the paper's
+    10-component 2-D mixture by default), `"uniform"` on [-1, 1], or any
+    callable `prior(num_samples, latent_dim, seed_generator) -> tensor`.
+
+    With `num_classes`, the decoder also receives the one-hot label (the
+    supervised AAE, sec. 4), so the code can carry the style alone: train
+    with `fit(x, labels)` and choose the class with `generate(labels=...)`.
+
+    Args:
+        encoder: `keras.Model` from a sample to `latent_dim` values, or None.
+        decoder: `keras.Model` from `latent_dim` (+ `num_classes`) values to
+            a sample, or None.
+        discriminator: `keras.Model` from a code to one logit, or None.
+        latent_dim: size of the code.
+        data_shape: shape of one sample (needed for the default networks).
+        prior: `"gaussian"`, `"mixture"`, `"uniform"` or a callable.
+        num_components, mixture_radius, mixture_std: the mixture prior.
+        num_classes: classes given to the decoder (supervised AAE), or None.
+        reconstruction_loss: `"binary_crossentropy"` (data in [0, 1]; the
+            default decoder ends in a sigmoid) or `"mse"`.
+        seed: seed of the model's random stream.
+
+    Example:
+
+    ```python
+    x = keras_gen.datasets.load_digits("train")
+    aae = keras_gen.models.AAE(data_shape=(8, 8, 1), latent_dim=2, prior="mixture")
+    aae.compile()
+    aae.fit(x, epochs=5, batch_size=64)
+    codes = aae.encode(x)            # (1000, 2), shaped like the prior
+    ```
+    """
+
+    optimizer_names = ("autoencoder", "discriminator", "generator")
+    loss_names = ("reconstruction_loss", "d_loss", "g_loss")
+    network_args = ("encoder", "decoder", "discriminator")
+
+    def __init__(
+        self,
+        encoder=None,
+        decoder=None,
+        discriminator=None,
+        latent_dim=8,
+        data_shape=None,
+        prior="gaussian",
+        num_components=10,
+        mixture_radius=4.0,
+        mixture_std=0.5,
+        num_classes=None,
+        reconstruction_loss="binary_crossentropy",
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        if not callable(prior):
+            validation.check_choice(prior, "prior", PRIORS)
+        if prior == "mixture" and self.latent_dim < 2:
+            raise ValueError(
+                "The mixture prior places its means on a circle and needs "
+                f"latent_dim >= 2. Received: latent_dim={latent_dim}"
+            )
+        self.prior = prior
+        self.num_components = validation.check_positive_int(num_components, "num_components")
+        self.mixture_radius = validation.check_non_negative(mixture_radius, "mixture_radius")
+        self.mixture_std = validation.check_non_negative(mixture_std, "mixture_std")
+        self.num_classes = (
+            None if num_classes is None else validation.check_positive_int(num_classes, "num_classes")
+        )
+        self.reconstruction_loss = validation.check_choice(
+            reconstruction_loss, "reconstruction_loss", ("binary_crossentropy", "mse")
+        )
+        ae_networks.require_data_shape(data_shape, encoder, decoder)
+        if encoder is None:
+            encoder = ae_networks.build_encoder(data_shape, self.latent_dim)
+        if decoder is None:
+            activation = "sigmoid" if self.reconstruction_loss == "binary_crossentropy" else None
+            decoder = ae_networks.build_decoder(
+                self.latent_dim + (self.num_classes or 0), data_shape, output_activation=activation
+            )
+        if discriminator is None:
+            discriminator = gan_networks.build_discriminator(
+                (self.latent_dim,), hidden_units=(256, 256), name="latent_discriminator"
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        self.discriminator = discriminator
+        self.data_shape = ae_networks.data_shape_of(encoder)
+        angles = 2 * np.pi * np.arange(self.num_components) / self.num_components
+        means = np.zeros((self.num_components, self.latent_dim), "float32")
+        means[:, 0], means[:, 1] = np.cos(angles), np.sin(angles)
+        self._mixture_means = means * self.mixture_radius if self.latent_dim >= 2 else means
+
+    def _expected_data_shape(self):
+        return self.data_shape
+
+    def default_optimizers(self):
+        # Makhzani et al. train with SGD-momentum; Adam is the common, more
+        # forgiving choice for all three phases.
+        return {
+            "autoencoder": keras.optimizers.Adam(1e-3),
+            "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+            "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+        }
+
+    def phase_variables(self):
+        return {
+            "autoencoder": self.encoder.trainable_variables + self.decoder.trainable_variables,
+            "discriminator": self.discriminator.trainable_variables,
+            "generator": self.encoder.trainable_variables,
+        }
+
+    def compile(self, ae_optimizer=None, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Configures training.
+
+        Args:
+            ae_optimizer: optimizer of the reconstruction phase.
+            d_optimizer: optimizer of the latent discriminator.
+            g_optimizer: optimizer of the encoder as a generator.
+            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
+        """
+        super().compile(
+            optimizers={
+                "autoencoder": ae_optimizer,
+                "discriminator": d_optimizer,
+                "generator": g_optimizer,
+            },
+            **kwargs,
+        )
+
+    # -- the prior -----------------------------------------------------------
+
+    def sample_prior(self, num_samples, seed=None):
+        """Draws `num_samples` codes from the prior."""
+        if seed is not None:
+            normal = lambda shape: keras.random.normal(shape, seed=seed)  # noqa: E731
+            uniform = lambda shape: keras.random.uniform(shape, seed=seed)  # noqa: E731
+        else:
+            normal, uniform = self.random_normal, self.random_uniform
+        shape = (num_samples, self.latent_dim)
+        if callable(self.prior):
+            return self.prior(num_samples, self.latent_dim, seed or self.seed_generator)
+        if self.prior == "gaussian":
+            return normal(shape)
+        if self.prior == "uniform":
+            return 2.0 * uniform(shape) - 1.0
+        # Mixture: pick a component uniformly, then add Gaussian noise.
+        u = uniform((num_samples,))
+        index = ops.minimum(
+            ops.cast(ops.floor(u * self.num_components), "int32"), self.num_components - 1
+        )
+        means = ops.take(ops.convert_to_tensor(self._mixture_means), index, axis=0)
+        return means + self.mixture_std * normal(shape)
+
+    # -- training -------------------------------------------------------------
+
+    def _decoder_inputs(self, z, labels):
+        if self.num_classes is None:
+            return z
+        return ops.concatenate([z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1)
+
+    def _reconstruction_error(self, x, reconstruction):
+        if self.reconstruction_loss == "mse":
+            return ops.mean(ops.square(x - reconstruction))
+        return ops.mean(keras.losses.binary_crossentropy(x, reconstruction, axis=None))
+
+    def _unpack(self, data):
+        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        self._check_batch(x)
+        if self.num_classes is not None:
+            if labels is None:
+                raise ValueError(
+                    f"This AAE is supervised (num_classes={self.num_classes}): "
+                    "train it with `fit(x, labels)`. Received: labels=None"
+                )
+            labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
+        return x, labels
+
+    def train_step_logic(self, data):
+        x, labels = self._unpack(data)
+        batch_size = ops.shape(x)[0]
+
+        def reconstruction_loss():
+            z = self.encoder(x, training=True)
+            reconstruction = self.decoder(self._decoder_inputs(z, labels), training=True)
+            return self._reconstruction_error(x, reconstruction)
+
+        rec = self.optimize_step("autoencoder", reconstruction_loss)
+        prior_samples = self.sample_prior(batch_size)
+
+        def discriminator_loss():
+            codes = ops.stop_gradient(self.encoder(x, training=True))
+            real = ops.reshape(self.discriminator(prior_samples, training=True), (-1,))
+            fake = ops.reshape(self.discriminator(codes, training=True), (-1,))
+            return adversarial.discriminator_loss("non_saturating", real, fake)
+
+        d_loss = self.optimize_step("discriminator", discriminator_loss)
+
+        def generator_loss():
+            codes = self.encoder(x, training=True)
+            fake = ops.reshape(self.discriminator(codes, training=True), (-1,))
+            return adversarial.generator_loss("non_saturating", fake)
+
+        g_loss = self.optimize_step("generator", generator_loss)
+        self.update_trackers(reconstruction_loss=rec, d_loss=d_loss, g_loss=g_loss)
+
+    # -- inference --------------------------------------------------------------
+
+    def encode(self, x, batch_size=256):
+        """The codes of `x`, as a NumPy array."""
+        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+
+    def decode(self, z, labels=None, batch_size=256):
+        """Samples decoded from codes `z` (and labels), as a NumPy array."""
+        z = np.asarray(z, dtype="float32")
+        labels = self._labels_for(len(z), labels)
+        out = []
+        for start in range(0, len(z), batch_size):
+            zb = ops.convert_to_tensor(z[start : start + batch_size])
+            lb = None if labels is None else ops.convert_to_tensor(labels[start : start + batch_size])
+            out.append(ops.convert_to_numpy(self.decoder(self._decoder_inputs(zb, lb), training=False)))
+        return np.concatenate(out)
+
+    def _labels_for(self, num_samples, labels):
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"This AAE is not supervised. Received: labels={labels!r}")
+            return None
+        if labels is None:
+            return np.arange(num_samples, dtype="int32") % self.num_classes
+        labels = np.atleast_1d(np.asarray(labels))
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(
+                f"Labels must be integers in [0, {self.num_classes}). "
+                f"Received: labels={labels.tolist()[:8]}"
+            )
+        labels = np.broadcast_to(labels, (num_samples,)) if len(labels) == 1 else labels
+        return labels.astype("int32")
+
+    def reconstruct(self, x, labels=None, batch_size=256):
+        """`decode(encode(x))`."""
+        return self.decode(self.encode(x, batch_size), labels, batch_size)
+
+    def generate(self, num_samples, seed=None, labels=None):
+        """Decodes `num_samples` codes drawn from the prior."""
+        num_samples = validation.check_positive_int(num_samples, "num_samples")
+        z = self.sample_prior(num_samples, seed=self._sample_seed(seed))
+        return self.decode(ops.convert_to_numpy(z), labels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            latent_dim=self.latent_dim,
+            data_shape=self.data_shape,
+            prior=keras.saving.serialize_keras_object(self.prior) if callable(self.prior) else self.prior,
+            num_components=self.num_components,
+            mixture_radius=self.mixture_radius,
+            mixture_std=self.mixture_std,
+            num_classes=self.num_classes,
+            reconstruction_loss=self.reconstruction_loss,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("prior"), dict):
+            config["prior"] = keras.saving.deserialize_keras_object(config["prior"])
+        return super().from_config(config)
+
