@@ -17,6 +17,7 @@ def interpolate(real, fake, epsilon):
         real, fake: tensors of the same shape `(batch, ...)`.
         epsilon: uniform draws of shape `(batch,)`.
     """
+    real, fake = ops.convert_to_tensor(real), ops.convert_to_tensor(fake)
     eps = ops.reshape(epsilon, (-1,) + (1,) * (len(real.shape) - 1))
     return eps * real + (1.0 - eps) * fake
 
@@ -37,7 +38,7 @@ def gradient_penalty(critic, real, fake, epsilon, target=1.0):
     Returns:
         The scalar penalty (multiply by lambda = 10 for WGAN-GP).
     """
-    x_hat = interpolate(real, ops.stop_gradient(fake), epsilon)
+    x_hat = interpolate(real, ops.stop_gradient(ops.convert_to_tensor(fake)), epsilon)
     grads = input_gradient(critic, x_hat)
     return ops.mean(ops.square(_per_sample_norm(grads) - target))
 

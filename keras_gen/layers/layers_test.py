@@ -1,0 +1,50 @@
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen import layers
+
+
+def test_minibatch_stddev_appends_the_mean_feature_std():
+    x = np.random.RandomState(0).randn(6, 5).astype("float32")
+    out = ops.convert_to_numpy(layers.MinibatchStdDev()(x))
+    assert out.shape == (6, 6)
+    np.testing.assert_allclose(out[:, :5], x)
+    np.testing.assert_allclose(out[:, 5], np.sqrt(x.var(axis=0) + 1e-8).mean(), rtol=1e-5)
+
+
+def test_minibatch_stddev_groups_and_images():
+    x = np.random.RandomState(1).randn(8, 4, 4, 3).astype("float32")
+    out = ops.convert_to_numpy(layers.MinibatchStdDev(group_size=4)(x))
+    assert out.shape == (8, 4, 4, 4)
+    first = np.sqrt(x[:4].var(axis=0) + 1e-8).mean()
+    np.testing.assert_allclose(out[:4, ..., 3], first, rtol=1e-5)
+    assert not np.allclose(out[4:, ..., 3], first)
+
+
+def test_spectral_normalization_bounds_the_largest_singular_value():
+    keras.utils.set_random_seed(0)
+    dense = keras.layers.Dense(6)
+    sn = layers.SpectralNormalization(dense, power_iterations=5)
+    x = np.random.RandomState(0).randn(4, 5).astype("float32")
+    sn(x)
+    kernel_before = ops.convert_to_numpy(dense.kernel).copy()
+    for _ in range(20):  # u converges over calls in training mode
+        sn(x, training=True)
+    normalized = ops.convert_to_numpy(sn.normalized_kernel())
+    np.testing.assert_allclose(np.linalg.svd(normalized, compute_uv=False)[0], 1.0, rtol=1e-3)
+    # The wrapped kernel itself is never overwritten.
+    np.testing.assert_array_equal(ops.convert_to_numpy(dense.kernel), kernel_before)
+    y = ops.convert_to_numpy(sn(x))
+    np.testing.assert_allclose(y, x @ normalized + ops.convert_to_numpy(dense.bias), rtol=1e-4, atol=1e-5)
+
+
+def test_ema_moves_a_copy_towards_the_network():
+    net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    copy = layers.clone_network(net)
+    assert not copy.trainable_variables
+    start = [ops.convert_to_numpy(w).copy() for w in copy.weights]
+    net.set_weights([w + 1.0 for w in net.get_weights()])
+    layers.update_ema(copy, net, decay=0.75)
+    for s, w in zip(start, copy.weights):
+        np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.25, rtol=1e-6)
