@@ -285,6 +285,36 @@ def run_train_step(model, step_fn, args):
     return _run_step(model, step_fn, args, with_optimizer=True)
 
 
+@contextlib.contextmanager
+def state_kept_on_error(model):
+    """Keeps a model's variables when `fit` raises (a bad batch, Ctrl-C).
+
+    The JAX trainer moves every variable's value into the step's state and
+    empties the variable (to save memory); an exception before the state is
+    written back would leave the model without weights. On error this puts
+    back the state of the last completed step, or else the values from
+    before `fit`. Other backends update variables in place: nothing to do.
+    """
+    if BACKEND != "jax":
+        yield
+        return
+    groups = [model.trainable_variables, model.non_trainable_variables, model.metrics_variables]
+    if getattr(model, "optimizer", None) is not None:
+        groups.append(model.optimizer.variables)
+    saved = [(v, v._value) for group in groups for v in group]
+    try:
+        yield
+    except BaseException:
+        try:
+            model.jax_state_sync()
+        except Exception:  # a stale or half-built state: fall back below
+            pass
+        for v, value in saved:
+            if v._value is None and value is not None and not value.is_deleted():
+                v._value = value
+        raise
+
+
 def run_test_step(model, step_fn, args):
     """Like `run_train_step`, for `test_step` (no optimizer state)."""
     return _run_step(model, step_fn, args, with_optimizer=False)

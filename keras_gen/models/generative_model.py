@@ -4,6 +4,7 @@ import numpy as np
 import keras
 from keras import ops
 
+from keras_gen import backend
 from keras_gen.utils import validation
 
 
@@ -58,9 +59,76 @@ class GenerativeModel(keras.Model):
 
     # -- input checks ------------------------------------------------------
 
+    # Number of classes of a conditional model (`None`: unconditional).
+    num_classes = None
+
     def fit(self, x=None, y=None, *args, **kwargs):
         validation.check_array_data(x, "x", self._expected_data_shape())
-        return super().fit(x, y, *args, **kwargs)
+        if self.num_classes is not None and isinstance(x, np.ndarray):
+            self.check_labels(y, len(x))
+        with backend.state_kept_on_error(self):
+            return super().fit(x, y, *args, **kwargs)
+
+    # -- class labels (conditional models) -----------------------------------
+
+    def check_labels(self, labels, num_samples=None):
+        """Checks labels given to a conditional model; returns int32 labels."""
+        if labels is None:
+            raise ValueError(
+                f"{self.__class__.__name__} is conditional (num_classes="
+                f"{self.num_classes}): pass the class labels, e.g. "
+                "`fit(x, labels)`. Received: labels=None"
+            )
+        labels = np.asarray(labels)
+        if num_samples is not None and labels.shape[:1] != (num_samples,):
+            raise ValueError(
+                f"Expected one label per sample ({num_samples}). "
+                f"Received: labels.shape={labels.shape}"
+            )
+        if not (np.issubdtype(labels.dtype, np.integer) or labels.size == 0):
+            raise ValueError(f"Labels must be integers. Received: labels.dtype={labels.dtype}")
+        bad = labels[(labels < 0) | (labels >= self.num_classes)]
+        if bad.size:
+            raise ValueError(
+                f"Labels must be integers in [0, {self.num_classes}). "
+                f"Received: labels with values {np.unique(bad)[:5].tolist()}"
+            )
+        return labels.astype("int32").reshape(-1)
+
+    def labels_for(self, num_samples, labels):
+        """Labels for sampling: `None`, one class, or one per sample."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(
+                    f"{self.__class__.__name__} is not conditional "
+                    f"(num_classes=None). Received: labels={labels!r}"
+                )
+            return None
+        if labels is None:
+            return np.arange(num_samples, dtype="int32") % self.num_classes
+        labels = self.check_labels(np.atleast_1d(labels))
+        if len(labels) == 1:
+            labels = np.repeat(labels, num_samples)
+        if len(labels) != num_samples:
+            raise ValueError(
+                f"Pass one label or `num_samples` ({num_samples}) labels. "
+                f"Received: {len(labels)} labels"
+            )
+        return labels
+
+    def _unpack_labelled(self, data):
+        """`(x, labels)` from a training batch; labels checked if conditional."""
+        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        self._check_batch(x)
+        if self.num_classes is None:
+            return x, None
+        if labels is None:
+            raise ValueError(
+                f"{self.__class__.__name__} is conditional (num_classes="
+                f"{self.num_classes}): train it with `fit(x, labels)`. "
+                "Received: labels=None"
+            )
+        return x, ops.cast(ops.reshape(labels, (-1,)), "int32")
 
     def _expected_data_shape(self):
         """Shape of one sample (without batch), or None if unknown."""

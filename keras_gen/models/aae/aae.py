@@ -125,9 +125,9 @@ class AAE(MultiOptimizerModel):
         # Makhzani et al. train with SGD-momentum; Adam is the common, more
         # forgiving choice for all three phases.
         return {
-            "autoencoder": keras.optimizers.Adam(1e-3),
-            "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
-            "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+            "autoencoder": keras.optimizers.Adam(1e-3, beta_1=0.5),
+            "discriminator": keras.optimizers.Adam(1e-3, beta_1=0.5),
+            "generator": keras.optimizers.Adam(1e-3, beta_1=0.5),
         }
 
     def phase_variables(self):
@@ -191,20 +191,8 @@ class AAE(MultiOptimizerModel):
             return ops.mean(ops.square(x - reconstruction))
         return ops.mean(keras.losses.binary_crossentropy(x, reconstruction, axis=None))
 
-    def _unpack(self, data):
-        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        self._check_batch(x)
-        if self.num_classes is not None:
-            if labels is None:
-                raise ValueError(
-                    f"This AAE is supervised (num_classes={self.num_classes}): "
-                    "train it with `fit(x, labels)`. Received: labels=None"
-                )
-            labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
-        return x, labels
-
     def train_step_logic(self, data):
-        x, labels = self._unpack(data)
+        x, labels = self._unpack_labelled(data)
         batch_size = ops.shape(x)[0]
 
         def reconstruction_loss():
@@ -240,29 +228,13 @@ class AAE(MultiOptimizerModel):
     def decode(self, z, labels=None, batch_size=256):
         """Samples decoded from codes `z` (and labels), as a NumPy array."""
         z = np.asarray(z, dtype="float32")
-        labels = self._labels_for(len(z), labels)
+        labels = self.labels_for(len(z), labels)
         out = []
         for start in range(0, len(z), batch_size):
             zb = ops.convert_to_tensor(z[start : start + batch_size])
             lb = None if labels is None else ops.convert_to_tensor(labels[start : start + batch_size])
             out.append(ops.convert_to_numpy(self.decoder(self._decoder_inputs(zb, lb), training=False)))
         return np.concatenate(out)
-
-    def _labels_for(self, num_samples, labels):
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(f"This AAE is not supervised. Received: labels={labels!r}")
-            return None
-        if labels is None:
-            return np.arange(num_samples, dtype="int32") % self.num_classes
-        labels = np.atleast_1d(np.asarray(labels))
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f"Labels must be integers in [0, {self.num_classes}). "
-                f"Received: labels={labels.tolist()[:8]}"
-            )
-        labels = np.broadcast_to(labels, (num_samples,)) if len(labels) == 1 else labels
-        return labels.astype("int32")
 
     def reconstruct(self, x, labels=None, batch_size=256):
         """`decode(encode(x))`."""

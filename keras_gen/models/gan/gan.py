@@ -202,48 +202,6 @@ class GAN(MultiOptimizerModel):
         inputs = x if self.num_classes is None else [x, labels]
         return ops.reshape(self.discriminator(inputs, training=training), (-1,))
 
-    def _unpack(self, data):
-        x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
-        self._check_batch(x)
-        if self.num_classes is not None:
-            if labels is None:
-                raise ValueError(
-                    "This GAN is conditional (num_classes="
-                    f"{self.num_classes}): train it with `fit(x, labels)`. "
-                    "Received: labels=None"
-                )
-            labels = ops.cast(ops.reshape(labels, (-1,)), "int32")
-        return x, labels
-
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if self.num_classes is not None and isinstance(x, np.ndarray):
-            self._check_labels(y, len(x))
-        return super().fit(x, y, *args, **kwargs)
-
-    def _check_labels(self, labels, num_samples=None):
-        if labels is None:
-            raise ValueError(
-                f"This GAN is conditional (num_classes={self.num_classes}): "
-                "pass class labels. Received: labels=None"
-            )
-        labels = np.asarray(labels)
-        if num_samples is not None and labels.shape[:1] != (num_samples,):
-            raise ValueError(
-                f"Expected one label per sample ({num_samples}). "
-                f"Received: labels.shape={labels.shape}"
-            )
-        if labels.size and (
-            not np.issubdtype(labels.dtype, np.integer)
-            or labels.min() < 0
-            or labels.max() >= self.num_classes
-        ):
-            bad = labels[(labels < 0) | (labels >= self.num_classes)] if np.issubdtype(labels.dtype, np.number) else labels
-            raise ValueError(
-                f"Labels must be integers in [0, {self.num_classes}). "
-                f"Received: labels with values {np.unique(bad)[:5].tolist()}"
-            )
-        return labels.astype("int32").reshape(-1)
-
     # -- training ----------------------------------------------------------------
 
     def discriminator_regularizers(self, x, fake, labels):
@@ -254,7 +212,7 @@ class GAN(MultiOptimizerModel):
         """Hook run after each discriminator update (e.g. weight clipping)."""
 
     def train_step_logic(self, data):
-        x, labels = self._unpack(data)
+        x, labels = self._unpack_labelled(data)
         batch_size = ops.shape(x)[0]
         for _ in range(self.d_steps):
             z = self.random_normal((batch_size, self.latent_dim))
@@ -300,30 +258,10 @@ class GAN(MultiOptimizerModel):
     def _sampling_network(self, use_ema):
         return self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
 
-    def _labels_for(self, num_samples, labels):
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(
-                    "This GAN is not conditional (num_classes=None). "
-                    f"Received: labels={labels!r}"
-                )
-            return None
-        if labels is None:
-            return np.arange(num_samples, dtype="int32") % self.num_classes
-        labels = self._check_labels(np.atleast_1d(labels))
-        if len(labels) == 1:
-            labels = np.repeat(labels, num_samples)
-        if len(labels) != num_samples:
-            raise ValueError(
-                f"Pass one label or `num_samples` ({num_samples}) labels. "
-                f"Received: {len(labels)} labels"
-            )
-        return labels
-
     def decode(self, z, labels=None, use_ema=True, batch_size=256):
         """Maps latent vectors `z` (and labels) to samples, as a NumPy array."""
         z = np.asarray(z, dtype="float32")
-        labels = self._labels_for(len(z), labels)
+        labels = self.labels_for(len(z), labels)
         network = self._sampling_network(use_ema)
         out = []
         for start in range(0, len(z), batch_size):
@@ -347,7 +285,7 @@ class GAN(MultiOptimizerModel):
             A NumPy array `(num_samples, *data_shape)`.
         """
         num_samples = validation.check_positive_int(num_samples, "num_samples")
-        labels = self._labels_for(num_samples, labels)
+        labels = self.labels_for(num_samples, labels)
         z = keras.random.normal((num_samples, self.latent_dim), seed=self._sample_seed(seed))
         return self.decode(ops.convert_to_numpy(z), labels, use_ema)
 

@@ -45,10 +45,16 @@ def build_generator(
     hidden_units=(256, 256),
     filters=(128, 64),
     batch_norm=True,
-    output_activation="tanh",
+    output_activation="auto",
     name="generator",
 ):
-    """Generator from `z` (and labels) to a sample in [-1, 1] (tanh)."""
+    """Generator from `z` (and labels) to a sample.
+
+    `output_activation="auto"` ends images in tanh (data in [-1, 1], as in
+    DCGAN) and vectors in a linear layer (toy data on any scale).
+    """
+    if output_activation == "auto":
+        output_activation = "tanh" if len(data_shape) == 3 else None
     data_shape = check_image_shape(data_shape, len(filters))
     z = keras.Input((latent_dim,), name="z")
     inputs = [z]
