@@ -1,0 +1,3 @@
+"""Evaluation metrics."""
+
+from keras_gen.metrics.mode_coverage import mode_coverage
