@@ -30,3 +30,26 @@ def test_shape_error_names_the_argument():
     centers, sigma = datasets.toy_2d_modes("ring8")
     with pytest.raises(ValueError, match=r"samples.shape=\(10, 3\)"):
         mode_coverage(np.zeros((10, 3)), centers, sigma)
+
+
+def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    from keras_gen.metrics import gaussian_mmd
+
+    rng = np.random.RandomState(0)
+    a, b = rng.randn(400, 2), rng.randn(400, 2)
+    same = gaussian_mmd(a, b)
+    shifted = [gaussian_mmd(a, b + s) for s in (0.5, 1.0, 2.0)]
+    assert abs(same) < 0.01
+    assert same < shifted[0] < shifted[1] < shifted[2]
+
+
+def test_digits_probe_reads_real_digits():
+    from keras_gen.metrics import DigitsProbe
+
+    probe = DigitsProbe()
+    assert probe.test_accuracy > 0.93
+    x, y = datasets.load_digits("test", with_labels=True)
+    stats = probe.evaluate(x, labels=y)
+    assert stats["classes"] == 10 and stats["label_accuracy"] > 0.93
+    noise = np.random.RandomState(0).rand(200, 8, 8, 1)
+    assert probe.evaluate(noise)["confident"] < stats["confident"]

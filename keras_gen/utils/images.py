@@ -82,3 +82,30 @@ def save_image_grid(images, path, num_cols=None, value_range=(0.0, 1.0), scale=N
     if scale is None:
         scale = max(1, int(np.ceil(64 / max(images.shape[1], 1))))
     return save_image(make_grid(images, num_cols, value_range), path, scale)
+
+
+def save_scatter(points, path, labels=None, size=400, value_range=None):
+    """Writes a scatter plot of 2-D points as PNG (no plotting library).
+
+    Args:
+        points: `(N, 2)` array.
+        path: destination file.
+        labels: optional integer labels (up to 10 colours).
+        size: image side in pixels.
+        value_range: `(low, high)` shown on both axes (default: the data's).
+    """
+    from PIL import Image, ImageDraw
+
+    points = np.asarray(points, dtype="float64")
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"`points` must have shape (N, 2). Received: points.shape={points.shape}")
+    low, high = value_range or (points.min(), points.max())
+    scaled = (points - low) / max(high - low, 1e-12) * (size - 8) + 4
+    palette = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+               (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    for i, (px, py) in enumerate(scaled):
+        colour = palette[int(labels[i]) % 10] if labels is not None else (30, 30, 30)
+        draw.ellipse([px - 1.5, size - py - 1.5, px + 1.5, size - py + 1.5], fill=colour)
+    return save_image(np.asarray(image), path)

@@ -4,14 +4,8 @@ import pytest
 from keras import ops
 
 from keras_gen import datasets
+from keras_gen.metrics import gaussian_mmd as mmd
 from keras_gen.models import AAE
-
-
-def mmd(a, b, scale=1.0):
-    """Biased MMD^2 with a Gaussian kernel."""
-    def k(x, y):
-        return np.exp(-((x[:, None] - y[None]) ** 2).sum(-1) / (2 * scale**2))
-    return k(a, a).mean() + k(b, b).mean() - 2 * k(a, b).mean()
 
 
 @pytest.fixture(scope="module")
