@@ -89,3 +89,28 @@ def check_array_data(x, name, expected_shape):
         raise ValueError(
             f"`{name}` must hold numbers. Received: {name}.dtype={x.dtype}"
         )
+
+
+def check_default_network_shape(data_shape, num_stages, family):
+    """The default networks take vectors, or images whose sides divide by
+    `2**num_stages` (one stride-2 stage per entry of `filters`)."""
+    data_shape = tuple(int(d) for d in data_shape)
+    factor = 2**num_stages
+    if len(data_shape) == 1:
+        return data_shape
+    if len(data_shape) == 3 and data_shape[0] % factor == 0 and data_shape[1] % factor == 0:
+        return data_shape
+    raise ValueError(
+        f"The default {family} networks handle vectors `(features,)` and "
+        f"images `(height, width, channels)` whose sides divide by {factor} "
+        "(one stride-2 stage per entry of `filters`); pass your own networks "
+        f"for other shapes. Received: data_shape={data_shape}"
+    )
+
+
+def network_input_shape(network):
+    """The per-sample shape of a network's (first) input."""
+    shape = network.input_shape
+    if isinstance(shape, list):
+        shape = shape[0]
+    return tuple(shape[1:])

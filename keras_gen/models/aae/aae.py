@@ -112,7 +112,7 @@ class AAE(MultiOptimizerModel):
         self.encoder = encoder
         self.decoder = decoder
         self.discriminator = discriminator
-        self.data_shape = ae_networks.data_shape_of(encoder)
+        self.data_shape = validation.network_input_shape(encoder)
         angles = 2 * np.pi * np.arange(self.num_components) / self.num_components
         means = np.zeros((self.num_components, self.latent_dim), "float32")
         means[:, 0], means[:, 1] = np.cos(angles), np.sin(angles)

@@ -92,7 +92,7 @@ class AutoEncoder(GenerativeModel):
             )
         self.encoder = encoder
         self.decoder = decoder
-        self.data_shape = networks.data_shape_of(encoder)
+        self.data_shape = validation.network_input_shape(encoder)
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
 
     def _expected_data_shape(self):

@@ -5,28 +5,14 @@ entry of `filters`, so the sides must divide by 2**len(filters)). The AE,
 VAE and AAE share them.
 """
 
-import numpy as np
 import keras
 
-
-def _check_shape(data_shape, num_stages):
-    data_shape = tuple(int(d) for d in data_shape)
-    factor = 2**num_stages
-    if len(data_shape) == 1:
-        return data_shape
-    if len(data_shape) == 3 and data_shape[0] % factor == 0 and data_shape[1] % factor == 0:
-        return data_shape
-    raise ValueError(
-        "The default networks handle vectors `(features,)` and images "
-        f"`(height, width, channels)` whose height and width divide by {factor}"
-        " (one stride-2 stage per entry of `filters`); pass your own "
-        f"`encoder` and `decoder` for other shapes. Received: data_shape={data_shape}"
-    )
+from keras_gen.utils import validation
 
 
 def build_encoder(data_shape, output_dim, hidden_units=(256, 256), filters=(32, 64), name="encoder"):
     """An encoder from `data_shape` to `output_dim` linear outputs."""
-    data_shape = _check_shape(data_shape, len(filters))
+    data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
     inputs = keras.Input(data_shape)
     h = inputs
     if len(data_shape) == 1:
@@ -43,7 +29,7 @@ def build_encoder(data_shape, output_dim, hidden_units=(256, 256), filters=(32, 
 
 def build_decoder(latent_dim, data_shape, hidden_units=(256, 256), filters=(32, 64), output_activation=None, name="decoder"):
     """A decoder from `latent_dim` to `data_shape` (linear outputs by default)."""
-    data_shape = _check_shape(data_shape, len(filters))
+    data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
     inputs = keras.Input((latent_dim,))
     h = inputs
     if len(data_shape) == 1:
@@ -70,15 +56,3 @@ def require_data_shape(data_shape, encoder, decoder):
             "default networks, or pass both `encoder` and `decoder`. "
             f"Received: data_shape=None, encoder={encoder!r}, decoder={decoder!r}"
         )
-
-
-def data_shape_of(encoder):
-    """The per-sample input shape of a built network."""
-    shape = encoder.input_shape
-    if isinstance(shape, list):
-        shape = shape[0]
-    return tuple(shape[1:])
-
-
-def count_params(model):
-    return int(sum(np.prod(v.shape) for v in model.trainable_variables))

@@ -117,7 +117,7 @@ class GAN(MultiOptimizerModel):
             discriminator = self.build_default_discriminator(data_shape)
         self.generator = generator
         self.discriminator = discriminator
-        self.data_shape = self._network_data_shape(discriminator)
+        self.data_shape = validation.network_input_shape(discriminator)
         self.generator_ema = (
             ema_lib.clone_network(generator, name="generator_ema") if self.ema_decay else None
         )
@@ -146,13 +146,6 @@ class GAN(MultiOptimizerModel):
             spectral_norm=self.spectral_norm,
             minibatch_stddev=self.minibatch_stddev,
         )
-
-    @staticmethod
-    def _network_data_shape(discriminator):
-        shape = discriminator.input_shape
-        if isinstance(shape, list):
-            shape = shape[0]
-        return tuple(shape[1:])
 
     def _expected_data_shape(self):
         return self.data_shape

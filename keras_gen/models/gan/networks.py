@@ -15,23 +15,9 @@ import keras
 
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.utils import validation
 
 CONDITIONINGS = ("concat", "projection")
-
-
-def check_image_shape(data_shape, num_stages):
-    data_shape = tuple(int(d) for d in data_shape)
-    factor = 2**num_stages
-    if len(data_shape) == 1:
-        return data_shape
-    if len(data_shape) == 3 and data_shape[0] % factor == 0 and data_shape[1] % factor == 0:
-        return data_shape
-    raise ValueError(
-        "The default adversarial networks handle vectors `(features,)` and "
-        f"images `(height, width, channels)` whose sides divide by {factor} "
-        "(one stride-2 stage per entry of `filters`); pass your own "
-        f"`generator` and `discriminator` for other shapes. Received: data_shape={data_shape}"
-    )
 
 
 def _maybe_sn(layer, spectral_norm):
@@ -55,7 +41,7 @@ def build_generator(
     """
     if output_activation == "auto":
         output_activation = "tanh" if len(data_shape) == 3 else None
-    data_shape = check_image_shape(data_shape, len(filters))
+    data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
     z = keras.Input((latent_dim,), name="z")
     inputs = [z]
     h = z
@@ -104,7 +90,7 @@ def build_discriminator(
     Its penultimate features come out of a layer named `"features"`, which
     the GAN's feature-matching loss reads.
     """
-    data_shape = check_image_shape(data_shape, len(filters))
+    data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
     if conditioning not in CONDITIONINGS:
         raise ValueError(
             f"`conditioning` must be one of {list(CONDITIONINGS)}. "

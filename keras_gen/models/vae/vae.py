@@ -92,7 +92,7 @@ class VAE(GenerativeModel):
             decoder = networks.build_decoder(self.latent_dim, data_shape)
         self.encoder = encoder
         self.decoder = decoder
-        self.data_shape = networks.data_shape_of(encoder)
+        self.data_shape = validation.network_input_shape(encoder)
         if self.likelihood == "gaussian":
             self.log_scale = self.add_weight(
                 shape=self.data_shape, initializer="zeros", name="log_scale"
