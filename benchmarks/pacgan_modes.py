@@ -4,7 +4,8 @@ The protocol of Lin et al. (2018, "PacGAN", sec. 5.1), after VEEGAN:
 - data: 2-D ring of 8 Gaussians (sigma 0.01) and 2-D grid of 25 Gaussians
   (sigma 0.05), 100,000 training points;
 - generator: 2-D Gaussian noise, 4 hidden layers of 400 ReLU units with
-  batch norm; discriminator: 3 hidden layers of 200 units (LeakyReLU here;
+  batch norm (`wgan_gp_nobn`: without it, as in WGAN-GP's toy experiments);
+  discriminator: 3 hidden layers of 200 units (LeakyReLU here;
   the paper uses LinearMaxout with 5 pieces);
 - metrics on 2,500 samples (`keras_gen.metrics.mode_coverage`): modes
   covered (>= 20 high-quality samples), share of high-quality samples
@@ -38,7 +39,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def build(model_name, data_shape, seed):
-    generator = networks.build_generator(2, data_shape, hidden_units=(400,) * 4, batch_norm=True)
+    # "wgan_gp_nobn": the protocol's generator without batch norm, as in
+    # Gulrajani et al.'s toy experiments (batch norm blurs sharp modes).
+    generator = networks.build_generator(
+        2, data_shape, hidden_units=(400,) * 4, batch_norm=model_name != "wgan_gp_nobn"
+    )
     discriminator = networks.build_discriminator(data_shape, hidden_units=(200,) * 3)
     if model_name == "gan":
         model = keras_gen.models.GAN(generator, discriminator, latent_dim=2, seed=seed)
@@ -75,7 +80,7 @@ def main():
     parser.add_argument("--steps", type=int, default=4000, help="generator steps per run")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
-    parser.add_argument("--models", nargs="+", default=["gan", "wgan_gp"])
+    parser.add_argument("--models", nargs="+", default=["gan", "wgan_gp", "wgan_gp_nobn"])
     parser.add_argument("--results", default=os.path.join(HERE, "pacgan_modes_results.md"))
     args = parser.parse_args()
 

@@ -35,7 +35,7 @@ import keras_gen
 def parse_args():
     parser = argparse.ArgumentParser(description="WGAN-GP on a ring of Gaussians and on digits")
     parser.add_argument("--ring-steps", type=int, default=3000, help="generator steps on the ring")
-    parser.add_argument("--epochs", type=int, default=150, help="epochs on the digits")
+    parser.add_argument("--epochs", type=int, default=60, help="epochs on the digits")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", default="wgan_gp_out", help="output directory")
     parser.add_argument("--seed", type=int, default=0)
