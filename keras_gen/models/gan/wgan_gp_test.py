@@ -39,10 +39,12 @@ def test_the_penalty_pulls_the_critic_gradient_norm_towards_one():
 
 def test_samples_move_towards_the_data():
     x = data(2048)
-    model = WGANGP(data_shape=(2,), latent_dim=4, n_critic=2, seed=0)
-    model.compile(d_optimizer=keras.optimizers.Adam(2e-3, 0.0, 0.9), g_optimizer=keras.optimizers.Adam(2e-3, 0.0, 0.9))
+    # The paper's five critic steps: with fewer, or a larger step, training
+    # on this narrow single mode oscillates (measured on every backend).
+    model = WGANGP(data_shape=(2,), latent_dim=4, n_critic=5, seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9), g_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9))
     before = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
-    model.fit(x, batch_size=128, epochs=10, verbose=0)
+    model.fit(x, batch_size=128, epochs=12, verbose=0)
     after = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
     assert after < 0.3 * before
 
