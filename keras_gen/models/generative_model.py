@@ -57,6 +57,19 @@ class GenerativeModel(keras.Model):
         """Uniform noise on [0, 1) from the model's stream."""
         return keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
 
+    @staticmethod
+    def map_batches(fn, *arrays, batch_size=256):
+        """`fn` over chunks of `arrays` (None entries pass through), eagerly;
+        the results, converted to NumPy, are concatenated."""
+        outputs = []
+        for start in range(0, len(arrays[0]), batch_size):
+            chunk = [
+                None if a is None else ops.convert_to_tensor(a[start : start + batch_size])
+                for a in arrays
+            ]
+            outputs.append(ops.convert_to_numpy(fn(*chunk)))
+        return np.concatenate(outputs)
+
     # -- input checks ------------------------------------------------------
 
     # Number of classes of a conditional model (`None`: unconditional).

@@ -229,12 +229,12 @@ class AAE(MultiOptimizerModel):
         """Samples decoded from codes `z` (and labels), as a NumPy array."""
         z = np.asarray(z, dtype="float32")
         labels = self.labels_for(len(z), labels)
-        out = []
-        for start in range(0, len(z), batch_size):
-            zb = ops.convert_to_tensor(z[start : start + batch_size])
-            lb = None if labels is None else ops.convert_to_tensor(labels[start : start + batch_size])
-            out.append(ops.convert_to_numpy(self.decoder(self._decoder_inputs(zb, lb), training=False)))
-        return np.concatenate(out)
+        return self.map_batches(
+            lambda zb, lb: self.decoder(self._decoder_inputs(zb, lb), training=False),
+            z,
+            labels,
+            batch_size=batch_size,
+        )
 
     def reconstruct(self, x, labels=None, batch_size=256):
         """`decode(encode(x))`."""

@@ -256,12 +256,12 @@ class GAN(MultiOptimizerModel):
         z = np.asarray(z, dtype="float32")
         labels = self.labels_for(len(z), labels)
         network = self._sampling_network(use_ema)
-        out = []
-        for start in range(0, len(z), batch_size):
-            zb = z[start : start + batch_size]
-            lb = None if labels is None else labels[start : start + batch_size]
-            out.append(ops.convert_to_numpy(self._generate(zb, lb, training=False, network=network)))
-        return np.concatenate(out)
+        return self.map_batches(
+            lambda zb, lb: self._generate(zb, lb, training=False, network=network),
+            z,
+            labels,
+            batch_size=batch_size,
+        )
 
     def generate(self, num_samples, seed=None, labels=None, use_ema=True):
         """Draws samples.

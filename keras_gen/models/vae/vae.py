@@ -177,11 +177,11 @@ class VAE(GenerativeModel):
     def decode(self, z, batch_size=256):
         """The mean of `p(x|z)` (pixel probabilities for Bernoulli)."""
         z = np.asarray(z, dtype="float32")
-        outputs = []
-        for start in range(0, len(z), batch_size):
-            decoded = self.decoder(z[start : start + batch_size], training=False)
-            outputs.append(ops.convert_to_numpy(self._mean_of(decoded)))
-        return np.concatenate(outputs) if outputs else np.zeros((0,) + self.data_shape)
+        if len(z) == 0:
+            return np.zeros((0,) + self.data_shape, "float32")
+        return self.map_batches(
+            lambda zb: self._mean_of(self.decoder(zb, training=False)), z, batch_size=batch_size
+        )
 
     def reconstruct(self, x, batch_size=256):
         """Decodes the posterior mean of each input."""
