@@ -10,5 +10,6 @@ from keras_gen import models
 from keras_gen import utils
 from keras_gen.backend import input_gradient
 from keras_gen.backend import optimize_step
+from keras_gen import schedulers
 
 __version__ = "0.1.0"

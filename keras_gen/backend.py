@@ -10,6 +10,8 @@ primitives:
 - `input_gradient(fn, x)`: the gradient of `sum(fn(x))` with respect to the
   input `x`, differentiable again (gradient penalty, R1, path length, the
   contractive autoencoder, classifier guidance).
+- `compile_function(fn)`: a pure inference function compiled for the
+  backend (the diffusion sampling loop).
 
 `run_train_step` / `run_test_step` adapt such a stateful function to each
 backend's trainer. On TensorFlow and PyTorch they call it directly. On JAX the
@@ -137,6 +139,32 @@ def input_gradient(fn, x):
             y = ops.sum(fn(x))
             (grad,) = torch.autograd.grad(y, x, create_graph=True)
         return grad
+    raise NotImplementedError(
+        f"keras_gen does not support the backend {BACKEND!r}."
+    )
+
+
+def compile_function(fn):
+    """`fn` compiled for inference (sampling loops, likelihood bounds).
+
+    JAX: `jax.jit`; TensorFlow: `tf.function(jit_compile=True)` (XLA);
+    PyTorch: eager under `torch.no_grad()` (dynamo's compile of a Keras
+    model falls back to eager and warns, see DESIGN.md). `fn` must be a
+    pure function of its tensor arguments: pass model weights in as
+    arguments and map them with a `keras.StatelessScope`, since JAX bakes
+    closed-over arrays into the compiled program as constants.
+    """
+    if BACKEND == "jax":
+        return jax.jit(fn)
+    if BACKEND == "tensorflow":
+        return tf.function(fn, jit_compile=True, reduce_retracing=True)
+    if BACKEND == "torch":
+
+        def run(*args, **kwargs):
+            with torch.no_grad():
+                return fn(*args, **kwargs)
+
+        return run
     raise NotImplementedError(
         f"keras_gen does not support the backend {BACKEND!r}."
     )

@@ -24,8 +24,9 @@ def update_ema(ema_network, network, decay):
     """`ema <- decay * ema + (1 - decay) * weights`, for every weight.
 
     Called inside a training step after the network's update (Karras et al.,
-    2018, appendix A.1; Yazici et al., 2019).
+    2018, appendix A.1; Yazici et al., 2019). Gradients are stopped, so it
+    may also run inside a loss (the single-optimizer route).
     """
     for average, weight in zip(ema_network.weights, network.weights):
-        value = ops.cast(weight, average.dtype)
+        value = ops.stop_gradient(ops.cast(weight, average.dtype))
         average.assign(decay * average + (1.0 - decay) * value)

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pytest
 from keras import ops
 
 from keras_gen import layers
@@ -48,3 +49,18 @@ def test_ema_moves_a_copy_towards_the_network():
     layers.update_ema(copy, net, decay=0.75)
     for s, w in zip(start, copy.weights):
         np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.25, rtol=1e-6)
+
+
+def test_sinusoidal_embedding_matches_the_formula():
+    from keras_gen.layers import SinusoidalEmbedding
+
+    layer = SinusoidalEmbedding(6, max_period=100.0)
+    t = np.array([0, 3, 50], "int32")
+    got = keras.ops.convert_to_numpy(layer(t))
+    freqs = 100.0 ** (-np.arange(3) / 3)
+    want = np.concatenate([np.sin(t[:, None] * freqs), np.cos(t[:, None] * freqs)], axis=-1)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    restored = SinusoidalEmbedding.from_config(layer.get_config())
+    assert restored.dim == 6 and restored.max_period == 100.0
+    with pytest.raises(ValueError, match="dim"):
+        SinusoidalEmbedding(5)

@@ -7,3 +7,4 @@ from keras_gen.models.vae.vae import VAE
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.aae.aae import AAE
+from keras_gen.models.ddpm.ddpm import DDPM

@@ -84,6 +84,10 @@ def save_image_grid(images, path, num_cols=None, value_range=(0.0, 1.0), scale=N
     return save_image(make_grid(images, num_cols, value_range), path, scale)
 
 
+_PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+            (140, 86, 75), (227, 119, 194), (20, 20, 20), (188, 189, 34), (23, 190, 207)]
+
+
 def save_scatter(points, path, labels=None, size=400, value_range=None):
     """Writes a scatter plot of 2-D points as PNG (no plotting library).
 
@@ -102,8 +106,7 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
         raise ValueError(f"`points` must have shape (N, 2). Received: points.shape={points.shape}")
     low, high = value_range or (points.min(), points.max())
     scaled = (points - low) / max(high - low, 1e-12) * (size - 8) + 4
-    palette = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-               (140, 86, 75), (227, 119, 194), (20, 20, 20), (188, 189, 34), (23, 190, 207)]
+    palette = _PALETTE
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
     for i, (px, py) in enumerate(scaled):
@@ -114,4 +117,36 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
         else:
             colour = palette[int(labels[i]) % 10]
         draw.ellipse([px - 1.5, size - py - 1.5, px + 1.5, size - py + 1.5], fill=colour)
+    return save_image(np.asarray(image), path)
+
+
+def save_loss_curves(history, path, size=(480, 300)):
+    """Writes the curves of a `History.history` dict as PNG (no plotting
+    library): one coloured line per logged value, each scaled to its own
+    range (named with its first and last value in the legend).
+
+    Args:
+        history: dict of name -> list of per-epoch values.
+        path: destination file.
+        size: `(width, height)` in pixels.
+    """
+    from PIL import Image, ImageDraw
+
+    curves = {k: np.asarray(v, "float64") for k, v in history.items() if len(v) and np.all(np.isfinite(v))}
+    if not curves:
+        raise ValueError(f"`history` has no finite curves to plot. Received keys: {list(history)}")
+    width, height = size
+    left, right, top, bottom = 10, width - 10, 14 * len(curves) + 10, height - 10
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([left, top, right, bottom], outline=(180, 180, 180))
+    for i, (name, values) in enumerate(curves.items()):
+        colour = _PALETTE[i % len(_PALETTE)]
+        low, high = values.min(), values.max()
+        span = max(high - low, 1e-12)
+        xs = np.linspace(left, right, len(values)) if len(values) > 1 else np.array([left])
+        ys = bottom - (values - low) / span * (bottom - top)
+        if len(values) > 1:
+            draw.line(list(zip(xs, ys)), fill=colour, width=2)
+        draw.text((left, 4 + 14 * i), f"{name}: {values[0]:.4g} -> {values[-1]:.4g}", fill=colour)
     return save_image(np.asarray(image), path)

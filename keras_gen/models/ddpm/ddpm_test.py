@@ -1,0 +1,197 @@
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_gen
+from keras_gen.models.ddpm import DDPM
+from keras_gen.schedulers import DDIMScheduler
+from keras_gen.schedulers import DDPMScheduler
+
+CENTRES = np.array([[-2.0, 0.0], [2.0, 0.0]], "float32")
+
+
+def two_blobs(n=512, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, n).astype("int32")
+    x = CENTRES[labels] + 0.2 * rng.normal(size=(n, 2)).astype("float32")
+    return x, labels
+
+
+def toy_model(**kwargs):
+    kwargs.setdefault("scheduler", DDPMScheduler(num_train_timesteps=100, clip_sample=False))
+    return DDPM(data_shape=(2,), value_range=None, hidden_dim=64, num_layers=2, ema_decay=0.9, seed=1, **kwargs)
+
+
+def tiny_image_model(**kwargs):
+    return DDPM(
+        data_shape=(8, 8, 1),
+        value_range=(0.0, 1.0),
+        width=8,
+        channel_multipliers=(1,),
+        num_res_blocks=1,
+        scheduler=DDPMScheduler(num_train_timesteps=50),
+        seed=2,
+        **kwargs,
+    )
+
+
+def test_loss_falls_and_samples_move_to_the_data():
+    x, _ = two_blobs()
+    model = toy_model()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    before = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    history = model.fit(x, epochs=12, batch_size=64, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.7 * losses[0]
+    after = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    distance = lambda s: np.min(np.linalg.norm(s[:, None] - CENTRES[None], axis=-1), axis=1).mean()  # noqa: E731
+    assert distance(after) < 0.5 * distance(before)
+    # Both modes are found.
+    assert (after[:, 0] < 0).mean() > 0.2 and (after[:, 0] > 0).mean() > 0.2
+    # EMA: one update per training step, and its weights moved.
+    assert int(ops.convert_to_numpy(model.ema_updates)) == 12 * 8
+    ema = model.ema_denoiser.get_weights()[-1]
+    assert not np.allclose(ema, model.denoiser.get_weights()[-1])
+
+
+def test_conditional_generation_and_guidance():
+    x, labels = two_blobs()
+    model = toy_model(num_classes=2, label_dropout=0.2)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    model.fit(x, labels, epochs=25, batch_size=64, verbose=0)
+    for label in (0, 1):
+        side = lambda s: np.mean(np.sign(s[:, 0]) == np.sign(CENTRES[label, 0]))  # noqa: E731
+        plain = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0)
+        guided = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0, guidance_scale=3.0)
+        # Conditioning is learned, and classifier-free guidance sharpens it.
+        assert side(plain) > 0.6
+        assert side(guided) > 0.9 and side(guided) >= side(plain)
+
+
+def test_classifier_guidance_moves_samples_toward_the_class():
+    model = toy_model()
+    direction = ops.convert_to_tensor([[1.0, -1.0], [0.0, 0.0]])
+
+    def classifier(x_t, t):
+        # log p(y=0 | x) grows with x[0]: guidance toward class 0 pushes right.
+        return ops.matmul(x_t, direction)
+
+    plain = model.generate(64, num_steps=10, sampler="ddim", seed=0)
+    guided = model.generate(
+        64, num_steps=10, sampler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
+    )
+    assert guided[:, 0].mean() > plain[:, 0].mean() + 0.5
+
+
+def test_compiled_loop_equals_a_python_loop():
+    model = tiny_image_model()
+    x_t = keras.random.normal((3, 8, 8, 1), seed=5)
+    # A DDIM loop (η = 0, no noise) written out with the scheduler.
+    scheduler = DDIMScheduler(num_train_timesteps=50)
+    x = x_t
+    for t in scheduler.set_timesteps(10):
+        out = model.ema_denoiser([x, ops.full((3,), t, dtype="int32")])
+        x = scheduler.step(out, int(t), x, ops.zeros_like(x))
+    expected = np.clip((ops.convert_to_numpy(x) + 1.0) / 2.0, 0.0, 1.0)
+    # generate draws x_T from the seed in the same way.
+    got = model.generate(3, num_steps=10, sampler="ddim", seed=keras.random.SeedGenerator(5))
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_seeded_sampling_is_reproducible_and_stream_advances():
+    model = tiny_image_model()
+    a = model.generate(2, num_steps=5, seed=3)
+    b = model.generate(2, num_steps=5, seed=3)
+    np.testing.assert_array_equal(a, b)
+    c = model.generate(2, num_steps=5)
+    d = model.generate(2, num_steps=5)
+    assert not np.allclose(c, d)
+    assert a.shape == (2, 8, 8, 1) and a.min() >= 0.0 and a.max() <= 1.0
+
+
+def test_save_load_gives_same_samples_and_resumes(tmp_path):
+    x = keras_gen.datasets.load_digits("train")[:128]
+    model = tiny_image_model()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.fit(x, epochs=1, batch_size=32, verbose=0)
+    path = str(tmp_path / "ddpm.keras")
+    model.save(path)
+    restored = keras.models.load_model(path)
+    assert isinstance(restored.scheduler, DDPMScheduler)
+    assert restored.scheduler.num_train_timesteps == 50
+    np.testing.assert_allclose(
+        model.generate(2, num_steps=5, sampler="ddim", seed=0),
+        restored.generate(2, num_steps=5, sampler="ddim", seed=0),
+        atol=1e-6,
+    )
+    # Training resumes from the saved optimizer and seed state.
+    model.fit(x[:32], epochs=1, batch_size=32, shuffle=False, verbose=0)
+    restored.fit(x[:32], epochs=1, batch_size=32, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), restored.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_log_prob_ranks_data_above_outliers():
+    x, _ = two_blobs()
+    model = toy_model()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    model.fit(x, epochs=12, batch_size=64, verbose=0)
+    inliers = model.log_prob(x[:50], num_timesteps=25)
+    outliers = model.log_prob(np.array([[0.0, 3.0], [0.0, -3.0], [5.0, 5.0]], "float32"), num_timesteps=25)
+    assert inliers.shape == (50,)
+    assert np.median(inliers) > outliers.max()
+    # The bound cannot exceed the log-density of the best Gaussian blob.
+    assert np.median(inliers) < -2 * np.log(0.2 * np.sqrt(2 * np.pi)) - np.log(2)
+
+
+def test_bits_per_dim_of_discrete_images():
+    model = tiny_image_model()
+    x = keras_gen.datasets.load_digits("test")[:4]
+    bpd = model.bits_per_dim(x, num_bins=17, num_timesteps=5)
+    # A bound on a probability mass: positive bits, and the same number as
+    # the log-probability in nats.
+    assert bpd.shape == (4,) and np.all(np.isfinite(bpd)) and np.all(bpd > 0)
+    log_p = model.log_prob(x, num_bins=17, num_timesteps=5)
+    np.testing.assert_allclose(bpd, -log_p / (64 * np.log(2.0)), rtol=1e-5)
+
+
+def test_unet_shapes_and_conditioning():
+    model = DDPM(data_shape=(8, 8, 1), num_classes=3, width=8, num_res_blocks=1, seed=0)
+    x = np.zeros((2, 8, 8, 1), "float32")
+    out = model([x, np.array([0, 999], "int32"), np.array([0, 3], "int32")])
+    assert tuple(out.shape) == (2, 8, 8, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(data_shape=None), "data_shape"),
+        (dict(data_shape=(8, 8, 1), value_range=(1, 0)), "value_range"),
+        (dict(data_shape=(6, 6, 1), channel_multipliers=(1, 2, 2)), "divisible"),
+        (dict(data_shape=(2,), label_dropout=1.5), "label_dropout"),
+        (dict(data_shape=(2,), scheduler="ddpm"), "scheduler"),
+    ],
+)
+def test_bad_constructor_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DDPM(**kwargs)
+
+
+def test_bad_sampling_and_training_arguments():
+    model = toy_model()
+    with pytest.raises(ValueError, match="sampler"):
+        model.generate(2, sampler="euler")
+    with pytest.raises(ValueError, match="guidance_scale"):
+        model.generate(2, guidance_scale=2.0)
+    with pytest.raises(ValueError, match="num_inference_steps"):
+        model.generate(2, num_steps=101)
+    with pytest.raises(ValueError, match="x"):
+        model.compile(optimizer="adam")
+        model.fit(np.zeros((4, 3), "float32"), verbose=0)
+    conditional = toy_model(num_classes=2)
+    conditional.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="labels"):
+        conditional.fit(np.zeros((4, 2), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="labels"):
+        conditional.fit(np.zeros((4, 2), "float32"), np.array([0, 1, 2, 1]), verbose=0)

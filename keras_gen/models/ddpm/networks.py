@@ -1,0 +1,185 @@
+"""Denoisers for DDPM: a U-Net for images and an MLP for vectors.
+
+Both are functional `keras.Model`s called as `denoiser([x_t, t])`, or
+`denoiser([x_t, t, labels])` when class-conditional; they return a tensor
+shaped like `x_t` (the predicted noise, x_0 or v). The label `num_classes`
+is the "no label" token used by classifier-free guidance.
+"""
+
+import keras
+from keras import layers
+
+from keras_gen.layers.timestep_embedding import SinusoidalEmbedding
+from keras_gen.utils import validation
+
+
+def _inputs(data_shape, num_classes):
+    x = keras.Input(data_shape, name="x_t")
+    t = keras.Input((), dtype="int32", name="timestep")
+    inputs = [x, t]
+    if num_classes is not None:
+        inputs.append(keras.Input((), dtype="int32", name="label"))
+    return inputs
+
+
+def _conditioning(inputs, num_classes, embedding_dim, sinusoid_dim):
+    """Timestep embedding (sinusoids, then an MLP; Ho et al., appendix B),
+    plus a learned class embedding when conditional."""
+    emb = SinusoidalEmbedding(sinusoid_dim, name="time_sinusoids")(inputs[1])
+    emb = layers.Dense(embedding_dim, activation="silu", name="time_dense_1")(emb)
+    emb = layers.Dense(embedding_dim, name="time_dense_2")(emb)
+    if num_classes is not None:
+        # One extra row: the null label of classifier-free guidance.
+        label_emb = layers.Embedding(num_classes + 1, embedding_dim, name="label_embedding")(inputs[2])
+        emb = layers.Add(name="conditioning")([emb, label_emb])
+    return emb
+
+
+def _residual_block(x, emb, width, groups, dropout, name):
+    """GroupNorm → SiLU → conv, plus the embedding, GroupNorm → SiLU →
+    dropout → conv, with a 1×1 skip when the width changes (Ho et al.,
+    appendix B, after the Wide ResNet block)."""
+    h = layers.GroupNormalization(groups, name=f"{name}_norm_1")(x)
+    h = layers.Activation("silu")(h)
+    h = layers.Conv2D(width, 3, padding="same", name=f"{name}_conv_1")(h)
+    e = layers.Dense(width, name=f"{name}_embedding")(layers.Activation("silu")(emb))
+    h = layers.Add()([h, layers.Reshape((1, 1, width))(e)])
+    h = layers.GroupNormalization(groups, name=f"{name}_norm_2")(h)
+    h = layers.Activation("silu")(h)
+    if dropout:
+        h = layers.Dropout(dropout)(h)
+    # Zero-initialised last conv: each block starts as the identity.
+    h = layers.Conv2D(width, 3, padding="same", kernel_initializer="zeros", name=f"{name}_conv_2")(h)
+    if x.shape[-1] != width:
+        x = layers.Conv2D(width, 1, name=f"{name}_skip")(x)
+    return layers.Add()([x, h])
+
+
+def _attention_block(x, groups, name):
+    """Self-attention over the pixels with one wide head: on CPUs, XLA is
+    far slower with many narrow heads (see DESIGN.md, section 7)."""
+    height, width, channels = x.shape[1:]
+    h = layers.GroupNormalization(groups, name=f"{name}_norm")(x)
+    h = layers.Reshape((height * width, channels))(h)
+    h = layers.MultiHeadAttention(1, channels, name=f"{name}_attention")(h, h)
+    h = layers.Reshape((height, width, channels))(h)
+    return layers.Add()([x, h])
+
+
+def build_unet(
+    data_shape,
+    width=64,
+    channel_multipliers=(1, 2),
+    num_res_blocks=2,
+    attention_resolutions=(4,),
+    num_classes=None,
+    dropout=0.0,
+    groups=8,
+    name="unet",
+):
+    """The DDPM U-Net (Ho et al., 2020, appendix B), sized by arguments.
+
+    Per resolution: `num_res_blocks` residual blocks (with self-attention at
+    the sizes in `attention_resolutions`), then a strided-conv downsample;
+    a middle of block, attention, block; the mirror image upwards with skip
+    connections; GroupNorm → SiLU → conv out.
+
+    Args:
+        data_shape: `(height, width, channels)`; height and width divisible
+            by `2 ** (len(channel_multipliers) - 1)`.
+        width: channels of the first level.
+        channel_multipliers: width multiplier per resolution level.
+        num_res_blocks: residual blocks per level.
+        attention_resolutions: feature-map sizes (height) with attention.
+        num_classes: number of classes for a conditional denoiser.
+        dropout: dropout rate inside residual blocks.
+        groups: GroupNorm groups (must divide every level's width).
+
+    Returns:
+        A `keras.Model` `[x_t, t(, label)] -> output` shaped like `x_t`.
+    """
+    data_shape = tuple(data_shape)
+    if len(data_shape) != 3:
+        raise ValueError(
+            f"The U-Net denoises images (height, width, channels). Received: data_shape={data_shape}"
+        )
+    num_levels = len(channel_multipliers)
+    factor = 2 ** (num_levels - 1)
+    if data_shape[0] % factor or data_shape[1] % factor:
+        raise ValueError(
+            f"With {num_levels} levels the image height and width must be divisible "
+            f"by {factor}. Received: data_shape={data_shape}"
+        )
+    widths = [validation.check_positive_int(width * m, "width * channel_multiplier") for m in channel_multipliers]
+    for w in widths:
+        if w % groups:
+            raise ValueError(
+                f"`groups` ({groups}) must divide every level's width. Received: widths={widths}"
+            )
+    inputs = _inputs(data_shape, num_classes)
+    emb = _conditioning(inputs, num_classes, 4 * width, width)
+
+    h = layers.Conv2D(widths[0], 3, padding="same", name="conv_in")(inputs[0])
+    skips = [h]
+    for level, w in enumerate(widths):
+        for block in range(num_res_blocks):
+            h = _residual_block(h, emb, w, groups, dropout, f"down_{level}_{block}")
+            if h.shape[1] in attention_resolutions:
+                h = _attention_block(h, groups, f"down_{level}_{block}_attn")
+            skips.append(h)
+        if level != num_levels - 1:
+            h = layers.Conv2D(w, 3, strides=2, padding="same", name=f"downsample_{level}")(h)
+            skips.append(h)
+
+    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_0")
+    h = _attention_block(h, groups, "middle_attn")
+    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_1")
+
+    for level in reversed(range(num_levels)):
+        for block in range(num_res_blocks + 1):
+            h = layers.Concatenate()([h, skips.pop()])
+            h = _residual_block(h, emb, widths[level], groups, dropout, f"up_{level}_{block}")
+            if h.shape[1] in attention_resolutions:
+                h = _attention_block(h, groups, f"up_{level}_{block}_attn")
+        if level != 0:
+            h = layers.UpSampling2D(2, interpolation="nearest")(h)
+            h = layers.Conv2D(widths[level], 3, padding="same", name=f"upsample_{level}")(h)
+
+    h = layers.GroupNormalization(groups, name="norm_out")(h)
+    h = layers.Activation("silu")(h)
+    outputs = layers.Conv2D(
+        data_shape[-1], 3, padding="same", kernel_initializer="zeros", name="conv_out"
+    )(h)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_mlp_denoiser(data_shape, hidden_dim=256, num_layers=4, num_classes=None, name="mlp_denoiser"):
+    """A residual MLP denoiser for vector data (e.g. the 2-D toys).
+
+    Args:
+        data_shape: `(dim,)`.
+        hidden_dim: width of the hidden layers.
+        num_layers: number of residual hidden layers.
+        num_classes: number of classes for a conditional denoiser.
+
+    Returns:
+        A `keras.Model` `[x_t, t(, label)] -> output` shaped like `x_t`.
+    """
+    data_shape = tuple(data_shape)
+    if len(data_shape) != 1:
+        raise ValueError(
+            f"The MLP denoiser takes vectors (dim,). Received: data_shape={data_shape}"
+        )
+    hidden_dim = validation.check_positive_int(hidden_dim, "hidden_dim")
+    num_layers = validation.check_positive_int(num_layers, "num_layers")
+    inputs = _inputs(data_shape, num_classes)
+    emb = _conditioning(inputs, num_classes, hidden_dim, 64)
+    h = layers.Dense(hidden_dim, name="dense_in")(inputs[0])
+    for i in range(num_layers):
+        r = layers.Add()([h, emb])
+        r = layers.Dense(hidden_dim, activation="silu", name=f"dense_{i}_1")(r)
+        r = layers.Dense(hidden_dim, name=f"dense_{i}_2")(r)
+        h = layers.Add()([h, r])
+    h = layers.Activation("silu")(h)
+    outputs = layers.Dense(data_shape[0], name="dense_out")(h)
+    return keras.Model(inputs, outputs, name=name)
