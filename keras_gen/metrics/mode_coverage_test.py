@@ -53,3 +53,14 @@ def test_digits_probe_reads_real_digits():
     assert stats["classes"] == 10 and stats["label_accuracy"] > 0.93
     noise = np.random.RandomState(0).rand(200, 8, 8, 1)
     assert probe.evaluate(noise)["confident"] < stats["confident"]
+
+
+def test_digits_probe_report_includes_the_classifier_frechet_distance():
+    from keras_gen.metrics import DigitsProbe
+
+    val = datasets.load_digits("val")
+    distance, floor = DigitsProbe.frechet_distance(val)
+    noise_distance, _ = DigitsProbe.frechet_distance(np.random.RandomState(0).rand(300, 16, 16, 1))
+    # Real held-out digits sit near the floor; noise far above it.
+    assert floor < distance < 3 * floor < noise_distance
+    assert "classifier Frechet distance" in DigitsProbe().report(val[:50])
