@@ -7,6 +7,7 @@ from keras_gen import layers
 from keras_gen import losses
 from keras_gen import metrics
 from keras_gen import models
+from keras_gen import optimizers
 from keras_gen import utils
 from keras_gen.backend import input_gradient
 from keras_gen.backend import optimize_step

@@ -2,3 +2,5 @@
 
 from keras_gen.datasets.digits import load_digits
 from keras_gen.datasets.toy_2d import TOY_2D_NAMES, toy_2d, toy_2d_modes
+from keras_gen.datasets.sample_photos import load_sample_photos
+from keras_gen.datasets.unpaired import UnpairedDataset, unpaired_image_folders

@@ -21,3 +21,4 @@ from keras_gen.metrics.mode_coverage_metric import ModeCoverage
 from keras_gen.metrics.parzen import parzen_log_likelihood
 from keras_gen.metrics.parzen import parzen_log_prob
 from keras_gen.metrics.precision_recall import PrecisionRecall
+from keras_gen.metrics.domain_classifier import DomainClassifier

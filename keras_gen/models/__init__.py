@@ -9,3 +9,4 @@ from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.aae.aae import AAE
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.real_nvp.real_nvp import RealNVP
+from keras_gen.models.cyclegan.cyclegan import CycleGAN

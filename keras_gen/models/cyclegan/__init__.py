@@ -1,0 +1,3 @@
+"""CycleGAN: unpaired image-to-image translation."""
+
+from keras_gen.models.cyclegan.cyclegan import CycleGAN

@@ -1,0 +1,398 @@
+"""CycleGAN: unpaired image-to-image translation."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen.datasets.unpaired import UnpairedDataset
+from keras_gen.datasets.unpaired import check_domains
+from keras_gen.layers.image_pool import ImagePool
+from keras_gen.losses import adversarial
+from keras_gen.models.cyclegan import networks
+from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.optimizers.schedules import ConstantThenLinearDecay
+from keras_gen.utils import validation
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class CycleGAN(MultiOptimizerModel):
+    """Unpaired image-to-image translation (Zhu et al., 2017).
+
+    Two generators, `G: A -> B` (`generator_ab`) and `F: B -> A`
+    (`generator_ba`), and two discriminators, `D_A` on domain A and `D_B` on
+    domain B, trained with (eq. 3 of the paper, least-squares GAN losses as
+    in sec. 4):
+
+        L_G = (D_B(G(a)) - 1)^2 + (D_A(F(b)) - 1)^2                 (adversarial)
+              + lambda * (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)        (cycle, eq. 2)
+              + identity_weight * lambda * (|G(b) - b|_1 + |F(a) - a|_1)  (identity, sec. 5.2)
+        L_D_A = ((D_A(a) - 1)^2 + D_A(F(b)_pool)^2) / 2, and likewise L_D_B
+
+    with batch means. The discriminators see generated images through a
+    history pool of `pool_size` images per domain (`keras_gen.layers.ImagePool`,
+    sec. 4); their objective is halved, "which slows down the rate at which D
+    learns relative to G" (sec. 7.1).
+
+    Each training step updates both generators together (phase
+    `"generators"`), then both discriminators on the pooled images of that
+    step (phase `"discriminators"`), as the authors' code does. Adam(2e-4,
+    beta_1=0.5) for both; with `lr_decay_steps` the rate is constant for
+    `lr_constant_steps` steps then decays linearly to zero
+    (`keras_gen.optimizers.ConstantThenLinearDecay`; the paper: 100 epochs
+    each, batch size 1).
+
+    Data: images in [-1, 1] (the generators end in tanh), both domains of
+    the same shape. Train with `fit((x_a, x_b))` on two NumPy arrays of any
+    lengths (re-paired at random every epoch, see
+    `keras_gen.datasets.UnpairedDataset`), or with a `tf.data.Dataset`,
+    `keras.utils.PyDataset` or torch `DataLoader` that yields `(a, b)`
+    batches. `keras_gen.datasets.unpaired_image_folders` reads the
+    `trainA/`, `trainB/` folders of the public CycleGAN datasets.
+
+    Args:
+        generator_ab, generator_ba: `keras.Model`s mapping images to images
+            of the same shape, or `None` for the ResNet generator.
+        discriminator_a, discriminator_b: `keras.Model`s mapping images to
+            logits of any shape (one per patch), or `None` for the PatchGAN.
+        image_shape: `(height, width, channels)` of both domains (needed for
+            the default networks).
+        generator_filters: width of the generators' first layer (64).
+        num_residual_blocks: residual blocks per generator (`None`: 6 below
+            256x256 images, 9 from 256x256, as in the paper).
+        num_downsampling: stride-2 stages of the generators (2).
+        discriminator_filters: width of the discriminators' first layer (64).
+        discriminator_layers: stride-2 layers of the PatchGAN (3: 70x70
+            patches; use 2 for 16x16 images).
+        cycle_weight: lambda, the weight of the cycle-consistency loss (10).
+        identity_weight: weight of the identity loss relative to lambda (0.5;
+            0 disables it and saves two generator calls).
+        pool_size: generated images kept per domain for the discriminators
+            (50; 0 disables the pool).
+        lr_constant_steps, lr_decay_steps: the default optimizers' schedule,
+            in training steps (`lr_decay_steps=None`: a constant rate).
+        seed: seed of the model's random stream (the pools' coin flips).
+
+    Example:
+
+    ```python
+    x_a, x_b = keras_gen.datasets.load_sample_photos("train", image_size=32)
+    cyclegan = keras_gen.models.CycleGAN(
+        image_shape=(32, 32, 3), generator_filters=16, num_residual_blocks=2,
+        discriminator_filters=16, seed=0,
+    )
+    cyclegan.compile()
+    cyclegan.fit((x_a, x_b), epochs=1, batch_size=8)
+    x_b_fake = cyclegan.translate_a_to_b(x_a[:4])
+    ```
+    """
+
+    optimizer_names = ("generators", "discriminators")
+    loss_names = ("g_loss", "adversarial_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss")
+    network_args = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+
+    def __init__(
+        self,
+        generator_ab=None,
+        generator_ba=None,
+        discriminator_a=None,
+        discriminator_b=None,
+        image_shape=None,
+        generator_filters=64,
+        num_residual_blocks=None,
+        num_downsampling=2,
+        discriminator_filters=64,
+        discriminator_layers=3,
+        cycle_weight=10.0,
+        identity_weight=0.5,
+        pool_size=50,
+        lr_constant_steps=0,
+        lr_decay_steps=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.generator_filters = validation.check_positive_int(generator_filters, "generator_filters")
+        self.num_residual_blocks = (
+            None
+            if num_residual_blocks is None
+            else validation.check_positive_int(num_residual_blocks, "num_residual_blocks", allow_zero=True)
+        )
+        self.num_downsampling = validation.check_positive_int(num_downsampling, "num_downsampling", allow_zero=True)
+        self.discriminator_filters = validation.check_positive_int(discriminator_filters, "discriminator_filters")
+        self.discriminator_layers = validation.check_positive_int(discriminator_layers, "discriminator_layers")
+        self.cycle_weight = validation.check_non_negative(cycle_weight, "cycle_weight")
+        self.identity_weight = validation.check_non_negative(identity_weight, "identity_weight")
+        self.pool_size = validation.check_positive_int(pool_size, "pool_size", allow_zero=True)
+        self.lr_constant_steps = validation.check_positive_int(lr_constant_steps, "lr_constant_steps", allow_zero=True)
+        self.lr_decay_steps = (
+            None if lr_decay_steps is None else validation.check_positive_int(lr_decay_steps, "lr_decay_steps")
+        )
+        given = (generator_ab, generator_ba, discriminator_a, discriminator_b)
+        if any(net is None for net in given) and image_shape is None:
+            raise ValueError(
+                "Pass `image_shape` (height, width, channels) to build the default "
+                "networks, or pass all four networks. Received: image_shape=None"
+            )
+        if image_shape is not None:
+            image_shape = tuple(int(d) for d in image_shape)
+            if len(image_shape) != 3:
+                raise ValueError(
+                    "`image_shape` must be (height, width, channels). "
+                    f"Received: image_shape={image_shape}"
+                )
+        if generator_ab is None:
+            generator_ab = self._default_generator(image_shape, "generator_ab")
+        if generator_ba is None:
+            generator_ba = self._default_generator(image_shape, "generator_ba")
+        if discriminator_a is None:
+            discriminator_a = self._default_discriminator(image_shape, "discriminator_a")
+        if discriminator_b is None:
+            discriminator_b = self._default_discriminator(image_shape, "discriminator_b")
+        self.generator_ab, self.generator_ba = generator_ab, generator_ba
+        self.discriminator_a, self.discriminator_b = discriminator_a, discriminator_b
+        self.image_shape = self._check_networks(image_shape)
+        # One history per domain; its coin flips follow the model's seed.
+        pool_seed = None if seed is None else int(seed)
+        self.pool_a = ImagePool(self.pool_size, seed=pool_seed, name="pool_a")
+        self.pool_b = ImagePool(self.pool_size, seed=None if seed is None else pool_seed + 1, name="pool_b")
+        self.pool_a.build((None,) + self.image_shape)
+        self.pool_b.build((None,) + self.image_shape)
+
+    # -- networks ------------------------------------------------------------
+
+    def _default_generator(self, image_shape, name):
+        blocks = self.num_residual_blocks
+        if blocks is None:
+            blocks = networks.default_num_residual_blocks(min(image_shape[:2]))
+        return networks.build_resnet_generator(
+            image_shape, self.generator_filters, blocks, self.num_downsampling, name=name
+        )
+
+    def _default_discriminator(self, image_shape, name):
+        return networks.build_patch_discriminator(
+            image_shape, self.discriminator_filters, self.discriminator_layers, name=name
+        )
+
+    def _check_networks(self, image_shape):
+        shapes = {
+            name: validation.network_input_shape(getattr(self, name)) for name in self.network_args
+        }
+        for name in ("generator_ab", "generator_ba"):
+            out = tuple(getattr(self, name).output_shape[1:])
+            if out != shapes[name]:
+                raise ValueError(
+                    f"`{name}` must return images of its input shape {shapes[name]}. "
+                    f"Received: {name} with output shape {out}"
+                )
+        reference = image_shape or shapes["generator_ab"]
+        for name, shape in shapes.items():
+            if shape != tuple(reference):
+                raise ValueError(
+                    "Both domains must have the same image shape: every network must take "
+                    f"images of shape {tuple(reference)}. Received: {name} with input shape {shape}"
+                )
+        return tuple(int(d) for d in reference)
+
+    def _expected_data_shape(self):
+        return self.image_shape
+
+    def default_optimizers(self):
+        # Zhu et al. (2017), sec. 7.1: Adam, lr 2e-4, beta_1 0.5, constant
+        # then linearly decayed to zero.
+        def adam():
+            rate = 2e-4
+            if self.lr_decay_steps is not None:
+                rate = ConstantThenLinearDecay(rate, self.lr_constant_steps, self.lr_decay_steps)
+            return keras.optimizers.Adam(rate, beta_1=0.5)
+
+        return {"generators": adam(), "discriminators": adam()}
+
+    def phase_variables(self):
+        return {
+            "generators": self.generator_ab.trainable_variables + self.generator_ba.trainable_variables,
+            "discriminators": self.discriminator_a.trainable_variables
+            + self.discriminator_b.trainable_variables,
+        }
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Configures training.
+
+        Args:
+            g_optimizer: optimizer of both generators (default: the paper's).
+            d_optimizer: optimizer of both discriminators (default: the
+                paper's).
+            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
+        """
+        super().compile(optimizers={"generators": g_optimizer, "discriminators": d_optimizer}, **kwargs)
+
+    # -- losses ----------------------------------------------------------------
+
+    @staticmethod
+    def _l1(x, y):
+        return ops.mean(ops.abs(x - y))
+
+    def generator_losses(self, real_a, real_b, training=False):
+        """The generators' loss terms on a batch of each domain.
+
+        Returns:
+            `(terms, (fake_a, fake_b))`: a dict with the weighted
+            `adversarial_loss`, `cycle_loss` and `identity_loss` (their sum is
+            the generators' loss), and the translated images `F(b)`, `G(a)`.
+        """
+        real_a, real_b = ops.convert_to_tensor(real_a), ops.convert_to_tensor(real_b)
+        fake_b = self.generator_ab(real_a, training=training)
+        fake_a = self.generator_ba(real_b, training=training)
+        # Least squares (Mao et al., 2017) as in the paper's code: the
+        # generator minimises (D(G(a)) - 1)^2, twice keras_gen's
+        # `generator_loss("least_squares")`, which carries Mao et al.'s 1/2.
+        adversarial_loss = 2.0 * (
+            adversarial.generator_loss("least_squares", self.discriminator_b(fake_b, training=training))
+            + adversarial.generator_loss("least_squares", self.discriminator_a(fake_a, training=training))
+        )
+        # Eq. 2: forward (a -> G(a) -> F(G(a)) ~ a) and backward cycles.
+        reconstructed_a = self.generator_ba(fake_b, training=training)
+        reconstructed_b = self.generator_ab(fake_a, training=training)
+        cycle_loss = self.cycle_weight * (self._l1(reconstructed_a, real_a) + self._l1(reconstructed_b, real_b))
+        terms = {"adversarial_loss": adversarial_loss, "cycle_loss": cycle_loss}
+        if self.identity_weight:
+            # Sec. 5.2 (after Taigman et al., 2017): G(b) ~ b and F(a) ~ a,
+            # weighted 0.5 * lambda in the paper.
+            same_b = self.generator_ab(real_b, training=training)
+            same_a = self.generator_ba(real_a, training=training)
+            weight = self.identity_weight * self.cycle_weight
+            terms["identity_loss"] = weight * (self._l1(same_b, real_b) + self._l1(same_a, real_a))
+        else:
+            terms["identity_loss"] = ops.zeros(())
+        return terms, (fake_a, fake_b)
+
+    def discriminator_losses(self, real_a, real_b, fake_a, fake_b, training=False):
+        """`(d_a_loss, d_b_loss)`: each `((D(real) - 1)^2 + D(fake)^2) / 2`."""
+        real_a, real_b, fake_a, fake_b = (ops.convert_to_tensor(t) for t in (real_a, real_b, fake_a, fake_b))
+        d_a = adversarial.discriminator_loss(
+            "least_squares",
+            self.discriminator_a(real_a, training=training),
+            self.discriminator_a(fake_a, training=training),
+        )
+        d_b = adversarial.discriminator_loss(
+            "least_squares",
+            self.discriminator_b(real_b, training=training),
+            self.discriminator_b(fake_b, training=training),
+        )
+        return d_a, d_b
+
+    # -- training ----------------------------------------------------------------
+
+    def _unpack_domains(self, data):
+        a, b, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if b is None and isinstance(a, (tuple, list)) and len(a) == 2:
+            a, b = a
+        if b is None or isinstance(a, (tuple, list, dict)):
+            raise ValueError(
+                "CycleGAN trains on pairs of unpaired batches `(a, b)`: call "
+                "`fit((x_a, x_b))` with two arrays, or pass a dataset that yields "
+                f"`(a, b)`. Received a batch of type {type(data).__name__} without a domain-B part"
+            )
+        self._check_batch(a, "x_a")
+        self._check_batch(b, "x_b")
+        return a, b
+
+    def train_step_logic(self, data):
+        real_a, real_b = self._unpack_domains(data)
+
+        def g_loss_fn():
+            terms, fakes = self.generator_losses(real_a, real_b, training=True)
+            return sum(terms.values()), (terms, fakes)
+
+        g_loss, (terms, (fake_a, fake_b)) = self.optimize_step("generators", g_loss_fn)
+        # The discriminators see this step's translations mixed with earlier
+        # ones (the history pool, sec. 4); `optimize_step` already stopped
+        # their gradients.
+        pooled_a = self.pool_a(fake_a)
+        pooled_b = self.pool_b(fake_b)
+
+        def d_loss_fn():
+            d_a, d_b = self.discriminator_losses(real_a, real_b, pooled_a, pooled_b, training=True)
+            return d_a + d_b, (d_a, d_b)
+
+        _, (d_a, d_b) = self.optimize_step("discriminators", d_loss_fn)
+        self.update_trackers(g_loss=g_loss, d_a_loss=d_a, d_b_loss=d_b, **terms)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, shuffle=None, **kwargs):
+        """Trains on two unpaired domains.
+
+        Args:
+            x: a pair `(x_a, x_b)` of NumPy arrays (any lengths), or a
+                dataset (`tf.data`, `PyDataset`, torch `DataLoader`) yielding
+                `(a, b)` batches.
+            y: `x_b` when `x` is the array `x_a` (`fit(x_a, x_b)`), else `None`.
+            batch_size: images per domain per step for arrays (default 32;
+                the paper uses 1).
+            shuffle: re-pair arrays at random every epoch (default `True`).
+            epochs, **kwargs: as in `keras.Model.fit`; an epoch of arrays
+                covers the larger domain once.
+        """
+        pair = None
+        if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:
+            pair = x
+        elif isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+            pair = (x, y)
+        elif isinstance(x, np.ndarray) and y is None:
+            raise ValueError(
+                "CycleGAN trains on two unpaired domains: call `fit((x_a, x_b))`. "
+                f"Received: one array x.shape={x.shape}"
+            )
+        if pair is not None:
+            x_a, x_b = (np.asarray(d) for d in pair)
+            check_domains(x_a, x_b)
+            validation.check_sample_shape(x_a, "x_a", self.image_shape)
+            if "validation_data" in kwargs and kwargs["validation_data"] is not None:
+                raise ValueError("CycleGAN has no evaluation step: pass no `validation_data`.")
+            seed = None
+            if self.seed is not None:
+                # A new pairing per `fit` call, reproducible after a reload.
+                done = 0 if self.optimizer is None else int(ops.convert_to_numpy(self.optimizer.iterations))
+                seed = self.seed + done
+            x = UnpairedDataset(
+                x_a, x_b, batch_size=batch_size or 32, shuffle=True if shuffle is None else shuffle, seed=seed
+            )
+            # The dataset shuffles itself (from the model's seed); Keras'
+            # own batch shuffling of a PyDataset would use Python's global
+            # random state.
+            y, batch_size, shuffle = None, None, False
+        if shuffle is not None:
+            kwargs["shuffle"] = shuffle
+        return super().fit(x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+
+    # -- translation -------------------------------------------------------------
+
+    def _translate(self, network, x, name, batch_size):
+        x = np.asarray(x, dtype="float32")
+        validation.check_array_data(x, name, self.image_shape)
+        if x.ndim != 4:
+            raise ValueError(f"`{name}` must be a batch of images. Received: {name}.shape={x.shape}")
+        return self.map_batches(lambda t: network(t, training=False), x, batch_size=batch_size)
+
+    def translate_a_to_b(self, x, batch_size=64):
+        """`G(x)`: domain-A images (NumPy, batched) to domain B, as NumPy."""
+        return self._translate(self.generator_ab, x, "x", batch_size)
+
+    def translate_b_to_a(self, x, batch_size=64):
+        """`F(x)`: domain-B images (NumPy, batched) to domain A, as NumPy."""
+        return self._translate(self.generator_ba, x, "x", batch_size)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            image_shape=self.image_shape,
+            generator_filters=self.generator_filters,
+            num_residual_blocks=self.num_residual_blocks,
+            num_downsampling=self.num_downsampling,
+            discriminator_filters=self.discriminator_filters,
+            discriminator_layers=self.discriminator_layers,
+            cycle_weight=self.cycle_weight,
+            identity_weight=self.identity_weight,
+            pool_size=self.pool_size,
+            lr_constant_steps=self.lr_constant_steps,
+            lr_decay_steps=self.lr_decay_steps,
+        )
+        return config
