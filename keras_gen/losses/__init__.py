@@ -5,3 +5,4 @@ from keras_gen.losses.adversarial import discriminator_loss
 from keras_gen.losses.adversarial import generator_loss
 from keras_gen.losses.penalties import gradient_penalty
 from keras_gen.losses.penalties import r1_penalty
+from keras_gen.losses.path_length import path_length_penalty

@@ -1,0 +1,55 @@
+"""Resampling by 2 with the [1, 3, 3, 1] filter (Karras et al., 2020).
+
+StyleGAN2 up- and downsamples with a separable [1, 3, 3, 1] low-pass filter
+(Zhang, 2019). Upsampling by 2 with it is bilinear interpolation; here both
+directions are written with slices and sums only, so they are linear, cheap
+and twice differentiable on every backend (R1 and path-length regularisation
+differentiate through them twice). Borders repeat the edge pixel.
+"""
+
+from keras import ops
+
+
+def _pad_edge(x, axis):
+    n = x.shape[axis]
+    first = ops.take(x, [0], axis=axis)
+    last = ops.take(x, [n - 1], axis=axis)
+    return ops.concatenate([first, x, last], axis=axis)
+
+
+def _slice(x, axis, start, stop, step=1):
+    index = [slice(None)] * len(x.shape)
+    index[axis] = slice(start, stop, step)
+    return x[tuple(index)]
+
+
+def _upsample_axis(x, axis):
+    n = x.shape[axis]
+    padded = _pad_edge(x, axis)
+    before, center, after = (_slice(padded, axis, i, i + n) for i in range(3))
+    # Output pixel 2i sits a quarter pixel before input pixel i, 2i + 1 a
+    # quarter pixel after it: weights (1, 3) / 4 and (3, 1) / 4.
+    even = 0.25 * before + 0.75 * center
+    odd = 0.75 * center + 0.25 * after
+    stacked = ops.stack([even, odd], axis=axis + 1)
+    shape = list(ops.shape(x))
+    shape[axis] = 2 * n
+    return ops.reshape(stacked, shape)
+
+
+def _downsample_axis(x, axis):
+    n = x.shape[axis]
+    padded = _pad_edge(x, axis)
+    # out[i] = (x[2i-1] + 3 x[2i] + 3 x[2i+1] + x[2i+2]) / 8.
+    taps = [_slice(padded, axis, k, k + n, 2) for k in range(4)]
+    return (taps[0] + 3.0 * taps[1] + 3.0 * taps[2] + taps[3]) / 8.0
+
+
+def upsample_2x(x):
+    """Doubles the height and width of an NHWC batch (bilinear)."""
+    return _upsample_axis(_upsample_axis(x, 1), 2)
+
+
+def downsample_2x(x):
+    """Halves the height and width of an NHWC batch (blur, then stride 2)."""
+    return _downsample_axis(_downsample_axis(x, 1), 2)

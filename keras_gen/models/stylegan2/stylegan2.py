@@ -1,0 +1,443 @@
+"""StyleGAN2 (Karras et al., 2020) trained with `model.fit`."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_gen.layers import ema as ema_lib
+from keras_gen.layers.diff_augment import DiffAugment
+from keras_gen.losses import adversarial
+from keras_gen.losses import penalties
+from keras_gen.losses.path_length import path_length_penalty
+from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.models.stylegan2.discriminator import StyleGAN2Discriminator
+from keras_gen.models.stylegan2.generator import StyleGAN2Generator
+from keras_gen.models.stylegan2.synthesis_layers import check_noise_mode
+from keras_gen.utils import validation
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class StyleGAN2(MultiOptimizerModel):
+    """StyleGAN2: style-based generator with weight demodulation.
+
+    The generator maps `z` to `w` with an 8-layer MLP (learning rate x0.01)
+    and keeps a running average of `w` for the truncation trick. The
+    synthesis network starts from a learned 4x4 constant; each layer is a
+    modulated 3x3 convolution with weight demodulation (eq. 1-3), per-pixel
+    noise with a learned strength, and the toRGB outputs of all resolutions
+    are summed (skip generator). The discriminator is residual, with a
+    minibatch standard-deviation layer. Every layer has an equalised
+    learning rate.
+
+    Training (sec. 2-3 and appendix B of the paper, and the official code):
+    non-saturating logistic loss; style mixing regularisation (with
+    probability `style_mixing_prob` two latents are drawn and the layers
+    from a random crossover point on use the second); R1 on real images
+    every `r1_interval` steps, weighted `r1_gamma / 2 * r1_interval`; path
+    length regularisation every `pl_interval` steps, weighted
+    `pl_weight * pl_interval`, with the running mean `a` kept as model
+    state; an exponential moving average of the generator that `generate`
+    uses. The lazy schedules are decided inside the compiled step from the
+    optimizer's iteration counter (`ops.cond`), so skipped steps do not
+    compute the regularisers, on every backend. With `diff_augment`, real
+    and generated images pass through `keras_gen.layers.DiffAugment` before
+    the discriminator (Zhao et al., 2020), for small datasets.
+
+    Differences from the official code, for speed and backend neutrality:
+    the lazy terms are added to that step's main loss (one optimizer step)
+    instead of taking a separate optimizer step; the path-length term uses
+    the full batch with the synthesis network's fixed noise inputs
+    (officially half the batch with fresh noise); upsampling is bilinear
+    ([1, 3, 3, 1]) followed by a 3x3 convolution instead of a transposed
+    convolution and blur; the default minibatch-stddev group is the batch.
+
+    Data: images `(resolution, resolution, image_channels)` in [-1, 1].
+
+    Args:
+        generator: a `StyleGAN2Generator`, or `None` to build one from the
+            arguments below.
+        discriminator: a `keras.Model` from images to one logit per image,
+            or `None` for `StyleGAN2Discriminator`.
+        resolution: image side, a power of two >= 4.
+        image_channels: image channels.
+        latent_dim: size of `z`.
+        w_dim: size of `w`.
+        mapping_layers: layers of the mapping network (8).
+        mapping_lr_multiplier: learning-rate multiplier of the mapping (0.01).
+        channel_base, channel_max: feature maps at resolution `r` are
+            `min(channel_base // r, channel_max)` (powers of two). The
+            defaults are small, for 16x16 digits on a CPU; the paper's
+            1024x1024 networks use 32768 and 512.
+        style_mixing_prob: probability of style mixing in training (0.9).
+        r1_gamma: R1 weight gamma (the paper: 10 for FFHQ 1024; small
+            images need far less, the official auto-config uses
+            `0.0002 * resolution^2 / batch_size`).
+        r1_interval: R1 every this many steps (16); 0 disables R1.
+        pl_weight: path-length weight (2); 0 disables it.
+        pl_interval: path-length regularisation every this many steps (4).
+        pl_decay: step of the path-length running mean (0.01).
+        ema_decay: decay of the generator's moving average, or `None`.
+        w_avg_beta: decay of the running mean of `w` (0.995).
+        diff_augment: a DiffAugment policy such as
+            `"color,translation,cutout"`, or `None`.
+        mbstd_group_size: minibatch-stddev group of the default
+            discriminator (`None`: the whole batch).
+        seed: seed of the model's random stream.
+
+    Example:
+
+    ```python
+    x = keras_gen.datasets.load_digits("train", image_size=16) * 2 - 1
+    model = keras_gen.models.StyleGAN2(resolution=16, latent_dim=32, w_dim=32,
+                                       channel_base=256, channel_max=32)
+    model.compile()
+    model.fit(x, epochs=1, batch_size=32)
+    images = model.generate(16, seed=0, truncation_psi=0.7)
+    ```
+    """
+
+    optimizer_names = ("discriminator", "generator")
+    network_args = ("generator", "discriminator")
+    loss_names = ("d_loss", "g_loss", "r1_penalty", "pl_penalty")
+
+    def __init__(
+        self,
+        generator=None,
+        discriminator=None,
+        resolution=16,
+        image_channels=1,
+        latent_dim=128,
+        w_dim=128,
+        mapping_layers=8,
+        mapping_lr_multiplier=0.01,
+        channel_base=1024,
+        channel_max=128,
+        style_mixing_prob=0.9,
+        r1_gamma=10.0,
+        r1_interval=16,
+        pl_weight=2.0,
+        pl_interval=4,
+        pl_decay=0.01,
+        ema_decay=0.999,
+        w_avg_beta=0.995,
+        diff_augment=None,
+        mbstd_group_size=None,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.style_mixing_prob = validation.check_probability(style_mixing_prob, "style_mixing_prob")
+        self.r1_gamma = validation.check_non_negative(r1_gamma, "r1_gamma")
+        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval", allow_zero=True)
+        self.pl_weight = validation.check_non_negative(pl_weight, "pl_weight")
+        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval", allow_zero=True)
+        self.pl_decay = validation.check_probability(pl_decay, "pl_decay")
+        self.ema_decay = None if ema_decay is None else validation.check_probability(ema_decay, "ema_decay")
+        if generator is None:
+            generator = StyleGAN2Generator(
+                latent_dim=latent_dim,
+                w_dim=w_dim,
+                mapping_layers=mapping_layers,
+                mapping_lr_multiplier=mapping_lr_multiplier,
+                w_avg_beta=w_avg_beta,
+                resolution=resolution,
+                image_channels=image_channels,
+                channel_base=channel_base,
+                channel_max=channel_max,
+                name="generator",
+            )
+        elif not isinstance(generator, StyleGAN2Generator):
+            raise ValueError(
+                "`generator` must be a `StyleGAN2Generator` (or None for the "
+                f"default). Received: generator={generator!r}"
+            )
+        self.generator = generator
+        if discriminator is None:
+            discriminator = StyleGAN2Discriminator(
+                resolution=generator.resolution,
+                image_channels=generator.image_channels,
+                channel_base=channel_base,
+                channel_max=channel_max,
+                mbstd_group_size=mbstd_group_size,
+                name="discriminator",
+            )
+        self.discriminator = discriminator
+        self.mbstd_group_size = mbstd_group_size
+        self.channel_base, self.channel_max = channel_base, channel_max
+        self.diff_augment = diff_augment
+        self.augment = None
+        if diff_augment:
+            self.augment = DiffAugment(diff_augment, seed=None if seed is None else seed + 1, name="diff_augment")
+            self.diff_augment = self.augment.policy
+        self.generator_ema = (
+            ema_lib.clone_network(generator, name="generator_ema") if self.ema_decay is not None else None
+        )
+        # The running mean `a` of the path lengths (eq. 4), model state.
+        self.pl_mean = self.add_weight(shape=(), initializer="zeros", trainable=False, name="pl_mean")
+
+    # -- properties ------------------------------------------------------------
+
+    latent_dim = property(lambda self: self.generator.latent_dim)
+    w_dim = property(lambda self: self.generator.w_dim)
+    num_ws = property(lambda self: self.generator.num_ws)
+    resolution = property(lambda self: self.generator.resolution)
+    image_channels = property(lambda self: self.generator.image_channels)
+
+    def _expected_data_shape(self):
+        return (self.resolution, self.resolution, self.image_channels)
+
+    # -- optimizers ----------------------------------------------------------------
+
+    @staticmethod
+    def _adam(interval):
+        # Adam(0.002, 0, 0.99, eps 1e-8) of the paper; with lazy
+        # regularisation every k steps the official code scales the rate by
+        # c = k / (k + 1) and beta_2 to beta_2^c (appendix B).
+        c = interval / (interval + 1.0) if interval else 1.0
+        return keras.optimizers.Adam(0.002 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+
+    def default_optimizers(self):
+        return {
+            "discriminator": self._adam(self.r1_interval if self.r1_gamma else 0),
+            "generator": self._adam(self.pl_interval if self.pl_weight else 0),
+        }
+
+    def phase_variables(self):
+        return {
+            "discriminator": self.discriminator.trainable_variables,
+            "generator": self.generator.trainable_variables,
+        }
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Configures training.
+
+        Args:
+            d_optimizer: the discriminator's optimizer (default: the paper's
+                Adam, adjusted for lazy R1).
+            g_optimizer: the generator's optimizer (default: the paper's
+                Adam, adjusted for lazy path-length regularisation).
+            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
+        """
+        super().compile(optimizers={"discriminator": d_optimizer, "generator": g_optimizer}, **kwargs)
+
+    # -- training ------------------------------------------------------------------
+
+    def _augment(self, images):
+        return images if self.augment is None else self.augment(images, training=True)
+
+    def _discriminate(self, images):
+        return ops.reshape(self.discriminator(self._augment(images), training=True), (-1,))
+
+    def _training_ws(self, batch_size):
+        """Per-layer latents with style mixing regularisation (sec. 3.1 of
+        Karras et al., 2019): with probability `style_mixing_prob` the
+        layers from a random crossover point on take a second latent."""
+        mapping = self.generator.mapping
+        if not self.style_mixing_prob or self.num_ws < 2:
+            w = mapping(self.random_normal((batch_size, self.latent_dim)), training=True)
+            return self.generator.broadcast(w), w
+        z = self.random_normal((2 * batch_size, self.latent_dim))
+        w = mapping(z, training=True)
+        w1, w2 = w[:batch_size], w[batch_size:]
+        crossover = keras.random.randint((), 1, self.num_ws, dtype="int32", seed=self.seed_generator)
+        mix = self.random_uniform(()) < self.style_mixing_prob
+        cutoff = ops.where(mix, crossover, self.num_ws)
+        layers = ops.arange(self.num_ws, dtype="int32")[None, :, None]
+        ws = ops.where(layers < cutoff, self.generator.broadcast(w1), self.generator.broadcast(w2))
+        return ws, w1
+
+    def _synthesize(self, ws):
+        return self.generator.synthesis(ws, noise_mode="random", seed=self.seed_generator, training=True)
+
+    @staticmethod
+    def _due(interval, step):
+        """A boolean tensor: is this a step of a lazy regulariser?"""
+        return ops.equal(ops.mod(step, interval), 0)
+
+    def train_step_logic(self, data):
+        x, _ = self._unpack_labelled(data)
+        x = ops.convert_to_tensor(x)
+        batch_size = ops.shape(x)[0]
+        step = ops.cast(ops.convert_to_tensor(self.optimizer.iterations), "int32")
+        zero = ops.zeros((), dtype="float32")
+
+        # Discriminator: logistic loss, plus lazy R1 on the real images.
+        ws, _ = self._training_ws(batch_size)
+        fake = ops.stop_gradient(self._synthesize(ws))
+        use_r1 = bool(self.r1_gamma and self.r1_interval)
+        due_r1 = self._due(self.r1_interval, step) if use_r1 else ops.convert_to_tensor(False)
+
+        def d_loss_fn():
+            real_logits = self._discriminate(x)
+            fake_logits = self._discriminate(fake)
+            loss = adversarial.discriminator_loss("non_saturating", real_logits, fake_logits)
+            if not use_r1:
+                return loss, (loss, zero)
+            real = self._augment(x)
+
+            def r1():
+                critic = lambda t: ops.reshape(self.discriminator(t, training=True), (-1,))  # noqa: E731
+                return penalties.r1_penalty(critic, real)
+
+            # Lazy R1 (Karras et al., 2020, sec. 4 / appendix B): computed
+            # only on due steps, weighted gamma / 2 (Mescheder et al., 2018,
+            # eq. 9) times the interval.
+            r1_value = ops.cond(due_r1, r1, lambda: zero)
+            total = loss + (0.5 * self.r1_gamma * self.r1_interval) * r1_value
+            return total, (loss, r1_value)
+
+        _, (d_loss, r1_value) = self.optimize_step("discriminator", d_loss_fn)
+
+        # Generator: non-saturating loss, plus lazy path-length penalty.
+        use_pl = bool(self.pl_weight and self.pl_interval)
+        due_pl = self._due(self.pl_interval, step) if use_pl else ops.convert_to_tensor(False)
+        shape = (batch_size, self.resolution, self.resolution, self.image_channels)
+        pl_noise = self.random_normal(shape) if use_pl else None
+        pl_mean = ops.convert_to_tensor(self.pl_mean)
+
+        def g_loss_fn():
+            ws, w = self._training_ws(batch_size)
+            fake = self._synthesize(ws)
+            loss = adversarial.generator_loss("non_saturating", self._discriminate(fake))
+            if not use_pl:
+                return loss, (loss, zero, pl_mean, w)
+
+            def path_length():
+                # Fixed noise (the image draw `y` is the random part); the
+                # seed stream must not advance inside `ops.cond`.
+                synthesis = lambda t: self.generator.synthesis(t, noise_mode="const", training=True)  # noqa: E731
+                return path_length_penalty(synthesis, ws, pl_noise, pl_mean, self.pl_decay)
+
+            pl_value, new_mean = ops.cond(due_pl, path_length, lambda: (zero, pl_mean))
+            total = loss + (self.pl_weight * self.pl_interval) * pl_value
+            return total, (loss, pl_value, new_mean, w)
+
+        _, (g_loss, pl_value, new_mean, w) = self.optimize_step("generator", g_loss_fn)
+        self.pl_mean.assign(new_mean)
+        self.generator.mapping.track(w)
+        if self.generator_ema is not None:
+            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay)
+            # The tracked average of w is a statistic, not a weight: copy it.
+            self.generator_ema.mapping.w_avg.assign(self.generator.mapping.w_avg)
+        self.update_trackers(d_loss=d_loss, g_loss=g_loss)
+        self.loss_trackers["r1_penalty"].update_state(r1_value, sample_weight=ops.cast(due_r1, "float32"))
+        self.loss_trackers["pl_penalty"].update_state(pl_value, sample_weight=ops.cast(due_pl, "float32"))
+
+    # -- sampling ------------------------------------------------------------------
+
+    def _sampling_network(self, use_ema):
+        return self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
+
+    def decode(
+        self,
+        z,
+        truncation_psi=1.0,
+        truncation_cutoff=None,
+        z_mix=None,
+        mixing_cutoff=None,
+        noise_mode="const",
+        seed=None,
+        use_ema=True,
+        batch_size=256,
+    ):
+        """Maps latent vectors `z` to images, as a NumPy array.
+
+        Args:
+            z: `(n, latent_dim)` latents.
+            truncation_psi: truncation `psi` (1: none, 0: the average image).
+            truncation_cutoff: truncate only the layers before this index.
+            z_mix: optional `(n, latent_dim)` second latents for style
+                mixing: layers `>= mixing_cutoff` use their styles.
+            mixing_cutoff: the crossover layer, in `[0, num_ws]` (small:
+                coarse styles from `z_mix`; large: only fine ones).
+            noise_mode: `"const"` (deterministic), `"random"` or `"none"`.
+            seed: the seed of random noise (`noise_mode="random"`).
+            use_ema: use the moving-average generator when there is one.
+            batch_size: images per call.
+        """
+        check_noise_mode(noise_mode)
+        validation.check_in_range(truncation_psi, "truncation_psi", -np.inf)
+        if truncation_cutoff is not None:
+            validation.check_positive_int(truncation_cutoff, "truncation_cutoff", allow_zero=True)
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"`z` must have shape (n, {self.latent_dim}). Received: z.shape={z.shape}")
+        if z_mix is not None:
+            z_mix = np.asarray(z_mix, dtype="float32")
+            if z_mix.shape != z.shape:
+                raise ValueError(f"`z_mix` must have the shape of `z` {z.shape}. Received: z_mix.shape={z_mix.shape}")
+            if mixing_cutoff is None or not 0 <= int(mixing_cutoff) <= self.num_ws:
+                raise ValueError(
+                    f"Style mixing needs `mixing_cutoff` in [0, {self.num_ws}]. Received: mixing_cutoff={mixing_cutoff!r}"
+                )
+        network = self._sampling_network(use_ema)
+        noise_seed = self._sample_seed(seed) if noise_mode == "random" else None
+
+        def decode_batch(zb, zmb):
+            ws = network.map(zb, truncation_psi, truncation_cutoff)
+            if zmb is not None:
+                ws_mix = network.map(zmb, truncation_psi, truncation_cutoff)
+                layers = ops.arange(self.num_ws)[None, :, None]
+                ws = ops.where(layers < int(mixing_cutoff), ws, ws_mix)
+            return network.synthesis(ws, noise_mode=noise_mode, seed=noise_seed)
+
+        return self.map_batches(decode_batch, z, z_mix, batch_size=batch_size)
+
+    def sample_latents(self, num_samples, seed=None):
+        """`(num_samples, latent_dim)` standard normal latents, as NumPy."""
+        num_samples = validation.check_positive_int(num_samples, "num_samples")
+        z = keras.random.normal((num_samples, self.latent_dim), seed=self._sample_seed(seed))
+        return ops.convert_to_numpy(z)
+
+    def generate(self, num_samples, seed=None, truncation_psi=1.0, truncation_cutoff=None, noise_mode="const", use_ema=True):
+        """Draws images.
+
+        Args:
+            num_samples: how many.
+            seed: an int for a reproducible draw, or `None` for the model's
+                random stream.
+            truncation_psi: the truncation trick's `psi`: 1 keeps the full
+                distribution, smaller values trade variety for typical
+                images, 0 gives the image of the average `w`.
+            truncation_cutoff: truncate only the layers before this one.
+            noise_mode: `"const"` (default, deterministic given `seed`),
+                `"random"` or `"none"`.
+            use_ema: use the moving-average generator when there is one.
+
+        Returns:
+            A NumPy array `(num_samples, resolution, resolution, channels)`.
+        """
+        z = self.sample_latents(num_samples, seed)
+        return self.decode(
+            z,
+            truncation_psi=truncation_psi,
+            truncation_cutoff=truncation_cutoff,
+            noise_mode=noise_mode,
+            seed=None if seed is None else int(seed) + 1,
+            use_ema=use_ema,
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        g = self.generator
+        config.update(
+            resolution=g.resolution,
+            image_channels=g.image_channels,
+            latent_dim=g.latent_dim,
+            w_dim=g.w_dim,
+            mapping_layers=g.mapping.num_layers,
+            mapping_lr_multiplier=g.mapping.lr_multiplier,
+            channel_base=self.channel_base,
+            channel_max=self.channel_max,
+            style_mixing_prob=self.style_mixing_prob,
+            r1_gamma=self.r1_gamma,
+            r1_interval=self.r1_interval,
+            pl_weight=self.pl_weight,
+            pl_interval=self.pl_interval,
+            pl_decay=self.pl_decay,
+            ema_decay=self.ema_decay,
+            w_avg_beta=g.mapping.w_avg_beta,
+            diff_augment=self.diff_augment,
+            mbstd_group_size=self.mbstd_group_size,
+        )
+        return config
