@@ -32,7 +32,7 @@ test-%: install
 	KERAS_BACKEND=$* $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 demo: install
-	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/vae.py --out demo_out
+	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/ddpm.py --out demo_out
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

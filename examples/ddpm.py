@@ -34,7 +34,7 @@ import keras_gen
 
 def parse_args():
     parser = argparse.ArgumentParser(description="DDPM on the embedded digits")
-    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
