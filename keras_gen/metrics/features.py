@@ -65,3 +65,25 @@ def prefixed(name, default, key):
     if name.endswith(default):
         return name[: len(name) - len(default)] + key
     return f"{name}_{key}"
+
+
+def feature_metric_config(metric):
+    """The config of a metric with a `feature_extractor` and `batch_size`;
+    a Keras model extractor is serialized whole (a function is not)."""
+    extractor = metric.feature_extractor
+    return {
+        "name": metric.name,
+        "dtype": metric.dtype,
+        "batch_size": metric.batch_size,
+        "feature_extractor": keras.saving.serialize_keras_object(extractor)
+        if isinstance(extractor, keras.Model)
+        else None,
+    }
+
+
+def restore_feature_extractor(config):
+    """`config` with its serialized feature extractor rebuilt."""
+    config = dict(config)
+    if config.get("feature_extractor") is not None:
+        config["feature_extractor"] = keras.saving.deserialize_keras_object(config["feature_extractor"])
+    return config

@@ -186,18 +186,8 @@ class FrechetDistance(keras.metrics.Metric):
         return frechet_distance(mu1, sigma1, mu2, sigma2)
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "dtype": self.dtype,
-            "batch_size": self.batch_size,
-            "feature_extractor": keras.saving.serialize_keras_object(self.feature_extractor)
-            if isinstance(self.feature_extractor, keras.Model)
-            else None,
-        }
+        return features_lib.feature_metric_config(self)
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if config.get("feature_extractor") is not None:
-            config["feature_extractor"] = keras.saving.deserialize_keras_object(config["feature_extractor"])
-        return cls(**config)
+        return cls(**features_lib.restore_feature_extractor(config))
