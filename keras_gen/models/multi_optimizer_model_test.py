@@ -111,10 +111,16 @@ def test_same_weights_on_every_backend(tmp_path):
             capture_output=True,
         )
         theirs = np.load(out_path)
+        # Tolerance: float32 rounding differs between machines (oneDNN and
+        # AVX-512 kernels, thread counts). On our machine the backends agree
+        # to 4e-7; on the CI machine WGAN-GP's second-order step grew it to
+        # 1.7e-5 within 6 steps. An algorithmic difference is far larger:
+        # leaving out only the 0.01-weighted drift penalty moves the WGAN-GP
+        # weights by 1e-2, a hundred times this tolerance.
         for name, weights in here.items():
             for i, w in enumerate(weights):
                 np.testing.assert_allclose(
-                    w, theirs[f"{name}_w{i}"], atol=1e-5, rtol=0,
+                    w, theirs[f"{name}_w{i}"], atol=1e-4, rtol=0,
                     err_msg=f"{name} weight {i}: {current} vs {other}",
                 )
 
