@@ -8,9 +8,10 @@ from keras_gen import losses
 from keras_gen import metrics
 from keras_gen import models
 from keras_gen import optimizers
+from keras_gen import presets
+from keras_gen import schedulers
 from keras_gen import utils
 from keras_gen.backend import input_gradient
 from keras_gen.backend import optimize_step
-from keras_gen import schedulers
 
 __version__ = "0.1.0"

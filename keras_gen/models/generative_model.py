@@ -5,10 +5,11 @@ import keras
 from keras import ops
 
 from keras_gen import backend
+from keras_gen.presets.mixin import PresetMixin
 from keras_gen.utils import validation
 
 
-class GenerativeModel(keras.Model):
+class GenerativeModel(PresetMixin, keras.Model):
     """A `keras.Model` with a seed generator, input checks and saved seeds.
 
     Every keras_gen model draws its randomness from one `SeedGenerator`
@@ -17,6 +18,9 @@ class GenerativeModel(keras.Model):
     a JAX step) and training is reproducible from `seed`. The generator's
     state is saved with the weights, so a reloaded model continues with the
     same noise as the one that was saved.
+
+    Every model loads and saves presets: `Model.from_preset(handle)` and
+    `model.save_to_preset(directory)` (see `keras_gen.presets`).
 
     Args:
         seed: int or `None`. Seed of the model's random stream.

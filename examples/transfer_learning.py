@@ -1,0 +1,183 @@
+"""
+Title: Transfer learning from presets
+Description: Load trained keras_gen models by name, fine-tune a diffusion
+    model on a tiny new labelled dataset with a new class head, and use a
+    pretrained VAE encoder as a frozen feature extractor.
+    KERAS_BACKEND=jax python examples/transfer_learning.py
+
+## What to expect
+
+1. **Fine-tuning a diffusion preset with a new head.** The new task: a
+   generator of only two classes, 3 and 8 (labels 0 and 1), from just 20
+   labelled images. The built-in `ddpm_digits` preset (a class-conditional
+   DDPM trained on all ten digits) is loaded with `num_classes=2`: its
+   label embedding (11 rows) no longer fits the new one (3 rows), so it is
+   skipped (a warning names it, and so does `model.skipped_weights`) and
+   every other weight is kept; the new rows are then seeded with the
+   preset's rows for 3, 8 and the null label. The same 200 steps are spent
+   fine-tuning the preset and training the same architecture from scratch
+   (with the preset's own recipe). For both, the script prints the
+   classifier Fréchet distance of 200 DDIM-50 samples to the 86 held-out
+   3s and 8s (on the digits CNN's features: not FID) and how often the
+   digits classifier reads a sample as the requested digit, and writes
+   `fine_tuned.png` and `from_scratch.png` (a row per class).
+2. **A pretrained encoder as a frozen feature extractor.** The encoder of
+   the `vae_digits` preset, frozen (`trainable = False` before compiling),
+   feeds a softmax layer trained on only 50 labelled digits; the script
+   prints its test accuracy next to the same classifier on raw pixels, and
+   checks that the encoder's weights did not move.
+
+The default run (2026-11-21, JAX, shared 2-core CPU, 51 s in all) printed:
+fine-tuned preset: classifier Fréchet distance 17.1, requested digit read
+93.0 %; from scratch: 59.5 and 45.5 % (200 steps, 12 s each). Frozen
+`vae_digits` encoder + softmax from 50 labels: 70.0 % test accuracy; raw
+pixels + softmax: 66.7 %.
+"""
+
+import argparse
+import os
+import time
+import warnings
+
+import keras
+import numpy as np
+from keras import ops
+
+import keras_gen
+
+# ## Set-up
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description="Transfer learning from keras_gen presets")
+    parser.add_argument("--num-train", type=int, default=20, help="labelled training images of the new task")
+    parser.add_argument("--epochs", type=int, default=200, help="fine-tuning epochs (and from-scratch epochs)")
+    parser.add_argument("--batch-size", type=int, default=20)
+    parser.add_argument("--num-samples", type=int, default=200, help="samples per model for the figures")
+    parser.add_argument("--num-labelled", type=int, default=50, help="labelled digits for the feature extractor")
+    parser.add_argument("--out", default="transfer_learning_out", help="output directory")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args()
+
+
+def two_classes(split, classes=(3, 8), limit=None):
+    """Digits of two classes, relabelled 0 and 1."""
+    x, y = keras_gen.datasets.load_digits(split, with_labels=True)
+    keep = np.isin(y, classes)
+    x, y = x[keep], np.searchsorted(classes, y[keep]).astype("int32")
+    return (x[:limit], y[:limit]) if limit else (x, y)
+
+
+def judge(model, x_test, classes, num_samples, seed):
+    """Classifier Fréchet distance and label accuracy of DDIM-50 samples."""
+    labels = np.arange(num_samples) % 2
+    samples = model.generate(num_samples, num_steps=50, sampler="ddim", labels=labels, seed=seed)
+    fd = keras_gen.metrics.evaluate(None, x_test, ("classifier_frechet_distance",), samples=samples)
+    predicted = keras_gen.metrics.digits_classifier().predict(samples, verbose=0).argmax(-1)
+    accuracy = float((predicted == np.asarray(classes)[labels]).mean())
+    return samples, fd["classifier_frechet_distance"], accuracy
+
+
+def fine_tune_diffusion(args):
+    classes = (3, 8)
+    x_train, y_train = two_classes("train", classes, limit=args.num_train)
+    x_test, _ = two_classes("test", classes)
+
+    # ## The preset, with a new head
+    # `num_classes=2` rebuilds the default denoiser for two classes; weights
+    # are then loaded by structure and shape, so only the label embedding
+    # (11 rows before, 3 now) stays at its initial values.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        pretrained = keras_gen.models.DDPM.from_preset("ddpm_digits", num_classes=2)
+    print("skipped weights:", list(pretrained.skipped_weights))
+    for w in caught:
+        if "were not loaded" in str(w.message):
+            print("warning:", str(w.message).splitlines()[0])
+
+    # The same architecture and recipe from scratch, for comparison.
+    scratch = keras_gen.models.DDPM.from_preset("ddpm_digits", load_weights=False, num_classes=2)
+
+    # The new head need not start from noise: the preset knows what a 3 and
+    # an 8 look like, so its embedding rows for 3, 8 and the null label
+    # (10, used by classifier-free guidance) seed the new rows 0, 1 and 2.
+    old_rows = keras_gen.models.DDPM.from_preset("ddpm_digits").denoiser.get_layer("label_embedding").embeddings
+    new_rows = ops.convert_to_numpy(old_rows)[[classes[0], classes[1], 10]]
+    pretrained.denoiser.get_layer("label_embedding").embeddings.assign(new_rows)
+
+    # The preset's moving average of the weights (used for sampling) has
+    # seen 1,280 updates, so at its decay of 0.999 it would barely follow
+    # the fine-tuning. Restart it from the loaded weights, with its warm-up,
+    # as a new training run does.
+    for average, weight in zip(pretrained.ema_denoiser.weights, pretrained.denoiser.weights):
+        average.assign(ops.convert_to_numpy(weight))  # a copy, not a shared buffer
+    pretrained.ema_updates.assign(0)
+
+    # Fine-tuning takes a smaller learning rate than the preset's recipe
+    # (2e-3 after a warm-up), which the model from scratch gets.
+    steps = args.epochs * -(-len(x_train) // args.batch_size)
+    schedules = {
+        "fine-tuned preset": keras.optimizers.schedules.CosineDecay(5e-4, steps),
+        "from scratch": keras.optimizers.schedules.CosineDecay(0.0, steps, warmup_target=2e-3, warmup_steps=100),
+    }
+    results = {}
+    for name, model in (("fine-tuned preset", pretrained), ("from scratch", scratch)):
+        keras.utils.set_random_seed(args.seed)
+        model.compile(optimizer=keras.optimizers.Adam(schedules[name]))
+        start = time.time()
+        model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+        seconds = time.time() - start
+        samples, fd, accuracy = judge(model, x_test, classes, args.num_samples, args.seed)
+        results[name] = (fd, accuracy, seconds, steps)
+        file = "fine_tuned.png" if model is pretrained else "from_scratch.png"
+        order = np.concatenate([np.arange(0, 32, 2), np.arange(1, 32, 2)])  # a row per class
+        keras_gen.utils.images.save_image_grid(samples[order], os.path.join(args.out, file), num_cols=16)
+    print(f"\na 3-or-8 generator from {len(x_train)} training images ({len(x_test)} test images):")
+    for name, (fd, accuracy, seconds, steps) in results.items():
+        print(
+            f"  {name:18s}: classifier Fréchet distance {fd:6.2f}, "
+            f"requested digit read {100 * accuracy:5.1f} % ({steps} steps, {seconds:.0f} s)"
+        )
+
+
+def frozen_feature_extractor(args):
+    x_train, y_train = keras_gen.datasets.load_digits("train", binarize=True, with_labels=True)
+    x_test, y_test = keras_gen.datasets.load_digits("test", binarize=True, with_labels=True)
+    x_few, y_few = x_train[: args.num_labelled], y_train[: args.num_labelled]
+
+    vae = keras_gen.models.VAE.from_preset("vae_digits")
+    encoder = vae.encoder
+    encoder.trainable = False  # freeze BEFORE compiling the new model
+    before = [ops.convert_to_numpy(w) for w in encoder.weights]
+
+    images = keras.Input(vae.data_shape)
+    # The encoder gives the posterior's mean and log-variance: 2 x 8 features.
+    probabilities = keras.layers.Dense(10, activation="softmax")(encoder(images))
+    classifier = keras.Model(images, probabilities)
+    classifier.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    classifier.fit(x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0)
+    features_accuracy = classifier.evaluate(x_test, y_test, verbose=0)[1]
+    unchanged = all(np.array_equal(b, ops.convert_to_numpy(w)) for b, w in zip(before, encoder.weights))
+
+    pixels = keras.Sequential([keras.Input(vae.data_shape), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    pixels.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    pixels.fit(x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0)
+    pixels_accuracy = pixels.evaluate(x_test, y_test, verbose=0)[1]
+    print(f"\ndigit classifier from {args.num_labelled} labelled digits, test accuracy:")
+    print(f"  frozen vae_digits encoder + softmax: {100 * features_accuracy:5.1f} %  (encoder unchanged: {unchanged})")
+    print(f"  raw pixels + softmax               : {100 * pixels_accuracy:5.1f} %")
+
+
+def main():
+    args = parse_args()
+    keras.utils.set_random_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    print("built-in presets:", ", ".join(keras_gen.presets.list_presets()))
+    start = time.time()
+    fine_tune_diffusion(args)
+    frozen_feature_extractor(args)
+    print(f"\nbackend {keras.backend.backend()}, total {time.time() - start:.0f} s; figures in {args.out}/")
+
+
+if __name__ == "__main__":
+    main()

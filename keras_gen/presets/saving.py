@@ -1,0 +1,203 @@
+"""`save_to_preset`: a model to a preset directory, atomically."""
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+
+import keras
+
+from keras_gen.presets import handles
+from keras_gen.presets import reference
+from keras_gen.presets import safety
+
+# Metadata keys that `save_to_preset` computes itself.
+RESERVED_METADATA = (
+    "class_name",
+    "registered_name",
+    "keras_gen_version",
+    "keras_version",
+    "backend",
+    "date",
+    "weights_sha256",
+    "reference_outputs",
+)
+
+
+def _keras_gen_version():
+    import keras_gen
+
+    return getattr(keras_gen, "__version__", "unknown")
+
+
+def _check_target(directory):
+    """Refuses to replace anything but a preset (or an empty directory)."""
+    if not os.path.exists(directory):
+        return
+    if not os.path.isdir(directory):
+        raise ValueError(
+            "`directory` exists and is not a directory. Received: "
+            f"directory={directory!r}"
+        )
+    extra = sorted(set(os.listdir(directory)) - set(handles.PRESET_FILES))
+    if extra:
+        raise ValueError(
+            "`directory` exists and holds files that are not part of a preset "
+            f"({', '.join(extra[:5])}); refusing to replace it. Choose a new "
+            f"or empty directory. Received: directory={directory!r}"
+        )
+
+
+def _swap_in(staging, directory):
+    """Moves the finished `staging` directory to `directory`.
+
+    A rename is atomic: readers see the old preset or the new one, never a
+    mix. An existing preset is first renamed aside and only deleted once the
+    new one is in place, and renamed back if the move fails.
+    """
+    if not os.path.exists(directory):
+        os.rename(staging, directory)
+        return
+    parent, base = os.path.split(os.path.abspath(directory))
+    backup = tempfile.mkdtemp(prefix=f".{base}.old-", dir=parent)
+    os.rmdir(backup)
+    os.rename(directory, backup)
+    try:
+        os.rename(staging, directory)
+    except BaseException:
+        os.rename(backup, directory)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def ensure_built(model):
+    """Builds a model whose variables all exist but that was never called.
+
+    keras_gen models create their networks in `__init__`, but a model that
+    was not trained or called is not marked built, and Keras refuses to
+    save (or load) the weights of an unbuilt model.
+    """
+    if model.built:
+        return
+    shape = model._expected_data_shape() if hasattr(model, "_expected_data_shape") else None
+    model.build(None if shape is None else (None,) + tuple(shape))
+
+
+def _write_weights(model, path):
+    """`model.save_weights(path)` without the optimizer's state.
+
+    A preset is a starting point for inference and fine-tuning, as in
+    keras-hub: Adam's moments would triple the file and belong to a
+    training run, not to the model.
+    """
+    import h5py
+
+    full = os.path.join(os.path.dirname(path), "full.weights.h5")
+    model.save_weights(full)
+    with h5py.File(full, "r") as source, h5py.File(path, "w") as target:
+        for key, value in source.attrs.items():
+            target.attrs[key] = value
+        for key in source.keys():
+            if key != "optimizer":
+                source.copy(source[key], target, name=key)
+    os.remove(full)
+
+
+def _reference_or_none(model):
+    # A fingerprint that cannot be computed (a custom model without a
+    # probe, an unbuilt network) must not stop the save.
+    try:
+        return reference.reference_outputs(model)
+    except Exception:
+        return None
+
+
+def save_to_preset(model, directory, metadata=None):
+    """Saves `model` as a preset directory (keras-hub's layout).
+
+    The directory receives `config.json` (the model serialized with
+    `keras.saving.serialize_keras_object`), `model.weights.h5`
+    (`model.save_weights`, without the optimizer's state) and
+    `metadata.json`: the keras_gen and Keras
+    versions, the backend, the date, the sha256 of the weights file, the
+    outputs of the model on fixed inputs (see `reference_outputs`) and
+    whatever `metadata` adds (e.g. `training_data`, `metrics`,
+    `description`).
+
+    The files are written to a temporary sibling directory which is then
+    renamed into place, so an interrupted save leaves either no preset or
+    the previous one, never a half-written one.
+
+    Args:
+        model: a built `keras.Model` (any keras_gen model, or a Keras model).
+        directory: the preset directory to create or replace. An existing
+            directory is only replaced if it holds nothing but preset files.
+        metadata: optional dict of JSON-serializable entries for
+            `metadata.json`.
+
+    Returns:
+        The path of the preset directory.
+
+    Example:
+
+    ```python
+    vae.save_to_preset("my_vae")   # or keras_gen.presets.save_to_preset(vae, "my_vae")
+    same = keras_gen.models.VAE.from_preset("my_vae")
+    ```
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`model` must be a `keras.Model`. Received: model={model!r}")
+    if isinstance(directory, os.PathLike):
+        directory = os.fspath(directory)
+    if not isinstance(directory, str) or not directory:
+        raise ValueError(f"`directory` must be a path. Received: directory={directory!r}")
+    metadata = dict(metadata or {})
+    reserved = sorted(set(metadata) & set(RESERVED_METADATA))
+    if reserved:
+        raise ValueError(
+            f"`metadata` may not set {reserved}: save_to_preset computes them. "
+            f"Received: metadata keys {sorted(metadata)}"
+        )
+    _check_target(directory)
+    ensure_built(model)
+    config = keras.saving.serialize_keras_object(model)
+    # Like the optimizer's state, the compile settings belong to a training
+    # run: a preset loads uncompiled, ready for `compile()` and fine-tuning.
+    config.pop("compile_config", None)
+    # A preset that could not be loaded back is refused now, not later.
+    safety.check_config(config, source=f"the model {model.name!r}")
+    config_text = json.dumps(config, indent=2)
+    metadata_text = json.dumps(metadata)  # fails early on non-JSON values
+
+    parent = os.path.dirname(os.path.abspath(directory))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(directory))}.tmp-", dir=parent)
+    try:
+        # `mkdtemp` makes a private (0700) directory; a preset is shared like
+        # any directory the user creates.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        with open(os.path.join(staging, handles.CONFIG_FILE), "w") as f:
+            f.write(config_text)
+        weights_path = os.path.join(staging, handles.WEIGHTS_FILE)
+        _write_weights(model, weights_path)
+        full = {
+            "class_name": config.get("class_name"),
+            "registered_name": config.get("registered_name"),
+            "keras_gen_version": _keras_gen_version(),
+            "keras_version": keras.__version__,
+            "backend": keras.backend.backend(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "weights_sha256": safety.file_sha256(weights_path),
+            "reference_outputs": _reference_or_none(model),
+        }
+        full.update(json.loads(metadata_text))
+        with open(os.path.join(staging, handles.METADATA_FILE), "w") as f:
+            json.dump(full, f, indent=2)
+        _swap_in(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
