@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed
 BACKENDS ?= jax tensorflow torch
 # Pytest arguments, e.g. `make test PYTEST_ARGS="-k vae"`.
 PYTEST_ARGS ?=
+BENCH_VENV ?= .venv-bench
+# Arguments of benchmarks/run_all.py, e.g. `make bench BENCH_ARGS="--quick"`.
+BENCH_ARGS ?=
 
-.PHONY: install test test-jax test-tensorflow test-torch demo clean
+.PHONY: install test test-jax test-tensorflow test-torch demo bench clean
 
 install: $(STAMP)
 
@@ -34,5 +37,12 @@ test-%: install
 demo: install
 	KERAS_BACKEND=$${KERAS_BACKEND:-jax} $(PY) examples/ddpm.py --out demo_out
 
+# Side-by-side benchmarks: a separate environment with the peers (diffusers,
+# normflows; never torchvision), then every benchmark; writes
+# benchmarks/RESULTS.md, benchmarks/results.json and benchmarks/plots/*.png.
+bench:
+	sh benchmarks/setup_env.sh $(PYTHON) $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python benchmarks/run_all.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) demo_out .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) demo_out .pytest_cache
