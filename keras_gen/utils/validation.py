@@ -89,6 +89,39 @@ def check_array_data(x, name, expected_shape):
         raise ValueError(
             f"`{name}` must hold numbers. Received: {name}.dtype={x.dtype}"
         )
+    elif np.issubdtype(x.dtype, np.integer) and (x.min() < -1 or x.max() > 1):
+        # Raw pixels (uint8, 0..255) would train silently on the wrong
+        # scale: every model takes floats in its own range.
+        raise ValueError(
+            f"`{name}` holds integers from {x.min()} to {x.max()}, like raw "
+            "image pixels: scale them to the model's range first, e.g. "
+            f"`{name} / 255` for [0, 1] or `{name} / 127.5 - 1` for [-1, 1] "
+            f"(or `{name}.astype('float32')` if the model's range is 0..255). "
+            f"Received: {name}.dtype={x.dtype}, {name}.max()={x.max()}"
+        )
+
+
+def check_dataset_not_empty(x, name):
+    """Raises if a dataset (`tf.data`, `PyDataset`, torch `DataLoader`)
+    is known to yield no batch (Keras would fail later, obscurely)."""
+    if x is None or isinstance(x, (np.ndarray, list, tuple, dict)):
+        return
+    num_batches = None
+    if hasattr(x, "cardinality"):  # tf.data: -1 infinite, -2 unknown
+        try:
+            num_batches = int(x.cardinality())
+        except (TypeError, ValueError):
+            num_batches = None
+    elif hasattr(x, "__len__"):
+        try:
+            num_batches = len(x)
+        except TypeError:
+            num_batches = None
+    if num_batches == 0:
+        raise ValueError(
+            f"`{name}` is an empty dataset: it yields no batches. Received: "
+            f"{name}={type(x).__name__} with 0 batches"
+        )
 
 
 def check_default_network_shape(data_shape, num_stages, family):

@@ -1,0 +1,248 @@
+"""The sub-commands of `keras-gen` (imported once the backend is chosen)."""
+
+import json
+import os
+import time
+
+import keras
+import numpy as np
+
+from keras_gen import callbacks as kg_callbacks
+from keras_gen import datasets
+from keras_gen import metrics as kg_metrics
+from keras_gen import models
+from keras_gen import presets
+from keras_gen.cli import families
+from keras_gen.cli.data import CommandError
+from keras_gen.cli.data import load_data
+from keras_gen.utils import images as image_utils
+
+__all__ = ["CommandError", "run"]
+
+
+def _say(text):
+    print(text, flush=True)
+
+
+# -- writing samples --------------------------------------------------------------
+
+
+def _write_samples(samples, path, value_range, reference=None):
+    """A PNG: an image grid, or a scatter of 2-D points (reference in grey)."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        if reference is not None:
+            reference = np.asarray(reference)[: len(samples)]
+            points = np.concatenate([reference, samples])
+            labels = np.repeat([-1, 0], [len(reference), len(samples)])
+        else:
+            points, labels = samples, None
+        return image_utils.save_scatter(points, path, labels=labels)
+    if samples.ndim != 4:
+        raise CommandError(
+            f"Samples of shape {samples.shape[1:]} cannot be drawn as an image grid "
+            f"or a 2-D scatter. Received: samples.shape={samples.shape}"
+        )
+    if value_range is None:
+        value_range = (float(samples.min()), float(samples.max()) + 1e-8)
+    return image_utils.save_image_grid(samples, path, value_range=value_range)
+
+
+def _draw(model, num, seed, steps):
+    """`num` samples from any keras_gen model that generates."""
+    if isinstance(model, models.DDPM):
+        return model.generate(num, num_steps=steps, sampler="ddim", seed=seed)
+    return model.generate(num, seed=seed)
+
+
+def _translations(model, x_a, path):
+    """CycleGAN: a grid of domain-A images (top) over their translations."""
+    x_a = np.asarray(x_a)[:8]
+    grid = np.concatenate([x_a, model.translate_a_to_b(x_a)])
+    image_utils.save_image_grid(grid, path, num_cols=len(x_a), value_range=families.TANH_RANGE)
+    return path
+
+
+# -- train --------------------------------------------------------------------------
+
+
+def train(args):
+    pairs = args.family == "cyclegan"
+    image_size = args.image_size or families.default_image_size(args.family, args.data)
+    data = load_data(args.data, image_size, pairs=pairs)
+    model, x, value_range, batch_size = families.build(args.family, data, args)
+    if args.max_samples:
+        x = tuple(d[: args.max_samples] for d in x) if pairs else x[: args.max_samples]
+    batch_size = args.batch_size or batch_size
+    os.makedirs(args.out, exist_ok=True)
+    _say(
+        f"keras-gen train {args.family} on {args.data} ({keras.backend.backend()}): "
+        f"{model.__class__.__name__}, {sum(int(np.prod(v.shape)) for v in model.trainable_weights):,} parameters, "
+        f"{args.epochs} epochs, batch {batch_size}"
+    )
+    start = time.time()
+    history = model.fit(
+        x,
+        epochs=args.epochs,
+        batch_size=batch_size,
+        verbose=args.verbose,
+        callbacks=[kg_callbacks.NaNGuard()],
+    )
+    seconds = time.time() - start
+    losses = {k: float(v[-1]) for k, v in history.history.items()}
+    preset_dir = os.path.join(args.out, "preset")
+    model.save_to_preset(
+        preset_dir,
+        metadata={
+            "description": f"{model.__class__.__name__} trained by `keras-gen train {args.family}` on {args.data}.",
+            "training_data": args.data,
+            "training": f"{args.epochs} epochs, batch {batch_size}, seed {args.seed}",
+            "value_range": None if value_range is None else list(value_range),
+            "final_losses": losses,
+            "seconds": round(seconds, 1),
+        },
+    )
+    with open(os.path.join(args.out, "history.json"), "w") as f:
+        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f, indent=1)
+    grid = os.path.join(args.out, "samples.png")
+    if pairs:
+        _translations(model, _to_model_range(data.test[0], value_range), grid)
+    else:
+        samples = _draw(model, 64 if data.kind == "images" else 1000, args.seed, 50)
+        _write_samples(samples, grid, value_range, reference=data.test if data.kind == "points" else None)
+    _say(
+        f"trained in {seconds:.1f} s; final "
+        + ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
+        + f"\nwrote {preset_dir}/ and {grid}"
+    )
+    return 0
+
+
+def _to_model_range(x, value_range):
+    return x if value_range is None else families._to_range(x, value_range)
+
+
+# -- sample -------------------------------------------------------------------------
+
+
+def _load(handle):
+    try:
+        metadata = presets.load_metadata(handle)
+        model = models.GenerativeModel.from_preset(handle)
+    except (ValueError, FileNotFoundError, OSError) as e:
+        raise CommandError(f"argument preset: {e}") from e
+    return model, metadata
+
+
+def sample(args):
+    model, metadata = _load(args.preset)
+    value_range = families.model_value_range(model, metadata)
+    if isinstance(model, models.CycleGAN):
+        x_a, _ = datasets.load_sample_photos("test", model.image_shape[0], value_range=families.TANH_RANGE)
+        path = _translations(model, x_a[: args.num], args.out)
+    elif not hasattr(model, "generate"):
+        raise CommandError(
+            f"argument preset: {args.preset!r} holds a {model.__class__.__name__}, "
+            f"which does not generate samples. Received: preset={args.preset}"
+        )
+    else:
+        path = _write_samples(_draw(model, args.num, args.seed, args.steps), args.out, value_range)
+    _say(f"wrote {path} ({model.__class__.__name__}, seed {args.seed}, {keras.backend.backend()} backend)")
+    return 0
+
+
+# -- evaluate -----------------------------------------------------------------------
+
+
+def _default_metrics(data):
+    shape = data.test.shape[1:]
+    if data.kind == "points":
+        return ["frechet_distance"]
+    if shape[-1] == 1 and shape[0] == shape[1] and shape[0] % 8 == 0:
+        return ["classifier_frechet_distance"]
+    return ["frechet_distance"]
+
+
+def _print_json(result):
+    print(json.dumps(result, indent=2, sort_keys=True), flush=True)
+
+
+def evaluate(args):
+    model, metadata = _load(args.preset)
+    value_range = families.model_value_range(model, metadata)
+    shape = model._expected_data_shape()
+    if isinstance(model, models.CycleGAN):
+        data = load_data(args.data, shape[0], pairs=True)
+        test_a, test_b = (_to_model_range(d, value_range) for d in data.test)
+        # Cycle consistency on held-out images (Zhu et al., 2017, eq. 2).
+        result = {
+            "cycle_l1_a": float(np.abs(model.translate_b_to_a(model.translate_a_to_b(test_a)) - test_a).mean()),
+            "cycle_l1_b": float(np.abs(model.translate_a_to_b(model.translate_b_to_a(test_b)) - test_b).mean()),
+        }
+        _print_json(result)
+        return 0
+    if not hasattr(model, "generate"):
+        raise CommandError(f"argument preset: a {model.__class__.__name__} cannot be evaluated. Received: preset={args.preset}")
+    data = load_data(args.data, None if shape is None or len(shape) == 1 else shape[0])
+    if data.test.shape[1:] != tuple(shape):
+        raise CommandError(
+            f"argument --data: the model makes samples of shape {tuple(shape)}, the "
+            f"data have shape {data.test.shape[1:]}. Received: --data={args.data}"
+        )
+    metrics = list(args.metrics or _default_metrics(data))
+    if data.kind == "points" and data.toy in ("8gaussians", "ring8", "grid25") and not args.metrics:
+        metrics.append(kg_metrics.ModeCoverage(data.toy))
+    generate_kwargs = {"num_steps": args.steps, "sampler": "ddim"} if isinstance(model, models.DDPM) else None
+    try:
+        result = kg_metrics.evaluate(
+            model,
+            _to_model_range(data.test, value_range),
+            metrics,
+            num_samples=args.num_samples,
+            seed=args.seed,
+            value_range=value_range,
+            generate_kwargs=generate_kwargs,
+        )
+    except ValueError as e:
+        raise CommandError(f"argument --metrics: {e}") from e
+    _print_json(result)
+    return 0
+
+
+# -- presets ------------------------------------------------------------------------
+
+
+def _quality(metadata):
+    figures = metadata.get("metrics") or {}
+    return ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()
+    )
+
+
+def list_builtin(args):
+    rows = []
+    for name in presets.list_presets():
+        metadata = presets.load_metadata(name)
+        rows.append(
+            {
+                "name": name,
+                "class": metadata.get("class_name"),
+                "metrics": metadata.get("metrics", {}),
+                "description": metadata.get("description", ""),
+            }
+        )
+    if args.json:
+        _print_json(rows)
+        return 0
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        print(f"{r['name']:<{width}}  {r['class']:<12} {_quality(r)}")
+    return 0
+
+
+COMMANDS = {"train": train, "sample": sample, "evaluate": evaluate, "presets": list_builtin}
+
+
+def run(args):
+    """Runs the parsed command `args.command`."""
+    return COMMANDS[args.command](args)
