@@ -99,6 +99,11 @@ def build_stylegan2(n=None, batch_size=32, image_size=16, jit_compile=None):
     model = keras_gen.models.StyleGAN2(
         resolution=image_size, latent_dim=32, w_dim=32, channel_base=256, channel_max=32, seed=0
     )
+    if jit_compile is None and keras.backend.backend() == "tensorflow":
+        # XLA refuses the second derivative inside the lazy-R1 `cond` at
+        # 16x16 ("InvertPermutation: 0 is duplicated in the input"); the
+        # model's default ("auto") trains with a tf.function without XLA.
+        jit_compile = False
     model.compile(jit_compile=_jit(jit_compile))
     return model, (x,), batch_size
 

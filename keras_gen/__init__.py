@@ -3,6 +3,7 @@
 from keras_gen import backend
 from keras_gen import callbacks
 from keras_gen import datasets
+from keras_gen import distribution
 from keras_gen import layers
 from keras_gen import losses
 from keras_gen import metrics

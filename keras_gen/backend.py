@@ -76,6 +76,48 @@ def _replica_scale():
     return None
 
 
+def scale_loss_for_replicas(loss):
+    """`loss` divided by the number of `tf.distribute` replicas in sync.
+
+    Under a `tf.distribute` strategy the optimizer sums the gradients of
+    the replicas, so a replica's mean loss must be divided by their number
+    for the sum to be the gradient of the global batch's mean (what Keras'
+    own losses do with `scale_loss_for_distribution`). Elsewhere `loss` is
+    returned as is.
+    """
+    scale = _replica_scale()
+    if scale is None:
+        return loss
+    return ops.multiply(loss, ops.cast(scale, loss.dtype))
+
+
+def data_parallel_processes():
+    """How many processes `optimize_step` averages gradients over.
+
+    On PyTorch, the size of the default `torch.distributed` process group
+    when one is initialised (see `keras_gen.distribution.torch_ddp`); 1
+    otherwise.
+    """
+    if (
+        BACKEND == "torch"
+        and torch.distributed.is_available()
+        and torch.distributed.is_initialized()
+    ):
+        return torch.distributed.get_world_size()
+    return 1
+
+
+def _loss_for_gradients(loss, optimizer):
+    """The loss to differentiate: replica-scaled, then loss-scaled.
+
+    `optimizer.scale_loss` multiplies by a `LossScaleOptimizer`'s dynamic
+    scale (mixed_float16) or by a fixed `loss_scale_factor`; the optimizer's
+    `apply` divides the gradients back and, for a `LossScaleOptimizer`,
+    skips the step and halves the scale when they are not finite.
+    """
+    return optimizer.scale_loss(scale_loss_for_replicas(loss))
+
+
 def optimize_step(loss_fn, variables, optimizer):
     """Take one gradient step of `optimizer` on `variables`.
 
@@ -87,7 +129,16 @@ def optimize_step(loss_fn, variables, optimizer):
             every other variable keeps its value (apart from side effects of
             the forward pass such as BatchNorm statistics and seed states).
         optimizer: a built `keras.optimizers.Optimizer` whose variable list
-            is `variables`.
+            is `variables`, possibly a `keras.optimizers.LossScaleOptimizer`
+            (mixed_float16): the loss is then multiplied by its dynamic
+            scale, and its `apply` unscales the gradients, or skips the step
+            and halves the scale when they overflow.
+
+    Scaling out: under a `tf.distribute` strategy the loss is divided by the
+    number of replicas (the optimizer sums their gradients); on PyTorch with
+    an initialised `torch.distributed` process group the gradients are
+    averaged over the processes before the update. Either way each step
+    equals one device's step on the global batch.
 
     Returns:
         What `loss_fn` returned, with gradients stopped.
@@ -179,8 +230,7 @@ def _tf_optimize_step(loss_fn, variables, optimizer):
     with tf.GradientTape() as tape:
         out = loss_fn()
         loss, out = _split_loss(out)
-        scale = _replica_scale()
-        scaled = loss * scale if scale is not None else loss
+        scaled = _loss_for_gradients(loss, optimizer)
     grads = tape.gradient(scaled, variables)
     optimizer.apply(_zeros_for_missing(grads, variables), variables)
     return out
@@ -198,10 +248,41 @@ def _torch_optimize_step(loss_fn, variables, optimizer):
         # `autograd.grad` returns the gradients instead of accumulating them
         # in `.grad`, so no phase can leak gradients into the next one.
         grads = torch.autograd.grad(
-            loss, [v.value for v in variables], allow_unused=True
+            _loss_for_gradients(loss, optimizer),
+            [v.value for v in variables],
+            allow_unused=True,
         )
+    grads = _zeros_for_missing(grads, variables)
+    if data_parallel_processes() > 1:
+        grads = _torch_all_reduce_mean(grads)
     with torch.no_grad():
-        optimizer.apply(_zeros_for_missing(grads, variables), variables)
+        optimizer.apply(grads, variables)
+    return out
+
+
+def _torch_all_reduce_mean(grads):
+    """Averages gradients over the processes of the default process group.
+
+    Each process differentiates the mean loss of its own shard of the
+    global batch; the average of these gradients is the gradient of the
+    global batch's mean loss (shards of equal size), what one process would
+    compute from the whole batch. One flat all-reduce per dtype.
+    """
+    world = torch.distributed.get_world_size()
+    grads = [g.detach().contiguous() for g in grads]
+    by_dtype = {}
+    for i, g in enumerate(grads):
+        by_dtype.setdefault(g.dtype, []).append(i)
+    out = list(grads)
+    for indices in by_dtype.values():
+        flat = torch.cat([grads[i].reshape(-1) for i in indices])
+        torch.distributed.all_reduce(flat, op=torch.distributed.ReduceOp.SUM)
+        flat = flat / world
+        start = 0
+        for i in indices:
+            n = grads[i].numel()
+            out[i] = flat[start : start + n].reshape(grads[i].shape)
+            start += n
     return out
 
 
@@ -235,9 +316,10 @@ def _jax_optimize_step(loss_fn, variables, optimizer):
             state_mapping=mapping, collect_losses=True
         ) as scope:
             out = loss_fn()
-        loss, out = _split_loss(out)
+            loss, out = _split_loss(out)
+            scaled = _loss_for_gradients(loss, optimizer)
         updates = [scope.get_current_value(v) for v in others]
-        return loss, (out, updates)
+        return scaled, (out, updates)
 
     (_, (out, updates)), grads = jax.value_and_grad(compute, has_aux=True)(
         values
@@ -247,7 +329,19 @@ def _jax_optimize_step(loss_fn, variables, optimizer):
     # the equivalent of `optimizer.stateless_apply`.
     for v, new in zip(others, updates):
         v.assign(new)
-    optimizer.apply(grads, variables)
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        # Its `apply` updates its scale inside `ops.cond` branches, which
+        # would leak tracers out of `lax.cond`: use the stateless form.
+        opt_variables = optimizer.variables
+        new_values, new_opt_values = optimizer.stateless_apply(
+            [outer.get_current_value(v) for v in opt_variables],
+            grads,
+            [outer.get_current_value(v) for v in variables],
+        )
+        for v, new in zip(variables + opt_variables, new_values + new_opt_values):
+            v.assign(new)
+    else:
+        optimizer.apply(grads, variables)
     return out
 
 

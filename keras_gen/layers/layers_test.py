@@ -51,6 +51,20 @@ def test_ema_moves_a_copy_towards_the_network():
         np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.25, rtol=1e-6)
 
 
+def test_ema_warm_up_follows_the_weights_early_and_reaches_the_decay():
+    from keras_gen.layers.ema import warmup_decay
+
+    decays = [float(ops.convert_to_numpy(warmup_decay(0.999, n))) for n in (0, 1, 90, 10**6)]
+    np.testing.assert_allclose(decays, [0.1, 2 / 11, 0.91, 0.999], rtol=1e-6)
+    net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    copy = layers.clone_network(net)
+    start = [ops.convert_to_numpy(w).copy() for w in copy.weights]
+    net.set_weights([w + 1.0 for w in net.get_weights()])
+    layers.update_ema(copy, net, decay=0.999, num_updates=0)  # first update: decay 0.1
+    for s, w in zip(start, copy.weights):
+        np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.9, rtol=1e-5)
+
+
 def test_sinusoidal_embedding_matches_the_formula():
     from keras_gen.layers import SinusoidalEmbedding
 

@@ -27,7 +27,9 @@ LOSSES = ("non_saturating", "minimax", "least_squares", "hinge", "wasserstein")
 def discriminator_loss(name, real_logits, fake_logits, label_smoothing=0.0):
     """The discriminator (critic) loss of `name` on logits."""
     validation.check_choice(name, "loss", LOSSES)
-    r, f = real_logits, fake_logits
+    # float32 under a mixed policy too: the loss of float16 logits loses
+    # precision, and TF does not promote float16 + float32 terms.
+    r, f = ops.cast(real_logits, "float32"), ops.cast(fake_logits, "float32")
     if name in ("non_saturating", "minimax"):
         a = label_smoothing
         real = (1.0 - a) * ops.softplus(-r) + a * ops.softplus(r)
@@ -42,7 +44,7 @@ def discriminator_loss(name, real_logits, fake_logits, label_smoothing=0.0):
 def generator_loss(name, fake_logits):
     """The generator loss of `name` on the logits of generated samples."""
     validation.check_choice(name, "loss", LOSSES)
-    f = fake_logits
+    f = ops.cast(fake_logits, "float32")  # see `discriminator_loss`
     if name == "non_saturating":
         return ops.mean(ops.softplus(-f))
     if name == "minimax":

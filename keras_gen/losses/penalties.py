@@ -18,7 +18,10 @@ def interpolate(real, fake, epsilon):
         epsilon: uniform draws of shape `(batch,)`.
     """
     real, fake = ops.convert_to_tensor(real), ops.convert_to_tensor(fake)
-    eps = ops.reshape(epsilon, (-1,) + (1,) * (len(real.shape) - 1))
+    # Under a mixed policy the generated samples are float16/bfloat16 and
+    # the data float32: interpolate in the data's dtype (TF does not promote).
+    fake = ops.cast(fake, real.dtype)
+    eps = ops.cast(ops.reshape(epsilon, (-1,) + (1,) * (len(real.shape) - 1)), real.dtype)
     return eps * real + (1.0 - eps) * fake
 
 

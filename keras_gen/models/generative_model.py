@@ -5,6 +5,8 @@ import keras
 from keras import ops
 
 from keras_gen import backend
+from keras_gen.callbacks import nan_guard
+from keras_gen.distribution import layout
 from keras_gen.presets.mixin import PresetMixin
 from keras_gen.utils import validation
 
@@ -71,7 +73,12 @@ class GenerativeModel(PresetMixin, keras.Model):
                 None if a is None else ops.convert_to_tensor(a[start : start + batch_size])
                 for a in arrays
             ]
-            outputs.append(ops.convert_to_numpy(fn(*chunk)))
+            out = ops.convert_to_numpy(fn(*chunk))
+            if str(out.dtype) in ("float16", "bfloat16"):
+                # Networks under a mixed policy return float16/bfloat16:
+                # samples come back as float32 NumPy arrays all the same.
+                out = out.astype("float32")
+            outputs.append(out)
         return np.concatenate(outputs)
 
     # -- input checks ------------------------------------------------------
@@ -81,10 +88,48 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     def fit(self, x=None, y=None, *args, **kwargs):
         validation.check_array_data(x, "x", self._expected_data_shape())
+        validation.check_dataset_not_empty(x, "x")
         if self.num_classes is not None and isinstance(x, np.ndarray):
             self.check_labels(y, len(x))
+        if len(args) < 4:  # `callbacks` not given positionally
+            # A NaN or infinite loss stops `fit` with a message naming it and
+            # the step, before a checkpoint can save it (see `NaNGuard`).
+            kwargs["callbacks"] = nan_guard.with_nan_guard(kwargs.get("callbacks"))
         with backend.state_kept_on_error(self):
             return super().fit(x, y, *args, **kwargs)
+
+    # -- scaling out ---------------------------------------------------------
+
+    def _compute_loss(self, *args, **kwargs):
+        # A `compute_loss` override returns the mean loss of this replica's
+        # batch, but under `tf.distribute` Keras' trainer sums the replicas'
+        # gradients and expects each loss divided by their number (as its
+        # built-in losses are): without this, N replicas take N-fold steps.
+        return backend.scale_loss_for_replicas(super()._compute_loss(*args, **kwargs))
+
+    def train_step(self, *args):
+        if backend.data_parallel_processes() > 1:
+            # `torch.distributed`: Keras' torch trainer would step on this
+            # process's gradients alone; `optimize_step` averages them over
+            # the processes first (multi-optimizer models override this).
+            return self._data_parallel_train_step(*args)
+        return super().train_step(*args)
+
+    def _data_parallel_train_step(self, data):
+        """Keras' torch `train_step`, with the update by `optimize_step`."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+
+        def loss_fn():
+            y_pred = self(x, training=True)
+            loss = self._compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+            )
+            return loss, y_pred
+
+        loss, y_pred = backend.optimize_step(loss_fn, self.trainable_variables, self.optimizer)
+        batch_size = ops.shape(keras.tree.flatten(x)[0])[0]
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     # -- class labels (conditional models) -----------------------------------
 
@@ -154,6 +199,47 @@ class GenerativeModel(PresetMixin, keras.Model):
     def _check_batch(self, x, name="x"):
         """Static check of a batch's sample shape (runs at trace time)."""
         validation.check_sample_shape(x, name, self._expected_data_shape())
+
+    # -- model parallelism ---------------------------------------------------
+
+    # `(path_regex, axes)` rules of `get_layout_map`; "model" marks the
+    # sharded axis. Families whose layers have their own names add rules.
+    layout_rules = layout.KERAS_LAYER_RULES
+
+    @classmethod
+    def get_layout_map(cls, device_mesh, model_axis="model"):
+        """A `keras.distribution.LayoutMap` that shards the big weights.
+
+        Dense kernels and embeddings are split on their output axis and
+        convolution kernels on their output channels, over the mesh axis
+        `model_axis`; everything else is replicated. Optimizer slots follow
+        their variable. Use it with `keras_gen.distribution.ModelParallel`,
+        which replicates an axis the mesh does not divide (a single logit,
+        an image's channels).
+
+        Args:
+            device_mesh: a `keras.distribution.DeviceMesh`, e.g.
+                `keras_gen.distribution.device_mesh(model=2)`.
+            model_axis: the mesh axis the weights are sharded over.
+
+        Returns:
+            A `keras.distribution.LayoutMap`.
+
+        Example:
+
+        ```python
+        mesh = keras_gen.distribution.device_mesh(model=2)  # (batch, model)
+        distribution = keras_gen.distribution.ModelParallel(
+            layout_map=keras_gen.models.DDPM.get_layout_map(mesh),
+            batch_dim_name="batch",
+        )
+        with distribution.scope():
+            model = keras_gen.models.DDPM(data_shape=(8, 8, 1))
+            model.compile()
+        model.fit(x, batch_size=64)
+        ```
+        """
+        return layout.layout_map_from_rules(device_mesh, cls.layout_rules, model_axis=model_axis)
 
     # -- saving ------------------------------------------------------------
 

@@ -75,6 +75,10 @@ class MultiOptimizerModel(GenerativeModel):
     ):
         """Configures the model for training.
 
+        Under the `"mixed_float16"` dtype policy each phase's optimizer is
+        wrapped in a `keras.optimizers.LossScaleOptimizer` (unless it is one
+        already), so every phase keeps its own dynamic loss scale.
+
         Args:
             optimizers: dict mapping a phase name (see `optimizer_names`) to
                 a `keras.optimizers.Optimizer`, an optimizer name or config.
@@ -106,31 +110,47 @@ class MultiOptimizerModel(GenerativeModel):
                     "optimizer's state belongs to one set of variables). "
                     f"Received the same object twice: {opt!r}"
                 )
-            if isinstance(opt, keras.optimizers.LossScaleOptimizer):
-                raise ValueError(
-                    "A `LossScaleOptimizer` cannot be one of the phase "
-                    f"optimizers. Received: {opt!r}"
-                )
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow: each phase gets its own dynamic
+            # loss scale, as Keras' `compile` gives a single optimizer.
+            resolved = {
+                name: opt
+                if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for name, opt in resolved.items()
+            }
 
         self._build_networks()
         variables = self.phase_variables()
         for name, opt in resolved.items():
             if not opt.built:
                 opt.build(list(variables[name]))
+        # `MultiOptimizer` refuses a `LossScaleOptimizer` among its
+        # optimizers (Keras 3.15): build it on the wrapped optimizers, then
+        # put each wrapper in its optimizer's place, so that its scale is
+        # carried, saved and restored with the other optimizer variables.
+        plain = {
+            name: getattr(opt, "inner_optimizer", opt)
+            for name, opt in resolved.items()
+        }
         multi = keras.optimizers.MultiOptimizer(
             keras.optimizers.OptimizerMap(
-                default_optimizer=instances[0],
-                optimizer_map=dict(resolved),
+                default_optimizer=plain[self.optimizer_names[0]],
+                optimizer_map=plain,
             )
         )
         # Built eagerly, so a loaded model has optimizer variables to restore
         # into, and the trainer never rebuilds it.
         multi.build(self.trainable_variables)
+        for i, name in enumerate(self.optimizer_names):
+            multi._inner_optimizers[i] = resolved[name]
         super().compile(
             optimizer=multi,
             run_eagerly=run_eagerly,
             jit_compile=jit_compile,
             steps_per_execution=steps_per_execution,
+            # Loss scaling is per phase (above), not around the container.
+            auto_scale_loss=False,
         )
         # Optimizers are reached through `self.optimizer` only (one owner,
         # saved once); the rest is kept for `get_compile_config`.

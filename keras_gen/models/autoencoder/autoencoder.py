@@ -115,6 +115,8 @@ class AutoEncoder(GenerativeModel):
         return self.decoder(h, training=training)
 
     def _reconstruction_error(self, x, reconstruction):
+        # In float32 under a mixed policy too (TF does not promote).
+        x, reconstruction = ops.cast(x, "float32"), ops.cast(reconstruction, "float32")
         if self.reconstruction_loss == "mse":
             return ops.mean(ops.square(x - reconstruction))
         return ops.mean(keras.losses.binary_crossentropy(x, reconstruction, axis=None))

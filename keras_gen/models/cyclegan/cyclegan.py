@@ -229,7 +229,8 @@ class CycleGAN(MultiOptimizerModel):
 
     @staticmethod
     def _l1(x, y):
-        return ops.mean(ops.abs(x - y))
+        # float32 under a mixed policy too (TF does not promote).
+        return ops.mean(ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32")))
 
     def generator_losses(self, real_a, real_b, training=False):
         """The generators' loss terms on a batch of each domain.

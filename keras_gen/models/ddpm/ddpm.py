@@ -82,6 +82,13 @@ class DDPM(GenerativeModel):
     """
 
     network_args = ("denoiser",)
+    # Model parallelism: the U-Net's named layers (the MLP denoiser's
+    # `dense_*` and the label embedding match the shared Keras-layer rules).
+    layout_rules = GenerativeModel.layout_rules + (
+        (r".*(conv_in|conv_out|conv_\d+|skip|downsample_\d+|upsample_\d+)/kernel", (None, None, None, "model")),
+        (r".*_embedding/kernel", (None, "model")),  # timestep projections
+        (r".*_attention/(query|key|value|attention_output)/kernel", (None, None, "model")),
+    )
 
     def __init__(
         self,
@@ -237,9 +244,7 @@ class DDPM(GenerativeModel):
         # optimizer's update: a one-step lag that does not matter at these
         # decays). Warm-up as in Tensorflow's ExponentialMovingAverage with
         # num_updates, so that short runs are not dominated by the init.
-        n = ops.cast(self.ema_updates, "float32")
-        decay = ops.minimum(self.ema_decay, (1.0 + n) / (10.0 + n))
-        update_ema(self.ema_denoiser, self.denoiser, decay)
+        update_ema(self.ema_denoiser, self.denoiser, self.ema_decay, num_updates=self.ema_updates)
         self.ema_updates.assign(self.ema_updates + 1)
 
     # -- sampling ------------------------------------------------------------

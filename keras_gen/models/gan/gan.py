@@ -235,7 +235,10 @@ class GAN(MultiOptimizerModel):
 
         g_loss = self.optimize_step("generator", g_loss_fn)
         if self.generator_ema is not None:
-            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay)
+            # The generator optimizer has counted this step: n - 1 earlier
+            # updates of the average (restarted by a new `compile`).
+            updates = self.get_optimizer("generator").iterations - 1
+            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay, num_updates=updates)
         self.update_trackers(d_loss=d_loss, g_loss=g_loss, **terms)
 
     def _feature_matching(self, x, fake, labels):

@@ -140,7 +140,9 @@ class AffineCoupling(BijectorMixin, keras.layers.Layer):
             # One more input channel that shows the network the mask.
             shown = mask if self.mask_type == "checkerboard" else float(self.parity)
             net_in = ops.concatenate([kept, ops.zeros_like(kept[..., :1]) + shown], axis=-1)
-        raw_s, t = ops.split(self.network(net_in), 2, axis=-1)
+        # The flow computes in float32 even under a mixed policy: the
+        # network's float16/bfloat16 output is cast up.
+        raw_s, t = ops.split(ops.cast(self.network(net_in), kept.dtype), 2, axis=-1)
         s = self.scale_factor * ops.tanh(raw_s)
         return s * (1.0 - mask), t * (1.0 - mask), mask
 

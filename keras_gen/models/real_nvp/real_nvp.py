@@ -148,6 +148,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
         seed=None,
         **kwargs,
     ):
+        # The flow's densities and log-determinants stay float32 under a
+        # mixed policy (a model-level autocast scope would read its float32
+        # variables as float16/bfloat16); only the coupling networks, layers
+        # with the global policy, compute in the low precision.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(seed=seed, **kwargs)
         self.num_coupling_layers = validation.check_positive_int(
             num_coupling_layers, "num_coupling_layers"
@@ -511,6 +516,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
 
     def fit(self, x=None, y=None, *args, **kwargs):
         if self.actnorm and isinstance(x, np.ndarray) and not self.is_initialized:
+            # Checked as given (`initialize` casts to float32 first), so bad
+            # data never reaches the data-dependent initialisation.
+            validation.check_array_data(x, "x", self.data_shape)
             self.initialize(x)
         return super().fit(x, y, *args, **kwargs)
 

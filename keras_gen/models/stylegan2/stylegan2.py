@@ -98,6 +98,13 @@ class StyleGAN2(MultiOptimizerModel):
 
     optimizer_names = ("discriminator", "generator")
     network_args = ("generator", "discriminator")
+    # Model parallelism: the equalised and modulated layers by name (the
+    # mapping network's `dense_*` match the shared Keras-layer rules).
+    layout_rules = MultiOptimizerModel.layout_rules + (
+        (r".*/conv/kernel", (None, None, None, "model")),  # modulated convs
+        (r".*/(from_rgb|b\d+_conv\d*|b\d+_skip)/kernel", (None, None, None, "model")),
+        (r".*/(affine|b\d+_fc|b\d+_out)/kernel", (None, "model")),
+    )
     loss_names = ("d_loss", "g_loss", "r1_penalty", "pl_penalty")
 
     def __init__(
@@ -217,6 +224,10 @@ class StyleGAN2(MultiOptimizerModel):
             g_optimizer: the generator's optimizer (default: the paper's
                 Adam, adjusted for lazy path-length regularisation).
             **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
+                On TensorFlow, `jit_compile=True` fails from 16x16 up (XLA
+                refuses the second derivative inside the lazy-R1 `cond`:
+                "InvertPermutation: 0 is duplicated in the input"); the
+                default ("auto") trains there without XLA.
         """
         super().compile(optimizers={"discriminator": d_optimizer, "generator": g_optimizer}, **kwargs)
 
@@ -316,7 +327,10 @@ class StyleGAN2(MultiOptimizerModel):
         self.pl_mean.assign(new_mean)
         self.generator.mapping.track(w)
         if self.generator_ema is not None:
-            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay)
+            # The generator optimizer has counted this step: n - 1 earlier
+            # updates of the average (restarted by a new `compile`).
+            updates = self.get_optimizer("generator").iterations - 1
+            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay, num_updates=updates)
             # The tracked average of w is a statistic, not a weight: copy it.
             self.generator_ema.mapping.w_avg.assign(self.generator.mapping.w_avg)
         self.update_trackers(d_loss=d_loss, g_loss=g_loss)

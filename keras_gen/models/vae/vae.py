@@ -128,6 +128,8 @@ class VAE(GenerativeModel):
             eps = self.random_normal(ops.shape(z_mean))
         else:
             eps = keras.random.normal(ops.shape(z_mean), seed=seed)
+        # The encoder's dtype under a mixed policy (TF does not promote).
+        eps = ops.cast(eps, z_mean.dtype)
         return z_mean + ops.exp(0.5 * z_log_var) * eps, eps
 
     def _log_likelihood(self, x, decoded):
