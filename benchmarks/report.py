@@ -12,6 +12,7 @@ import plot  # noqa: E402
 table = bench_utils.markdown_table
 
 
+
 def _ok(result):
     return isinstance(result, dict) and "error" not in result and "unavailable" not in result
 
@@ -57,11 +58,19 @@ def header(results):
     if results.get("quick"):
         warnings.append("**Quick validation run (`--quick`): tiny settings (a few steps per repeat); these "
                         "figures check that the scripts work and are NOT final numbers.**")
-    if max(m["loadavg"][0], load_end if isinstance(load_end, float) else 0) > 0.5 * (m["cpus"] or 1):
+    # The load at the start: at the end, the 1-minute average counts the
+    # benchmark's own processes.
+    if m["loadavg"][0] > 0.5 * (m["cpus"] or 1):
         warnings.append("**Measured under load**: other jobs shared the cores during this run, so absolute "
                         "figures are inflated and ratios are noisy (contenders run one after the other).")
-    for part, date in (results.get("earlier_parts") or {}).items():
-        warnings.append(f"The `{part}` figures come from an earlier run ({date}, same results.json).")
+    for part, run in (results.get("earlier_parts") or {}).items():
+        how = [f"load average {run['loadavg']} at its start"]
+        if run.get("quick"):
+            how.insert(0, "a `--quick` run (tiny settings: no final numbers)")
+        if run.get("threads"):
+            how.append(f"{run['threads']} thread(s) per process")
+        warnings.append(f"The `{part}` figures come from an earlier run ({run['date']}, same results.json): "
+                        + ", ".join(how) + ".")
     for warning in warnings:
         lines += ["", warning]
     lines += ["",

@@ -125,8 +125,14 @@ def main():
         for part in ("throughput", "overhead", "ddpm", "real_nvp", "scaling", "memory"):
             if part not in parts and part in previous:
                 results[part] = previous[part]
-                when = previous.get("earlier_parts", {}).get(part, previous["machine"]["date"])
-                results.setdefault("earlier_parts", {})[part] = when
+                # How the part was measured travels with it.
+                run = previous.get("earlier_parts", {}).get(part) or {
+                    "date": previous["machine"]["date"],
+                    "quick": bool(previous.get("quick")),
+                    "loadavg": previous["machine"]["loadavg"][0],
+                    "threads": previous.get("threads"),
+                }
+                results.setdefault("earlier_parts", {})[part] = run
     results["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["total_seconds"] = round(time.time() - start, 1)
 
