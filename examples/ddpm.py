@@ -18,8 +18,8 @@ guidance (Ho & Salimans, 2022). Sampling runs as one compiled loop.
 The script writes `ddim_samples.png` (one row per requested digit, DDIM-50),
 `ddpm_samples.png` (DDPM-1000), `guidance.png` (guidance scale 1, 2, 4 per
 block) and `loss.png`, and prints how often a digits classifier reads a
-sample as the requested digit. The default run (2026-11-21, JAX, on a
-shared 2-core CPU) printed, for 500 DDIM-50 samples: 92.6 % read as the
+sample as the requested digit. The default run (2026-11-21, JAX, 2-core
+CPU: 6.5 minutes in all on a quiet machine) printed, for 500 DDIM-50 samples: 92.6 % read as the
 requested digit (the classifier's accuracy on real test digits: 95.1 %) and
 a classifier Fréchet distance of 7.46 to the test split, against 4.88 for
 the real train digits (the floor). More in `benchmarks/ddpm_results.md`.
