@@ -229,13 +229,14 @@ class GenerativeModel(PresetMixin, keras.Model):
 
         ```python
         mesh = keras_gen.distribution.device_mesh(model=2)  # (batch, model)
-        distribution = keras_gen.distribution.ModelParallel(
+        # Set globally, so that `fit` runs under it too: a model built in
+        # `distribution.scope()` but fitted outside it gets unsplit batches.
+        keras.distribution.set_distribution(keras_gen.distribution.ModelParallel(
             layout_map=keras_gen.models.DDPM.get_layout_map(mesh),
             batch_dim_name="batch",
-        )
-        with distribution.scope():
-            model = keras_gen.models.DDPM(data_shape=(8, 8, 1))
-            model.compile()
+        ))
+        model = keras_gen.models.DDPM(data_shape=(8, 8, 1))
+        model.compile()
         model.fit(x, batch_size=64)
         ```
         """
