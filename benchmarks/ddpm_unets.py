@@ -12,8 +12,9 @@ WIDTHS = (32, 64, 64)
 LAYERS_PER_BLOCK = 1
 
 
-def keras_gen_unet(image_size=IMAGE_SIZE):
-    """keras_gen's U-Net: widths 32/64/64, attention at the lowest level."""
+def keras_gen_unet(image_size=IMAGE_SIZE, data_format="channels_last"):
+    """keras_gen's U-Net: widths 32/64/64, attention at the lowest level
+    (channels-first inside on torch: `speed_ddpm.py`)."""
     from keras_gen.models.ddpm import networks
 
     lowest = image_size // 2 ** (len(WIDTHS) - 1)
@@ -23,6 +24,7 @@ def keras_gen_unet(image_size=IMAGE_SIZE):
         channel_multipliers=tuple(w // WIDTHS[0] for w in WIDTHS),
         num_res_blocks=LAYERS_PER_BLOCK,
         attention_resolutions=(lowest,),
+        data_format=data_format,
     )
 
 

@@ -221,6 +221,47 @@ def compile_function(fn):
     )
 
 
+
+def fused_group_norm(inputs, groups, gamma, beta, epsilon, axis):
+    """GroupNorm through the backend's fused kernel, or `None` if it has none.
+
+    torch's `group_norm` (one pass forward, one backward) for float32
+    channels-first inputs; `None` (the caller uses Keras's ops) elsewhere:
+    XLA fuses Keras's ops on JAX and TensorFlow.
+    """
+    if BACKEND != "torch" or axis not in (1, 1 - len(inputs.shape)) or len(inputs.shape) < 3:
+        return None
+    inputs = ops.convert_to_tensor(inputs)
+    if inputs.dtype != torch.float32:
+        return None
+    weight = None if gamma is None else ops.convert_to_tensor(gamma)
+    bias = None if beta is None else ops.convert_to_tensor(beta)
+    return torch.nn.functional.group_norm(inputs, groups, weight, bias, epsilon)
+
+
+def check_image_data_format(network, name):
+    """Refuses channels-first convolutions on TensorFlow.
+
+    Keras 3.15's TensorFlow `ops.add` turns a bias-shaped addend into
+    `tf.nn.bias_add` and picks NHWC whenever the last axis has the bias's
+    length, so a channels-first `Conv2D` with as many channels as its
+    feature map is wide adds its bias along the wrong axis: silently wrong
+    outputs (keras/src/backend/tensorflow/numpy.py, `add`). The weights
+    are layout-independent, so a channels-last copy is a rebuild away.
+    """
+    if BACKEND != "tensorflow":
+        return
+    for layer in network._flatten_layers(include_self=False):
+        if getattr(layer, "data_format", None) == "channels_first" and hasattr(layer, "kernel"):
+            raise ValueError(
+                f"`{name}` has channels-first convolutions (layer {layer.name!r}), which give wrong "
+                "outputs on the TensorFlow backend (a Keras 3.15 bug in `ops.add`'s bias fusion). "
+                "Rebuild it channels-last (e.g. `build_unet(..., data_format='channels_last')`) and "
+                "copy the weights: they have the same shapes. "
+                f"Received: {name}.layers[{layer.name!r}].data_format='channels_first'"
+            )
+
+
 # --------------------------------------------------------------------------
 # TensorFlow
 # --------------------------------------------------------------------------

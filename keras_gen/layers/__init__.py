@@ -6,4 +6,5 @@ from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.layers.timestep_embedding import SinusoidalEmbedding
 from keras_gen.layers.image_pool import ImagePool
+from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.diff_augment import DiffAugment

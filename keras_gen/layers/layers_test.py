@@ -78,3 +78,29 @@ def test_sinusoidal_embedding_matches_the_formula():
     assert restored.dim == 6 and restored.max_period == 100.0
     with pytest.raises(ValueError, match="dim"):
         SinusoidalEmbedding(5)
+
+
+@pytest.mark.parametrize("axis", [1, -1])
+def test_group_normalization_equals_keras_values_and_gradients(axis):
+    # Fused on torch for channels-first inputs; Keras's ops elsewhere. Same
+    # outputs and input gradients as keras.layers.GroupNormalization.
+    from keras_gen import backend
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 3.0, size=(3, 8, 5, 8)).astype("float32")
+    ours = layers.GroupNormalization(4, axis=axis)
+    reference = keras.layers.GroupNormalization(4, axis=axis)
+    ours.build(x.shape)
+    reference.build(x.shape)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in reference.weights]
+    ours.set_weights(weights)
+    reference.set_weights(weights)
+    np.testing.assert_allclose(ops.convert_to_numpy(ours(x)), ops.convert_to_numpy(reference(x)), atol=1e-5)
+
+    probe = ops.convert_to_tensor(rng.normal(size=x.shape).astype("float32"))
+    grad_ours = backend.input_gradient(lambda v: ours(v) * probe, ops.convert_to_tensor(x))
+    grad_reference = backend.input_gradient(lambda v: reference(v) * probe, ops.convert_to_tensor(x))
+    np.testing.assert_allclose(ops.convert_to_numpy(grad_ours), ops.convert_to_numpy(grad_reference), atol=1e-4)
+    assert np.abs(ops.convert_to_numpy(grad_ours)).max() > 1e-3
+    restored = layers.GroupNormalization.from_config(ours.get_config())
+    assert restored.axis == axis and restored.groups == 4

@@ -142,6 +142,7 @@ class DDPM(GenerativeModel):
                 denoiser = networks.build_mlp_denoiser(data_shape, num_classes=num_classes, **self.mlp_config)
             else:
                 denoiser = networks.build_unet(data_shape, num_classes=num_classes, **self.unet_config)
+        backend.check_image_data_format(denoiser, "denoiser")
         self.denoiser = denoiser
         self.data_shape = tuple(validation.network_input_shape(denoiser))
         if scheduler is None:

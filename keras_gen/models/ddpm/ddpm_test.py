@@ -5,6 +5,7 @@ from keras import ops
 
 import keras_gen
 from keras_gen.models.ddpm import DDPM
+from keras_gen.models.ddpm import networks
 from keras_gen.schedulers import DDIMScheduler
 from keras_gen.schedulers import DDPMScheduler
 
@@ -156,11 +157,42 @@ def test_bits_per_dim_of_discrete_images():
     np.testing.assert_allclose(bpd, -log_p / (64 * np.log(2.0)), rtol=1e-5)
 
 
+UNET_ARGS = dict(width=8, channel_multipliers=(1, 2), num_res_blocks=1, attention_resolutions=(4,), num_classes=3)
+
+
 def test_unet_shapes_and_conditioning():
     model = DDPM(data_shape=(8, 8, 1), num_classes=3, width=8, num_res_blocks=1, seed=0)
     x = np.zeros((2, 8, 8, 1), "float32")
     out = model([x, np.array([0, 999], "int32"), np.array([0, 3], "int32")])
     assert tuple(out.shape) == (2, 8, 8, 1)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "tensorflow",
+    reason="channels-first is refused on TensorFlow: Keras 3.15's ops.add fuses a conv bias "
+    "with tf.nn.bias_add in NHWC whenever channels == width (wrong outputs)",
+)
+def test_unet_layouts_give_the_same_outputs():
+    # The layout is a speed choice (channels-first is faster on torch):
+    # same weights, same function, channels-last inputs either way.
+    last = networks.build_unet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
+    first = networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=w.shape).astype("float32") * 0.2 for w in last.weights]
+    last.set_weights(weights)
+    first.set_weights(weights)
+    inputs = [rng.normal(size=(3, 8, 8, 2)).astype("float32"), np.array([1, 50, 999], "int32"), np.array([0, 2, 3], "int32")]
+    out_last = ops.convert_to_numpy(last(inputs))
+    np.testing.assert_allclose(ops.convert_to_numpy(first(inputs)), out_last, atol=1e-5)
+    assert np.abs(out_last).max() > 0.1  # not trivially zero
+
+
+def test_unet_data_format_errors():
+    with pytest.raises(ValueError, match="data_format"):
+        networks.build_unet((8, 8, 1), data_format="NCHW")
+    if keras.backend.backend() == "tensorflow":
+        with pytest.raises(ValueError, match="channels_first"):
+            networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ is the "no label" token used by classifier-free guidance.
 import keras
 from keras import layers
 
+from keras_gen import backend
+from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.timestep_embedding import SinusoidalEmbedding
 from keras_gen.utils import validation
 
@@ -35,35 +37,61 @@ def _conditioning(inputs, num_classes, embedding_dim, sinusoid_dim):
     return emb
 
 
-def _residual_block(x, emb, width, groups, dropout, name):
+def _residual_block(x, emb, width, groups, dropout, name, data_format):
     """GroupNorm → SiLU → conv, plus the embedding, GroupNorm → SiLU →
     dropout → conv, with a 1×1 skip when the width changes (Ho et al.,
     appendix B, after the Wide ResNet block)."""
-    h = layers.GroupNormalization(groups, name=f"{name}_norm_1")(x)
+    axis = _channel_axis(data_format)
+    h = GroupNormalization(groups, axis=axis, name=f"{name}_norm_1")(x)
     h = layers.Activation("silu")(h)
-    h = layers.Conv2D(width, 3, padding="same", name=f"{name}_conv_1")(h)
+    h = layers.Conv2D(width, 3, padding="same", data_format=data_format, name=f"{name}_conv_1")(h)
     e = layers.Dense(width, name=f"{name}_embedding")(layers.Activation("silu")(emb))
-    h = layers.Add()([h, layers.Reshape((1, 1, width))(e)])
-    h = layers.GroupNormalization(groups, name=f"{name}_norm_2")(h)
+    e_shape = (1, 1, width) if data_format == "channels_last" else (width, 1, 1)
+    h = layers.Add()([h, layers.Reshape(e_shape)(e)])
+    h = GroupNormalization(groups, axis=axis, name=f"{name}_norm_2")(h)
     h = layers.Activation("silu")(h)
     if dropout:
         h = layers.Dropout(dropout)(h)
     # Zero-initialised last conv: each block starts as the identity.
-    h = layers.Conv2D(width, 3, padding="same", kernel_initializer="zeros", name=f"{name}_conv_2")(h)
-    if x.shape[-1] != width:
-        x = layers.Conv2D(width, 1, name=f"{name}_skip")(x)
+    h = layers.Conv2D(
+        width, 3, padding="same", kernel_initializer="zeros", data_format=data_format, name=f"{name}_conv_2"
+    )(h)
+    if x.shape[axis] != width:
+        x = layers.Conv2D(width, 1, data_format=data_format, name=f"{name}_skip")(x)
     return layers.Add()([x, h])
 
 
-def _attention_block(x, groups, name):
+def _attention_block(x, groups, name, data_format):
     """Self-attention over the pixels with one wide head: on CPUs, XLA is
     far slower with many narrow heads (see DESIGN.md, section 7)."""
-    height, width, channels = x.shape[1:]
-    h = layers.GroupNormalization(groups, name=f"{name}_norm")(x)
+    axis = _channel_axis(data_format)
+    h = GroupNormalization(groups, axis=axis, name=f"{name}_norm")(x)
+    if data_format == "channels_first":
+        h = layers.Permute((2, 3, 1))(h)
+    height, width, channels = h.shape[1:]
     h = layers.Reshape((height * width, channels))(h)
     h = layers.MultiHeadAttention(1, channels, name=f"{name}_attention")(h, h)
     h = layers.Reshape((height, width, channels))(h)
+    if data_format == "channels_first":
+        h = layers.Permute((3, 1, 2))(h)
     return layers.Add()([x, h])
+
+
+def _channel_axis(data_format):
+    return -1 if data_format == "channels_last" else 1
+
+
+def _height(x, data_format):
+    return x.shape[1] if data_format == "channels_last" else x.shape[2]
+
+
+def _resolve_data_format(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "`data_format` must be 'channels_last' or 'channels_first'. "
+            f"Received: data_format={data_format!r}"
+        )
+    return data_format
 
 
 def build_unet(
@@ -75,6 +103,7 @@ def build_unet(
     num_classes=None,
     dropout=0.0,
     groups=8,
+    data_format="channels_last",
     name="unet",
 ):
     """The DDPM U-Net (Ho et al., 2020, appendix B), sized by arguments.
@@ -94,6 +123,14 @@ def build_unet(
         num_classes: number of classes for a conditional denoiser.
         dropout: dropout rate inside residual blocks.
         groups: GroupNorm groups (must divide every level's width).
+        data_format: the layout inside the network, `"channels_last"` or
+            `"channels_first"`; inputs and outputs are channels-last
+            either way and the weights are the same, so the two are
+            interchangeable. Channels-first trains faster on torch, whose
+            convolutions and GroupNorm want NCHW tensors (benchmarks/
+            RESULTS.md); it is refused on TensorFlow, where Keras 3.15
+            adds convolution biases along the wrong axis in that layout
+            (see `keras_gen.backend.check_image_data_format`).
 
     Returns:
         A `keras.Model` `[x_t, t(, label)] -> output` shaped like `x_t`.
@@ -116,41 +153,56 @@ def build_unet(
             raise ValueError(
                 f"`groups` ({groups}) must divide every level's width. Received: widths={widths}"
             )
+    data_format = _resolve_data_format(data_format)
+    axis = _channel_axis(data_format)
     inputs = _inputs(data_shape, num_classes)
     emb = _conditioning(inputs, num_classes, 4 * width, width)
 
-    h = layers.Conv2D(widths[0], 3, padding="same", name="conv_in")(inputs[0])
+    h = inputs[0]
+    if data_format == "channels_first":
+        # Inputs and outputs stay (height, width, channels); only the
+        # inside runs channels-first (one transpose each way).
+        h = layers.Permute((3, 1, 2), name="to_channels_first")(h)
+    h = layers.Conv2D(widths[0], 3, padding="same", data_format=data_format, name="conv_in")(h)
     skips = [h]
     for level, w in enumerate(widths):
         for block in range(num_res_blocks):
-            h = _residual_block(h, emb, w, groups, dropout, f"down_{level}_{block}")
-            if h.shape[1] in attention_resolutions:
-                h = _attention_block(h, groups, f"down_{level}_{block}_attn")
+            h = _residual_block(h, emb, w, groups, dropout, f"down_{level}_{block}", data_format)
+            if _height(h, data_format) in attention_resolutions:
+                h = _attention_block(h, groups, f"down_{level}_{block}_attn", data_format)
             skips.append(h)
         if level != num_levels - 1:
-            h = layers.Conv2D(w, 3, strides=2, padding="same", name=f"downsample_{level}")(h)
+            h = layers.Conv2D(
+                w, 3, strides=2, padding="same", data_format=data_format, name=f"downsample_{level}"
+            )(h)
             skips.append(h)
 
-    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_0")
-    h = _attention_block(h, groups, "middle_attn")
-    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_1")
+    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_0", data_format)
+    h = _attention_block(h, groups, "middle_attn", data_format)
+    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_1", data_format)
 
     for level in reversed(range(num_levels)):
         for block in range(num_res_blocks + 1):
-            h = layers.Concatenate()([h, skips.pop()])
-            h = _residual_block(h, emb, widths[level], groups, dropout, f"up_{level}_{block}")
-            if h.shape[1] in attention_resolutions:
-                h = _attention_block(h, groups, f"up_{level}_{block}_attn")
+            h = layers.Concatenate(axis=axis)([h, skips.pop()])
+            h = _residual_block(h, emb, widths[level], groups, dropout, f"up_{level}_{block}", data_format)
+            if _height(h, data_format) in attention_resolutions:
+                h = _attention_block(h, groups, f"up_{level}_{block}_attn", data_format)
         if level != 0:
-            h = layers.UpSampling2D(2, interpolation="nearest")(h)
-            h = layers.Conv2D(widths[level], 3, padding="same", name=f"upsample_{level}")(h)
+            h = layers.UpSampling2D(2, data_format=data_format, interpolation="nearest")(h)
+            h = layers.Conv2D(
+                widths[level], 3, padding="same", data_format=data_format, name=f"upsample_{level}"
+            )(h)
 
-    h = layers.GroupNormalization(groups, name="norm_out")(h)
+    h = GroupNormalization(groups, axis=axis, name="norm_out")(h)
     h = layers.Activation("silu")(h)
     outputs = layers.Conv2D(
-        data_shape[-1], 3, padding="same", kernel_initializer="zeros", name="conv_out"
+        data_shape[-1], 3, padding="same", kernel_initializer="zeros", data_format=data_format, name="conv_out"
     )(h)
-    return keras.Model(inputs, outputs, name=name)
+    if data_format == "channels_first":
+        outputs = layers.Permute((2, 3, 1), name="to_channels_last")(outputs)
+    unet = keras.Model(inputs, outputs, name=name)
+    backend.check_image_data_format(unet, "denoiser")
+    return unet
 
 
 def build_mlp_denoiser(data_shape, hidden_dim=256, num_layers=4, num_classes=None, name="mlp_denoiser"):
