@@ -1,0 +1,1 @@
+from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
