@@ -9,18 +9,25 @@ draw `--samples` images, which are scored against the 447 test digits:
 - the classifier Fréchet distance: FID's formula on the 64 penultimate
   features of the shipped digits CNN (`keras_gen.metrics`), lower is
   better. It is NOT FID. Each model is scored at its own size (StyleGAN2 at
-  16x16, DCGAN at 8x8: the CNN area-resizes 16x16 images to 8x8); the floor
-  is the distance of the 1,000 real training digits at that size to the
-  test digits;
+  16x16; DCGAN at `--dcgan-size`, 16 by default so that both models draw
+  the same images: the CNN area-resizes 16x16 images to 8x8); the floor is
+  the distance of the 1,000 real training digits at that size to the test
+  digits;
 - `DigitsProbe` (an SVM on 8x8 digits): the share of samples it labels with
   confidence >= 0.9, the classes present and the class entropy.
 
-StyleGAN2 uses `examples/stylegan2.py`'s defaults; DCGAN uses
-`examples/gan.py`'s (`GAN(data_shape=(8, 8, 1), latent_dim=32,
-ema_decay=0.99)`, batch 64). Results are appended to
-`benchmarks/stylegan2_digits_results.md`.
+StyleGAN2 uses `examples/stylegan2.py`'s defaults, with `--augment`
+either a DiffAugment policy (`"color,translation,cutout"`) or `"ada"`
+(adaptive augmentation probability); DCGAN uses `examples/gan.py`'s
+(`GAN(data_shape=(size, size, 1), latent_dim=32, ema_decay=0.99)`, batch
+64). Each invocation appends one table to
+`benchmarks/stylegan2_digits_results.md`, with the load average at its
+start and end. For a fair comparison run the models one after the other
+in one process, pinned to one core with one thread:
 
-    KERAS_BACKEND=jax python benchmarks/stylegan2_digits.py --cpu-minutes 8
+    XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" \
+    KERAS_BACKEND=jax taskset -c 0 python benchmarks/stylegan2_digits.py \
+        --cpu-minutes 20 --models stylegan2 dcgan
 """
 
 import argparse
@@ -52,10 +59,15 @@ class CPUTimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def stylegan2(seed):
+def stylegan2(seed, augment=None, size=16):
+    kwargs = {}
+    if augment == "ada":
+        kwargs["augment"] = "ada"
+    elif augment:
+        kwargs["diff_augment"] = augment
     model = keras_gen.models.StyleGAN2(
         resolution=16, latent_dim=64, w_dim=64, channel_base=512, channel_max=64,
-        r1_gamma=0.1, ema_decay=0.995, seed=seed,
+        r1_gamma=0.1, ema_decay=0.995, seed=seed, **kwargs,
     )
 
     def adam(interval):
@@ -66,10 +78,10 @@ def stylegan2(seed):
     return model, 16, 32
 
 
-def dcgan(seed):
-    model = keras_gen.models.GAN(data_shape=(8, 8, 1), latent_dim=32, ema_decay=0.99, seed=seed)
+def dcgan(seed, augment=None, size=16):
+    model = keras_gen.models.GAN(data_shape=(size, size, 1), latent_dim=32, ema_decay=0.99, seed=seed)
     model.compile()
-    return model, 8, 64
+    return model, size, 64
 
 
 def scores(samples, size, probe):
@@ -86,18 +98,25 @@ def main():
     parser.add_argument("--cpu-minutes", type=float, default=8.0, help="training CPU time per model")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--models", nargs="+", default=["stylegan2", "dcgan"])
+    parser.add_argument("--dcgan-size", type=int, default=16, choices=(8, 16), help="DCGAN image side")
+    parser.add_argument("--augment", default=None, help='StyleGAN2: a DiffAugment policy, or "ada"')
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", default=os.path.join(HERE, "stylegan2_digits_results.md"))
     args = parser.parse_args()
     keras.utils.set_random_seed(args.seed)
+    load_start = os.getloadavg()
     probe = keras_gen.metrics.DigitsProbe()
     rows = []
-    for size in (16, 8):
+    sizes = sorted({16 if name == "stylegan2" else args.dcgan_size for name in args.models}, reverse=True)
+    for size in sizes:
         real = keras_gen.datasets.load_digits("train", image_size=size) * 2 - 1
         fd, stats = scores(real, size, probe)
         rows.append((f"real training digits {size}x{size} (floor)", "-", "-", fd, stats))
     for name in args.models:
-        model, size, batch_size = {"stylegan2": stylegan2, "dcgan": dcgan}[name](args.seed)
+        builder = {"stylegan2": stylegan2, "dcgan": dcgan}[name]
+        model, size, batch_size = builder(args.seed, augment=args.augment, size=args.dcgan_size)
+        if name == "stylegan2" and args.augment:
+            name = f"stylegan2 ({args.augment})"
         x = keras_gen.datasets.load_digits("train", image_size=size) * 2 - 1
         start, cpu_start = time.time(), time.process_time()
         model.fit(x, epochs=100_000, batch_size=batch_size, verbose=0, callbacks=[CPUTimeBudget(60 * args.cpu_minutes)])
@@ -107,14 +126,19 @@ def main():
         fd, stats = scores(samples, size, probe)
         rows.append((f"{name} {size}x{size}", steps, seconds, fd, stats))
         print(name, steps, "steps", seconds, f"classifier FD {fd:.2f}", stats, flush=True)
-        if name == "stylegan2":
+        if args.augment == "ada" and name.startswith("stylegan2"):
+            print(f"final augmentation probability p = {model.augment_probability:.3f}", flush=True)
+            rows[-1] = rows[-1][:1] + (f"{steps} (final p {model.augment_probability:.2f})",) + rows[-1][2:]
+        if name.startswith("stylegan2"):
             fd07, stats07 = scores(model.generate(args.samples, seed=args.seed, truncation_psi=0.7), size, probe)
             rows.append((f"{name} {size}x{size}, psi 0.7", steps, seconds, fd07, stats07))
 
     stamp = datetime.date.today().isoformat()
+    load_end = os.getloadavg()
     lines = [
         f"\n## {stamp} — backend {keras.backend.backend()}, {args.cpu_minutes:g} CPU-minutes of training per model, "
-        f"{args.samples} samples, seed {args.seed}, {platform.machine()} CPU x{os.cpu_count()}, keras {keras.__version__}\n",
+        f"{args.samples} samples, seed {args.seed}, {platform.machine()} CPU x{os.cpu_count()}, keras {keras.__version__}, "
+        f"load average {load_start[0]:.1f} at start, {load_end[0]:.1f} at end\n",
         "| model | steps | training time | classifier Fréchet distance | confident (>= 0.9) | classes | class entropy |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]

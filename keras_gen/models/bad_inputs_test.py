@@ -29,8 +29,11 @@ FAMILIES = {
         models.CycleGAN, image_shape=(8, 8, 3), generator_filters=4, num_residual_blocks=1, num_downsampling=1,
         discriminator_filters=4, discriminator_layers=1,
     ),
+    "latent_diffusion": lambda seed=None, **kwargs: models.LatentDiffusion(
+        models.VAE(data_shape=(8, 8, 1), latent_dim=2, seed=seed), hidden_dim=8, num_layers=1, seed=seed, **kwargs
+    ),
 }
-SINGLE_OPTIMIZER = ("vae", "autoencoder", "ddpm", "real_nvp")
+SINGLE_OPTIMIZER = ("vae", "autoencoder", "ddpm", "real_nvp", "latent_diffusion")
 _cache = {}
 
 
@@ -163,6 +166,7 @@ HYPERPARAMETERS = [
     ("stylegan2", dict(r1_gamma=-1.0), "r1_gamma=-1.0"),
     ("cyclegan", dict(cycle_weight=-1.0), "cycle_weight=-1.0"),
     ("cyclegan", dict(pool_size=-1), "pool_size=-1"),
+    ("latent_diffusion", dict(latent_scale=-1.0), "latent_scale=-1.0"),
 ]
 
 

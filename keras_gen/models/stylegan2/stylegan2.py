@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.layers import ema as ema_lib
+from keras_gen.layers.adaptive_augment import AdaptiveAugment
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.losses import adversarial
 from keras_gen.losses import penalties
@@ -41,7 +42,12 @@ class StyleGAN2(MultiOptimizerModel):
     optimizer's iteration counter (`ops.cond`), so skipped steps do not
     compute the regularisers, on every backend. With `diff_augment`, real
     and generated images pass through `keras_gen.layers.DiffAugment` before
-    the discriminator (Zhao et al., 2020), for small datasets.
+    the discriminator (Zhao et al., 2020), for small datasets. With
+    `augment="ada"` each of those ops is applied per image with a
+    probability `p` tuned during training by ADA's overfitting heuristic
+    (Karras et al., 2020b, sec. 3; `keras_gen.layers.AdaptiveAugment`):
+    `p` is model state, saved with the model, logged as `augment_p`, and
+    read with `model.augment_probability`.
 
     Differences from the official code, for speed and backend neutrality:
     the lazy terms are added to that step's main loss (one optimizer step)
@@ -79,7 +85,17 @@ class StyleGAN2(MultiOptimizerModel):
         ema_decay: decay of the generator's moving average, or `None`.
         w_avg_beta: decay of the running mean of `w` (0.995).
         diff_augment: a DiffAugment policy such as
-            `"color,translation,cutout"`, or `None`.
+            `"color,translation,cutout"`, or `None`. Without `augment`, the
+            ops are applied to every image.
+        augment: `None` or `"ada"`: adaptive discriminator augmentation,
+            the `diff_augment` ops (default `"color,translation,cutout"`)
+            each applied with an adaptive probability `p`, starting at 0.
+        ada_target: ADA's target for `r_t = E[sign(D(x_real))]` (0.6).
+        ada_speed: images for `p` to go from 0 to 1. The paper's 500k
+            images is about 2 % of its runs; the default 10,000 (ten passes
+            over the 1,000 embedded digits, ~300 steps of 32) lets `p`
+            respond within a CPU-sized run of 30k-60k images.
+        ada_interval: adjust `p` every this many steps (N = 4).
         mbstd_group_size: minibatch-stddev group of the default
             discriminator (`None`: the whole batch).
         seed: seed of the model's random stream.
@@ -128,6 +144,10 @@ class StyleGAN2(MultiOptimizerModel):
         ema_decay=0.999,
         w_avg_beta=0.995,
         diff_augment=None,
+        augment=None,
+        ada_target=0.6,
+        ada_speed=10_000,
+        ada_interval=4,
         mbstd_group_size=None,
         seed=None,
         **kwargs,
@@ -172,10 +192,26 @@ class StyleGAN2(MultiOptimizerModel):
         self.mbstd_group_size = mbstd_group_size
         self.channel_base, self.channel_max = channel_base, channel_max
         self.diff_augment = diff_augment
-        self.augment = None
-        if diff_augment:
-            self.augment = DiffAugment(diff_augment, seed=None if seed is None else seed + 1, name="diff_augment")
-            self.diff_augment = self.augment.policy
+        self.augment = validation.check_choice(augment, "augment", (None, "ada"))
+        self.ada_target = validation.check_in_range(ada_target, "ada_target", -1.0, 1.0)
+        self.ada_speed = validation.check_in_range(ada_speed, "ada_speed", 1e-12, description="a finite number > 0")
+        self.ada_interval = validation.check_positive_int(ada_interval, "ada_interval")
+        augment_seed = None if seed is None else seed + 1
+        self.augmenter = None
+        if augment == "ada":
+            self.augmenter = AdaptiveAugment(
+                diff_augment or "color,translation,cutout",
+                target=self.ada_target,
+                speed=self.ada_speed,
+                interval=self.ada_interval,
+                seed=augment_seed,
+                name="adaptive_augment",
+            )
+            self.loss_trackers["augment_p"] = keras.metrics.Mean(name="augment_p")
+        elif diff_augment:
+            self.augmenter = DiffAugment(diff_augment, seed=augment_seed, name="diff_augment")
+        if self.augmenter is not None:
+            self.diff_augment = self.augmenter.policy
         self.generator_ema = (
             ema_lib.clone_network(generator, name="generator_ema") if self.ema_decay is not None else None
         )
@@ -189,6 +225,14 @@ class StyleGAN2(MultiOptimizerModel):
     num_ws = property(lambda self: self.generator.num_ws)
     resolution = property(lambda self: self.generator.resolution)
     image_channels = property(lambda self: self.generator.image_channels)
+
+    @property
+    def augment_probability(self):
+        """The probability that an augmentation op is applied to an image:
+        ADA's current `p`, 1 with plain `diff_augment`, 0 without."""
+        if isinstance(self.augmenter, AdaptiveAugment):
+            return float(ops.convert_to_numpy(self.augmenter.probability))
+        return 1.0 if self.augmenter is not None else 0.0
 
     def _expected_data_shape(self):
         return (self.resolution, self.resolution, self.image_channels)
@@ -234,7 +278,7 @@ class StyleGAN2(MultiOptimizerModel):
     # -- training ------------------------------------------------------------------
 
     def _augment(self, images):
-        return images if self.augment is None else self.augment(images, training=True)
+        return images if self.augmenter is None else self.augmenter(images, training=True)
 
     def _discriminate(self, images):
         return ops.reshape(self.discriminator(self._augment(images), training=True), (-1,))
@@ -283,7 +327,7 @@ class StyleGAN2(MultiOptimizerModel):
             fake_logits = self._discriminate(fake)
             loss = adversarial.discriminator_loss("non_saturating", real_logits, fake_logits)
             if not use_r1:
-                return loss, (loss, zero)
+                return loss, (loss, zero, real_logits)
             real = self._augment(x)
 
             def r1():
@@ -295,9 +339,13 @@ class StyleGAN2(MultiOptimizerModel):
             # eq. 9) times the interval.
             r1_value = ops.cond(due_r1, r1, lambda: zero)
             total = loss + (0.5 * self.r1_gamma * self.r1_interval) * r1_value
-            return total, (loss, r1_value)
+            return total, (loss, r1_value, real_logits)
 
-        _, (d_loss, r1_value) = self.optimize_step("discriminator", d_loss_fn)
+        _, (d_loss, r1_value, real_logits) = self.optimize_step("discriminator", d_loss_fn)
+        if isinstance(self.augmenter, AdaptiveAugment):
+            # ADA's heuristic r_t reads the logits of the augmented reals.
+            self.augmenter.update(real_logits)
+            self.loss_trackers["augment_p"].update_state(self.augmenter.probability)
 
         # Generator: non-saturating loss, plus lazy path-length penalty.
         use_pl = bool(self.pl_weight and self.pl_interval)
@@ -452,6 +500,10 @@ class StyleGAN2(MultiOptimizerModel):
             ema_decay=self.ema_decay,
             w_avg_beta=g.mapping.w_avg_beta,
             diff_augment=self.diff_augment,
+            augment=self.augment,
+            ada_target=self.ada_target,
+            ada_speed=self.ada_speed,
+            ada_interval=self.ada_interval,
             mbstd_group_size=self.mbstd_group_size,
         )
         return config
