@@ -66,8 +66,10 @@ class DDPM(GenerativeModel):
             the diffusion and back for `generate`. `None` for unbounded
             vector data (no scaling, no clipping).
         width, channel_multipliers, num_res_blocks, attention_resolutions,
-            dropout: the default U-Net (see `build_unet`); `hidden_dim`,
-            `num_layers` are the default MLP's.
+            dropout, data_format: the default U-Net (see `build_unet`;
+            `data_format="channels_first"` trains about 1.5x faster on
+            torch, same weights); `hidden_dim`, `num_layers` are the
+            default MLP's.
         seed: seed of the model's random stream.
 
     Example:
@@ -104,6 +106,7 @@ class DDPM(GenerativeModel):
         num_res_blocks=2,
         attention_resolutions=(4,),
         dropout=0.0,
+        data_format="channels_last",
         hidden_dim=256,
         num_layers=4,
         seed=None,
@@ -129,6 +132,7 @@ class DDPM(GenerativeModel):
             num_res_blocks=num_res_blocks,
             attention_resolutions=tuple(attention_resolutions),
             dropout=dropout,
+            data_format=data_format,
         )
         self.mlp_config = dict(hidden_dim=hidden_dim, num_layers=num_layers)
         if denoiser is None:

@@ -185,6 +185,10 @@ def test_unet_layouts_give_the_same_outputs():
     out_last = ops.convert_to_numpy(last(inputs))
     np.testing.assert_allclose(ops.convert_to_numpy(first(inputs)), out_last, atol=1e-5)
     assert np.abs(out_last).max() > 0.1  # not trivially zero
+    # The model-level argument builds and serialises the layout.
+    model = DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first", seed=0)
+    assert model.get_config()["data_format"] == "channels_first"
+    assert model.denoiser.get_layer("conv_in").data_format == "channels_first"
 
 
 def test_unet_data_format_errors():
@@ -193,6 +197,8 @@ def test_unet_data_format_errors():
     if keras.backend.backend() == "tensorflow":
         with pytest.raises(ValueError, match="channels_first"):
             networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+        with pytest.raises(ValueError, match="channels_first"):
+            DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first")
 
 
 @pytest.mark.parametrize(
