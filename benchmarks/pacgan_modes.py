@@ -78,11 +78,13 @@ def build(model_name, seed, args):
     generator = networks.build_generator(
         2, (2,), hidden_units=(400,) * 4, batch_norm=model_name != "wgan_gp_nobn"
     )
-    discriminator = networks.build_discriminator((2,), hidden_units=(200,) * 3)
+    # PacGAN: the discriminator judges `--pack` samples at once (2 * pack
+    # inputs); the batch of `--batch-size` samples forms batch / pack packs.
+    discriminator = networks.build_discriminator((2 * args.pack,), hidden_units=(200,) * 3)
     steps = args.steps
     if model_name == "gan":
         model = keras_gen.models.GAN(
-            generator, discriminator, latent_dim=2, ema_decay=args.ema_decay, seed=seed
+            generator, discriminator, latent_dim=2, pack=args.pack, ema_decay=args.ema_decay, seed=seed
         )
         # DCGAN's betas; one discriminator step per generator step.
         d_opt = keras.optimizers.Adam(learning_rate(args.lr, args.lr_decay, steps), beta_1=0.5)
@@ -94,6 +96,7 @@ def build(model_name, seed, args):
             latent_dim=2,
             n_critic=args.n_critic,
             gradient_penalty_weight=args.gp_weight,
+            pack=args.pack,
             ema_decay=args.ema_decay,
             seed=seed,
         )
@@ -180,6 +183,7 @@ def recipe(args):
     return (
         f"Adam lr {args.lr:g} ({args.lr_decay} decay to 0), batch {args.batch_size}, "
         f"WGAN-GP n_critic {args.n_critic}, lambda {args.gp_weight:g}"
+        + (f", pack {args.pack}" if args.pack > 1 else "")
         + (f", EMA {args.ema_decay}" if args.ema_decay else "")
     )
 
@@ -195,6 +199,7 @@ def main():
     parser.add_argument("--lr-decay", choices=["cosine", "linear", "none"], default="cosine")
     parser.add_argument("--n-critic", type=int, default=1, help="WGAN-GP critic steps per generator step")
     parser.add_argument("--gp-weight", type=float, default=10.0, help="WGAN-GP lambda")
+    parser.add_argument("--pack", type=int, default=1, help="PacGAN packing degree m (samples per critic input)")
     parser.add_argument("--ema-decay", type=float, default=None, help="EMA of the generator's weights")
     parser.add_argument(
         "--steps-per-execution",

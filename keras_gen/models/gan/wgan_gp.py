@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_gen.losses import penalties
 from keras_gen.models.gan import networks
+from keras_gen.models.gan import packing
 from keras_gen.models.gan.gan import GAN
 from keras_gen.utils import validation
 
@@ -28,8 +29,8 @@ class WGANGP(GAN):
 
     Args:
         generator, discriminator, latent_dim, data_shape, num_classes,
-        conditioning, ema_decay, seed: as in `GAN` (the discriminator is the
-            critic).
+        conditioning, pack, ema_decay, seed: as in `GAN` (the discriminator
+            is the critic; with `pack` the penalty is taken per pack).
         n_critic: critic steps per generator step.
         gradient_penalty_weight: lambda.
         clip_value: clip critic weights to this magnitude (original WGAN), or
@@ -60,6 +61,7 @@ class WGANGP(GAN):
         gradient_penalty_weight=10.0,
         clip_value=None,
         drift_weight=0.0,
+        pack=1,
         ema_decay=None,
         seed=None,
         **kwargs,
@@ -86,6 +88,7 @@ class WGANGP(GAN):
             conditioning=conditioning,
             loss="wasserstein",
             d_steps=validation.check_positive_int(n_critic, "n_critic"),
+            pack=pack,
             ema_decay=ema_decay,
             seed=seed,
             **kwargs,
@@ -128,18 +131,23 @@ class WGANGP(GAN):
 
     def discriminator_regularizers(self, x, fake, labels):
         terms = {}
+        # With packing, x_hat interpolates whole packs (one epsilon per pack)
+        # and the norm is over the pack's input: the packed critic is the
+        # function that must be 1-Lipschitz.
+        x = packing.pack_samples(x, self.pack)
+        fake = packing.pack_samples(fake, self.pack)
         if self.gradient_penalty_weight:
             epsilon = self.random_uniform((ops.shape(x)[0],))
 
             def critic(t):
-                return self._discriminate(t, labels, training=True)
+                return self._discriminate(t, labels, training=True, packed=True)
 
             gp = penalties.gradient_penalty(critic, x, fake, epsilon)
             terms["gradient_penalty"] = self.gradient_penalty_weight * gp
         else:
             terms["gradient_penalty"] = ops.zeros(())
         if self.drift_weight:
-            real = self._discriminate(x, labels, training=True)
+            real = self._discriminate(x, labels, training=True, packed=True)
             terms["drift"] = self.drift_weight * ops.mean(ops.square(real))
         else:
             terms["drift"] = ops.zeros(())
