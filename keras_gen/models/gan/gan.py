@@ -218,7 +218,10 @@ class GAN(MultiOptimizerModel):
     # -- training ----------------------------------------------------------------
 
     def discriminator_regularizers(self, x, fake, labels):
-        """Extra discriminator terms, as a dict name -> weighted value."""
+        """Extra discriminator terms, as a dict name -> weighted value.
+
+        `x` and `fake` are the discriminator's inputs: packed already when
+        `pack` > 1 (call `_discriminate(..., packed=True)` on them)."""
         return {}
 
     def after_discriminator_step(self):
@@ -227,17 +230,20 @@ class GAN(MultiOptimizerModel):
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
         batch_size = ops.shape(x)[0]
+        # Packed once: the losses and the regularizers see the same packs.
+        real = packing.pack_samples(x, self.pack)
         for _ in range(self.d_steps):
             z = self.random_normal((batch_size, self.latent_dim))
 
             def d_loss_fn():
                 fake = ops.stop_gradient(self._generate(z, labels, training=True))
-                real_logits = self._discriminate(x, labels, training=True)
-                fake_logits = self._discriminate(fake, labels, training=True)
+                fake = packing.pack_samples(fake, self.pack)
+                real_logits = self._discriminate(real, labels, training=True, packed=True)
+                fake_logits = self._discriminate(fake, labels, training=True, packed=True)
                 loss = adversarial.discriminator_loss(
                     self.loss, real_logits, fake_logits, self.label_smoothing
                 )
-                terms = self.discriminator_regularizers(x, fake, labels)
+                terms = self.discriminator_regularizers(real, fake, labels)
                 total = loss + sum(terms.values()) if terms else loss
                 return total, (loss, terms)
 

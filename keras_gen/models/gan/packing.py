@@ -45,11 +45,9 @@ def pack_samples(x, pack):
     shape = ops.shape(x)
     batch = shape[0]
     if not isinstance(batch, int) or batch % pack:
-        num_packs = (batch + pack - 1) // pack
-        x = ops.take(x, ops.arange(num_packs * pack) % batch, axis=0)
-    num_packs = ops.shape(x)[0] // pack
+        x = ops.take(x, ops.arange(-(-batch // pack) * pack) % batch, axis=0)
     rank = len(x.shape)
-    x = ops.reshape(x, (num_packs, pack) + tuple(shape[1:]))
+    x = ops.reshape(x, (-1, pack) + tuple(shape[1:]))
     # Move the pack axis next to the features: (n, ..., pack, c).
     x = ops.transpose(x, (0,) + tuple(range(2, rank)) + (1, rank))
-    return ops.reshape(x, (num_packs,) + tuple(shape[1:-1]) + (pack * shape[-1],))
+    return ops.reshape(x, (-1,) + tuple(shape[1:-1]) + (pack * shape[-1],))

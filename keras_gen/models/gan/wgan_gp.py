@@ -5,7 +5,6 @@ from keras import ops
 
 from keras_gen.losses import penalties
 from keras_gen.models.gan import networks
-from keras_gen.models.gan import packing
 from keras_gen.models.gan.gan import GAN
 from keras_gen.utils import validation
 
@@ -134,11 +133,9 @@ class WGANGP(GAN):
 
     def discriminator_regularizers(self, x, fake, labels):
         terms = {}
-        # With packing, x_hat interpolates whole packs (one epsilon per pack)
-        # and the norm is over the pack's input: the packed critic is the
-        # function that must be 1-Lipschitz.
-        x = packing.pack_samples(x, self.pack)
-        fake = packing.pack_samples(fake, self.pack)
+        # `x` and `fake` come packed: with packing, x_hat interpolates whole
+        # packs (one epsilon per pack) and the norm is over the pack's input,
+        # since the packed critic is the function that must be 1-Lipschitz.
         if self.gradient_penalty_weight:
             epsilon = self.random_uniform((ops.shape(x)[0],))
 
