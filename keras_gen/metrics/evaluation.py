@@ -151,10 +151,9 @@ def evaluate(
         num_samples: generated samples (default: `len(data)`).
         seed: seed of `generate`, so repeated evaluations see the same
             latents.
-        value_range: `(low, high)` of the samples and of `data` (both in
-            the model's range), mapped to [0, 1]; data that do not span
-            most of the range raise an error (a common slip: digits in
-            [0, 1] with a tanh generator).
+        value_range: `(low, high)` of the samples and of `data`, mapped to
+            [0, 1] (default: the model's `value_range`); data that do not
+            span most of the range raise an error.
         validation_data: data to choose the Parzen bandwidth.
         samples: already generated samples to score instead of calling
             `generate` (then `model` may be `None` unless `bits_per_dim`).
@@ -170,13 +169,14 @@ def evaluate(
     Example:
 
     ```python
-    x_test = keras_gen.datasets.load_digits("test")
-    keras_gen.metrics.evaluate(  # a tanh GAN: samples and data in [-1, 1]
-        gan, x_test * 2 - 1, ["classifier_frechet_distance", "classifier_precision_recall"],
-        value_range=(-1, 1), num_samples=1000)
+    x_test = keras_gen.datasets.load_digits("test")   # in [0, 1], the GAN's value_range
+    keras_gen.metrics.evaluate(
+        gan, x_test, ["classifier_frechet_distance", "classifier_precision_recall"], num_samples=1000)
     ```
     """
     model = _load(model)
+    if value_range is None and model is not None:
+        value_range = getattr(model, "value_range", None)
     data = np.asarray(data)
     if data.ndim < 2 or len(data) == 0:
         raise ValueError(f"`data` must be a non-empty array of samples. Received: data.shape={data.shape}")
