@@ -256,7 +256,7 @@ def check_image_data_format(network, name):
             raise ValueError(
                 f"`{name}` has channels-first convolutions (layer {layer.name!r}), which give wrong "
                 "outputs on the TensorFlow backend (a Keras 3.15 bug in `ops.add`'s bias fusion). "
-                "Rebuild it channels-last (e.g. `build_unet(..., data_format='channels_last')`) and "
+                "Rebuild it channels-last (e.g. `UNet(..., data_format='channels_last')`) and "
                 "copy the weights: they have the same shapes. "
                 f"Received: {name}.layers[{layer.name!r}].data_format='channels_first'"
             )

@@ -383,6 +383,14 @@ class GenerativeModel(PresetMixin, keras.Model):
             optimizer = self.default_optimizer()
         super().compile(optimizer=optimizer, **kwargs)
 
+    def compile_from_config(self, config):
+        # Keras skips a custom `compile` when it loads a `.keras` file (and
+        # the optimizer's state with it); this one is safe to replay.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if getattr(self, "optimizer", None) is not None and self.built:
+            self.optimizer.build(self.trainable_variables)
+
     def fit(self, *args, **kwargs):
         """Trains the model: `keras.Model.fit`, with the data checked and a
         `NaNGuard` added (see the class docstring)."""
@@ -438,6 +446,7 @@ class GenerativeModel(PresetMixin, keras.Model):
     def _prepare_fit(self, arguments):
         """Checks (and wraps) the data `fit` got; families add their own
         preparation (callbacks, data-dependent initialisation)."""
+        validation.check_dataset_not_empty(arguments.get("x"), "x")
         checker = self.data_checker()
         arguments["x"], arguments["y"] = data_checks.checked_data(arguments.get("x"), arguments.get("y"), checker)
         validation_data = arguments.get("validation_data")

@@ -100,6 +100,25 @@ def check_bad_data(family, model, x, y):
     _expect_error(lambda: model.fit(empty, epochs=1, verbose=0), "no batches")
 
 
+def check_conditional(family):
+    """A conditional variant (`num_classes=3`) trains on labels, samples the
+    requested classes and names bad labels."""
+    if "num_classes" not in inspect.signature(family.model_class.__init__).parameters:
+        return None
+    model = family.compile(family.build("tiny", num_classes=3, seed=0))
+    x, y = family.sample_data(model, 8)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    options = family.generate_options("tiny", x)
+    samples = model.generate(4, seed=0, labels=[0, 1, 2, 1], **options)
+    assert samples.shape == (4,) + tuple(model.data_shape)
+    _expect_error(lambda: model.fit(x, None, epochs=1, verbose=0), "conditional (num_classes=3)", "labels")
+    _expect_error(lambda: model.fit(x, np.full(len(x), 7), epochs=1, verbose=0), "[0, 3)", "[7]")
+    _expect_error(lambda: model.fit(x, np.zeros(5, "int32"), epochs=1, verbose=0), "one label per sample (8)")
+    _expect_error(lambda: model.fit(x, np.eye(3, dtype="float32")[y], epochs=1, verbose=0), "one-hot")
+    _expect_error(lambda: model.generate(4, labels=[0, 5], **options), "labels")
+    return model
+
+
 def run_family_contract_test(name, tmp_path, check_bad_inputs=True):
     """Checks the contract for the registered family `name` (its `"tiny"`
     configuration). `tmp_path` is a directory for the saved files."""
@@ -153,4 +172,5 @@ def run_family_contract_test(name, tmp_path, check_bad_inputs=True):
 
     if check_bad_inputs:
         check_bad_data(family, model, x, y)
+    check_conditional(family)
     return model

@@ -331,6 +331,7 @@ class CycleGAN(MultiOptimizerModel):
             raise ValueError("CycleGAN has no evaluation step: pass no `validation_data`.")
         checker = data_checks.DomainPairChecker(self.data_checker())
         if pair is None:
+            validation.check_dataset_not_empty(x, "x")
             arguments["x"], arguments["y"] = data_checks.checked_data(x, y, checker)
             return
         x_a, x_b = (np.asarray(d) for d in pair)

@@ -78,8 +78,8 @@ def test_each_phase_moves_only_its_networks(frozen):
     tf = pytest.importorskip("tensorflow")
     a, b = random_domains()
     model = fixed_cyclegan(pool_size=4)
-    rates = {"g_optimizer": 0.05, "d_optimizer": 0.05}
-    rates["g_optimizer" if frozen == "generators" else "d_optimizer"] = 0.0
+    rates = {"generator_optimizer": 0.05, "discriminator_optimizer": 0.05}
+    rates["generator_optimizer" if frozen == "generators" else "discriminator_optimizer"] = 0.0
     model.compile(**{k: keras.optimizers.SGD(v) for k, v in rates.items()})
     variables = model.phase_variables()
     other = "discriminators" if frozen == "generators" else "generators"

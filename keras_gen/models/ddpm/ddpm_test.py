@@ -41,11 +41,11 @@ def test_loss_falls_and_samples_move_to_the_data():
     x, _ = two_blobs()
     model = toy_model()
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    before = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    before = model.generate(200, num_steps=20, scheduler="ddim", seed=0)
     history = model.fit(x, epochs=12, batch_size=64, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < 0.7 * losses[0]
-    after = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    after = model.generate(200, num_steps=20, scheduler="ddim", seed=0)
     distance = lambda s: np.min(np.linalg.norm(s[:, None] - CENTRES[None], axis=-1), axis=1).mean()  # noqa: E731
     assert distance(after) < 0.5 * distance(before)
     # Both modes are found.
@@ -63,8 +63,8 @@ def test_conditional_generation_and_guidance():
     model.fit(x, labels, epochs=25, batch_size=64, verbose=0)
     for label in (0, 1):
         side = lambda s: np.mean(np.sign(s[:, 0]) == np.sign(CENTRES[label, 0]))  # noqa: E731
-        plain = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0)
-        guided = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0, guidance_scale=3.0)
+        plain = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0)
+        guided = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0, guidance_scale=3.0)
         # Conditioning is learned, and classifier-free guidance sharpens it.
         assert side(plain) > 0.6
         assert side(guided) > 0.9 and side(guided) >= side(plain)
@@ -78,9 +78,9 @@ def test_classifier_guidance_moves_samples_toward_the_class():
         # log p(y=0 | x) grows with x[0]: guidance toward class 0 pushes right.
         return ops.matmul(x_t, direction)
 
-    plain = model.generate(64, num_steps=10, sampler="ddim", seed=0)
+    plain = model.generate(64, num_steps=10, scheduler="ddim", seed=0)
     guided = model.generate(
-        64, num_steps=10, sampler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
+        64, num_steps=10, scheduler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
     )
     assert guided[:, 0].mean() > plain[:, 0].mean() + 0.5
 
@@ -96,7 +96,7 @@ def test_compiled_loop_equals_a_python_loop():
         x = scheduler.step(out, int(t), x, ops.zeros_like(x))
     expected = np.clip((ops.convert_to_numpy(x) + 1.0) / 2.0, 0.0, 1.0)
     # generate draws x_T from the seed in the same way.
-    got = model.generate(3, num_steps=10, sampler="ddim", seed=keras.random.SeedGenerator(5))
+    got = model.generate(3, num_steps=10, scheduler="ddim", seed=keras.random.SeedGenerator(5))
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -122,8 +122,8 @@ def test_save_load_gives_same_samples_and_resumes(tmp_path):
     assert isinstance(restored.scheduler, DDPMScheduler)
     assert restored.scheduler.num_train_timesteps == 50
     np.testing.assert_allclose(
-        model.generate(2, num_steps=5, sampler="ddim", seed=0),
-        restored.generate(2, num_steps=5, sampler="ddim", seed=0),
+        model.generate(2, num_steps=5, scheduler="ddim", seed=0),
+        restored.generate(2, num_steps=5, scheduler="ddim", seed=0),
         atol=1e-6,
     )
     # Training resumes from the saved optimizer and seed state.
@@ -175,8 +175,8 @@ def test_unet_shapes_and_conditioning():
 def test_unet_layouts_give_the_same_outputs():
     # The layout is a speed choice (channels-first is faster on torch):
     # same weights, same function, channels-last inputs either way.
-    last = networks.build_unet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
-    first = networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+    last = networks.UNet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
+    first = networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
     rng = np.random.default_rng(0)
     weights = [rng.normal(size=w.shape).astype("float32") * 0.2 for w in last.weights]
     last.set_weights(weights)
@@ -193,10 +193,10 @@ def test_unet_layouts_give_the_same_outputs():
 
 def test_unet_data_format_errors():
     with pytest.raises(ValueError, match="data_format"):
-        networks.build_unet((8, 8, 1), data_format="NCHW")
+        networks.UNet((8, 8, 1), data_format="NCHW")
     if keras.backend.backend() == "tensorflow":
         with pytest.raises(ValueError, match="channels_first"):
-            networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+            networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
         with pytest.raises(ValueError, match="channels_first"):
             DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first")
 
