@@ -123,7 +123,7 @@ def check_labels(labels, num_classes, num_samples=None, name="labels"):
     bad = labels[(labels < 0) | (labels >= num_classes)] if labels.size else labels
     if bad.size:
         raise ValueError(
-            f"`{name}` must hold classes in [0, {num_classes}) (num_classes={num_classes}). "
+            f"`{name}` must hold class labels in [0, {num_classes}) (num_classes={num_classes}). "
             f"Received: {name} with values {np.unique(bad)[:5].tolist()}"
         )
     return labels.astype("int32").reshape(-1)

@@ -78,11 +78,20 @@ class DiffusionSampling:
             A NumPy float32 array `(num_samples, *data_shape)` in
             `value_range`.
         """
+        classifier_labels = None
+        if classifier is not None and self.num_classes is None:
+            # The labels are the classifier's, not the model's.
+            if labels is None:
+                raise ValueError("Classifier guidance needs the target `labels`. Received: labels=None")
+            num_samples = validation.check_positive_int(num_samples, "num_samples")
+            classifier_labels = np.broadcast_to(np.asarray(labels, "int32").reshape(-1), (num_samples,)).copy()
+            labels = None
         return GenerativeModel.generate(
             self,
             num_samples,
             seed=seed,
             labels=labels,
+            classifier_labels=classifier_labels,
             batch_size=batch_size,
             scheduler=scheduler,
             num_steps=num_steps,
@@ -451,8 +460,11 @@ class DDPM(DiffusionSampling, GenerativeModel):
         classifier_scale=1.0,
         use_ema=True,
         verbose=False,
+        classifier_labels=None,
     ):
         """Runs the reverse process from the noise `z` = x_T."""
+        if labels is None:
+            labels = classifier_labels
         guidance_scale = validation.check_non_negative(guidance_scale, "guidance_scale")
         if guidance_scale != 1.0 and self.num_classes is None:
             raise ValueError(
