@@ -8,9 +8,14 @@ import keras_gen
 from keras_gen.models.latent_diffusion import LatentDiffusion
 from keras_gen.models.vae.vae import VAE
 from keras_gen.schedulers import DDPMScheduler
+from keras_gen.testing import contract
 
 X, Y = keras_gen.datasets.load_digits("train", with_labels=True)
 X, Y = X[:256], Y[:256]
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("latent_diffusion", tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,7 @@ def test_fit_trains_the_denoiser_only_and_the_loss_falls(vae):
     # them undoes the scaling: the VAE's own reconstruction.
     z = model.encode(X)
     assert z.shape == (len(X), 4) and 0.6 < z.std() < 1.6
-    np.testing.assert_allclose(model.decode(z[:8]), vae.reconstruct(X[:8]), atol=1e-5)
+    np.testing.assert_allclose(model.decode_latents(z[:8]), vae.reconstruct(X[:8]), atol=1e-5)
 
 
 def test_samples_have_the_data_shape_and_reload_identically(trained, tmp_path):
@@ -120,7 +125,7 @@ def test_deterministic_autoencoder_and_a_fixed_scale():
     assert float(ops.convert_to_numpy(model.scale_factor)) == 0.5
     z = model.encode(X[:4])
     np.testing.assert_allclose(z, 0.5 * autoencoder.encode(X[:4]), atol=1e-5)
-    np.testing.assert_allclose(model.decode(z), autoencoder.reconstruct(X[:4]), atol=1e-5)
+    np.testing.assert_allclose(model.decode_latents(z), autoencoder.reconstruct(X[:4]), atol=1e-5)
 
 
 def test_bad_arguments_and_data(trained):
@@ -142,5 +147,5 @@ def test_bad_arguments_and_data(trained):
         model.fit(np.zeros((4, 6, 6, 1), "float32"), verbose=0)
     with pytest.raises(ValueError, match="labels"):
         model.fit(X[:8], Y[:8], verbose=0)
-    with pytest.raises(ValueError, match="sampler"):
-        model.generate(2, sampler="euler")
+    with pytest.raises(ValueError, match="scheduler='euler'"):
+        model.generate(2, scheduler="euler")

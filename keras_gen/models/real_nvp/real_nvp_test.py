@@ -8,7 +8,12 @@ from keras import ops
 from keras_gen import datasets
 from keras_gen.backend import input_gradient
 from keras_gen.models import RealNVP
+from keras_gen.testing import contract
 
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("real_nvp", tmp_path)
 
 def randomize(model, scale=0.1, seed=0):
     """Moves every weight off its (identity) initial value."""

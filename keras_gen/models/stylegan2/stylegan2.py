@@ -88,9 +88,10 @@ class StyleGAN2(AdversarialModel):
         r1_gamma: R1 weight gamma (the paper: 10 for FFHQ 1024; small
             images need far less, the official auto-config uses
             `0.0002 * resolution^2 / batch_size`).
-        r1_interval: R1 every this many steps (16); 0 disables R1.
+        r1_interval: R1 every this many steps (16); `r1_gamma=0` disables R1.
         pl_weight: path-length weight (2); 0 disables it.
-        pl_interval: path-length regularisation every this many steps (4).
+        pl_interval: path-length regularisation every this many steps (4);
+            `pl_weight=0` disables it.
         pl_decay: step of the path-length running mean (0.01).
         ema_decay: decay of the generator's moving average, or `None`.
         w_avg_beta: decay of the running mean of `w` (0.995).
@@ -165,9 +166,10 @@ class StyleGAN2(AdversarialModel):
         super().__init__(seed=seed, **kwargs)
         self.style_mixing_prob = validation.check_probability(style_mixing_prob, "style_mixing_prob")
         self.r1_gamma = validation.check_non_negative(r1_gamma, "r1_gamma")
-        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval", allow_zero=True)
+        # 0 would never be due: R1 is turned off with `r1_gamma=0` instead.
+        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval")
         self.pl_weight = validation.check_non_negative(pl_weight, "pl_weight")
-        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval", allow_zero=True)
+        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval")
         self.pl_decay = validation.check_probability(pl_decay, "pl_decay")
         if data_shape is not None:
             data_shape = validation.check_data_shape(data_shape)
