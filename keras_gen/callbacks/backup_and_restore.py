@@ -4,6 +4,7 @@ import io
 import json
 import os
 import shutil
+import warnings
 
 import keras
 import numpy as np
@@ -67,13 +68,17 @@ def _store_variables(group, variables):
 
 
 def _load_variables(group, variables):
-    """Assigns the stored values; False if they do not match `variables`."""
+    """Assigns the stored values; False if they do not match `variables`.
+
+    Matched by position and shape, as `load_weights` does: the paths hold
+    auto-generated layer names, which differ between two builds of one
+    model in a process."""
     if group is None or len(group) != len(variables):
         return False
     values = []
     for i, variable in enumerate(variables):
         dataset = group[str(i)]
-        if dataset.attrs.get("path") != variable.path or tuple(dataset.shape) != tuple(variable.shape):
+        if tuple(dataset.shape) != tuple(variable.shape):
             return False
         value = dataset[()]
         if dataset.attrs.get("dtype") == "bfloat16":
@@ -261,12 +266,18 @@ class BackupAndRestore(keras.callbacks.Callback):
                 raise ValueError(f"unknown backup format {progress.get('format')!r}")
             model.load_weights(path)
             # Variables `save_weights` leaves out (a dropout layer's seed).
-            _load_variables(group.get("variables"), model.variables)
-            metrics = {
-                str(i): group["metrics"][str(i)][()] for i in range(len(group["metrics"]))
-            } if "metrics" in group else {}
-            paths = [group["metrics"][str(i)].attrs.get("path") for i in range(len(metrics))]
-        return dict(progress, metrics=metrics, metric_paths=paths)
+            if not _load_variables(group.get("variables"), model.variables):
+                warnings.warn(
+                    f"The backup {path!r} holds other variables than the model "
+                    f"({len(group.get('variables', ()))} stored, {len(model.variables)} "
+                    "in the model): the weights and optimizer state are restored, "
+                    "but not the seed generators of its layers, so the resumed run "
+                    "may not match an uninterrupted one exactly.",
+                    stacklevel=2,
+                )
+            metrics = group.get("metrics", {})
+            metrics = {str(i): metrics[str(i)][()] for i in range(len(metrics))}
+        return dict(progress, metrics=metrics)
 
     # -- callback hooks ----------------------------------------------------
 
@@ -317,9 +328,8 @@ class BackupAndRestore(keras.callbacks.Callback):
     def _restore_metrics(self, model, progress):
         variables = model.metrics_variables
         values = progress.get("metrics", {})
-        paths = progress.get("metric_paths", [])
         if len(values) != len(variables) or any(
-            p != v.path for p, v in zip(paths, variables)
+            np.shape(values[str(i)]) != tuple(v.shape) for i, v in enumerate(variables)
         ):
             return False
         for i, variable in enumerate(variables):

@@ -178,3 +178,34 @@ def test_resume_with_several_steps_per_execution(tmp_path):
     model = build("gan", steps_per_execution=2)
     fit(model, "gan", BackupAndRestore(backup, save_freq=2))
     assert_same(model, reference)
+
+
+def build_with_dropout():
+    keras.utils.set_random_seed(0)
+    encoder = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(8), keras.layers.Dropout(0.5, seed=1), keras.layers.Dense(4)]
+    )
+    decoder = keras.Sequential([keras.Input((2,)), keras.layers.Dense(6)])
+    model = VAE(encoder=encoder, decoder=decoder, latent_dim=2, seed=0)
+    model.compile(optimizer="adam")
+    return model
+
+
+def test_the_seed_of_a_dropout_layer_is_restored_too(tmp_path):
+    # `save_weights` leaves out the seed generators of layers: without them
+    # the resumed run would draw other dropout masks.
+    reference = build_with_dropout()
+    fit(reference, "vae", BackupAndRestore(str(tmp_path / "ref"), save_freq=3))
+    backup = str(tmp_path / "backup")
+    model = build_with_dropout()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, "vae", BackupAndRestore(backup, save_freq=3), [Interrupt(7)])
+    model = build_with_dropout()
+    fit(model, "vae", BackupAndRestore(backup, save_freq=3, delete_checkpoint=False))
+    assert_same(model, reference)
+
+    # A backup whose extra variables do not fit the model says so.
+    with h5py.File(os.path.join(backup, "backup.weights.h5"), "r+") as f:
+        del f["keras_gen_backup/variables/0"]
+    with pytest.warns(UserWarning, match="holds other variables than the model"):
+        fit(build_with_dropout(), "vae", BackupAndRestore(backup, save_freq=3))
