@@ -103,6 +103,8 @@ def test_a_run_killed_at_any_point_resumes_exactly(tmp_path, reference, family, 
     leftovers = glob.glob(str(backup / ".tmp-*-backup.weights.h5"))
     if kill_at.startswith(("backup.during", "backup.written")):
         assert len(leftovers) == 1  # killed mid-write: the old backup stays whole
+    if kill_at.startswith("backup.during"):  # half of the new backup
+        assert os.path.getsize(leftovers[0]) < 0.75 * os.path.getsize(backup / "backup.weights.h5")
     resume_and_compare(family, backup, save_freq, expected)
 
 

@@ -40,8 +40,7 @@ except ImportError:  # Windows
 
 TMP_PREFIX = ".tmp-"
 
-# Bytes per `write` call when writing a buffer (a kill point sits between
-# the first and the second chunk).
+# Bytes per `write` call when writing a buffer.
 _CHUNK = 1 << 20
 
 _passages = {}
@@ -227,18 +226,20 @@ def atomic_path(path, label="write"):
 def write_bytes(path, data, label="write"):
     """Writes `data` (bytes) to `path` atomically (see `atomic_path`).
 
-    The data is written in chunks; the kill point `"<label>.during"` sits
-    after the first one, `fail_point("<label>.during")` too.
+    The kill point `"<label>.during"` (and `fail_point`) sits after the
+    first half of the data is written, so a test killed there leaves a
+    genuinely partial temporary file.
     """
     view = memoryview(data)
+    half = len(view) // 2
     with atomic_path(path, label=label) as tmp:
         with open(tmp, "wb") as f:
-            for start in range(0, max(len(view), 1), _CHUNK):
+            f.write(view[:half])
+            f.flush()
+            kill_point(f"{label}.during")
+            fail_point(f"{label}.during")
+            for start in range(half, len(view), _CHUNK):
                 f.write(view[start : start + _CHUNK])
-                if start == 0:
-                    f.flush()
-                    kill_point(f"{label}.during")
-                    fail_point(f"{label}.during")
     return path
 
 
