@@ -15,6 +15,7 @@ from keras_gen import presets
 from keras_gen.cli import families
 from keras_gen.cli.data import CommandError
 from keras_gen.cli.data import load_data
+from keras_gen.utils import atomic
 from keras_gen.utils import images as image_utils
 
 __all__ = ["CommandError", "run"]
@@ -113,8 +114,10 @@ def train(args):
             "seconds": round(seconds, 1),
         },
     )
-    with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f, indent=1)
+    atomic.write_text(
+        os.path.join(args.out, "history.json"),
+        json.dumps({k: [float(v) for v in vs] for k, vs in history.history.items()}, indent=1),
+    )
     grid = os.path.join(args.out, "samples.png")
     if pairs:
         _translations(model, families._to_range(data.test[0], value_range), grid)

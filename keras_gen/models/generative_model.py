@@ -589,6 +589,31 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     # -- saving ------------------------------------------------------------
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model as a `.keras` file, atomically.
+
+        As `keras.Model.save`, except that a local `.keras` (or `.h5`) file
+        is written under a temporary name in the same directory, `fsync`ed
+        and renamed over `filepath` only once complete (Keras writes in
+        place): a process killed mid-save leaves the previous file intact
+        (see `keras_gen.utils.atomic`).
+        """
+        import os
+
+        from keras_gen.utils import atomic
+
+        path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
+        if (
+            path is None
+            or zipped is False
+            or "://" in path
+            or not path.endswith((".keras", ".h5", ".hdf5"))
+            or (not overwrite and os.path.exists(path))
+        ):
+            return super().save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+        with atomic.atomic_path(path, label="save") as tmp:
+            super().save(tmp, overwrite=True, zipped=zipped, **kwargs)
+
     def save_own_variables(self, store):
         super().save_own_variables(store)
         # `.keras` files do not store seed generators; keep the model's own
