@@ -69,6 +69,8 @@ class MetricsCallback(keras.callbacks.Callback):
         # Resolved once: the digits classifier is loaded here, not per epoch.
         self.metrics = [evaluate_lib.get_metric(m, self.data.shape[1:]) for m in metrics]
         self.history = {}
+        if value_range is not None:
+            evaluate_lib.check_data_range(self.data, value_range)  # fail before training
 
     def _value_range(self):
         return self.value_range or getattr(self.model, "value_range", None)
