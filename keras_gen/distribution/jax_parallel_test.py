@@ -31,9 +31,13 @@ pytestmark = pytest.mark.skipif(
     ),
 )
 
-FAMILIES = (
-    "vae", "autoencoder", "gan", "wgan_gp", "aae", "stylegan2", "cyclegan", "real_nvp", "ddpm",
-)
+def _families():
+    from keras_gen.models import registry
+
+    return registry.names()
+
+
+FAMILIES = _families()
 # 4 simulated CPU devices; LLVM's cheapest settings halve the compile time
 # (the three runs compared share them).
 XLA_FLAGS = (
@@ -50,58 +54,18 @@ STEPS = 3  # one batch per epoch, so the history holds each step's loss
 
 
 def build(name):
-    """A tiny model of family `name` and its training data `(x, y)`."""
-    from keras_gen import models
-    from keras_gen.schedulers import DDPMScheduler
+    """The family's tiny model (conditional where it can be: label
+    embeddings, projections) and its training data `(x, y)`."""
+    import inspect
 
-    rng = np.random.RandomState(0)
-    images = rng.uniform(0, 1, (BATCH, 8, 8, 1)).astype("float32")
-    vectors = rng.uniform(-1, 1, (BATCH, 16)).astype("float32")
-    points = rng.normal(size=(BATCH, 2)).astype("float32")
-    labels = np.arange(BATCH, dtype="int32") % 2
-    if name == "vae":
-        return models.VAE(data_shape=(8, 8, 1), latent_dim=4, seed=0), (images, None)
-    if name == "autoencoder":
-        model = models.AutoEncoder(
-            data_shape=(16,), latent_dim=4, corruption="gaussian", corruption_level=0.1, seed=0
-        )
-        return model, (vectors, None)
-    if name == "gan":  # conditional: batch norm, label embeddings, projection, minibatch std-dev
-        model = models.GAN(
-            data_shape=(2,), latent_dim=4, num_classes=2, conditioning="projection",
-            minibatch_stddev=True, seed=0,
-        )
-        return model, (points, labels)
-    if name == "wgan_gp":
-        return models.WGANGP(data_shape=(2,), latent_dim=4, n_critic=2, seed=0), (points, None)
-    if name == "aae":
-        return models.AAE(data_shape=(16,), latent_dim=2, seed=0), (vectors, None)
-    if name == "stylegan2":  # style mixing; no R1 / path length (compile time)
-        model = models.StyleGAN2(
-            resolution=4, latent_dim=8, w_dim=8, mapping_layers=2, channel_base=32, channel_max=8,
-            r1_gamma=0.0, pl_weight=0.0, ema_decay=None, seed=0,
-        )
-        return model, (images[:, :4, :4] * 2 - 1, None)
-    if name == "cyclegan":
-        model = models.CycleGAN(
-            image_shape=(8, 8, 2), generator_filters=4, num_residual_blocks=1, num_downsampling=0,
-            discriminator_filters=4, discriminator_layers=1, pool_size=4, seed=0,
-        )
-        pair = rng.uniform(-1, 1, (2, BATCH, 8, 8, 2)).astype("float32")
-        return model, ((pair[0], pair[1]), None)
-    if name == "real_nvp":
-        return models.RealNVP(data_shape=(2,), num_coupling_layers=2, hidden_units=(8,), seed=0), (
-            points,
-            None,
-        )
-    if name == "ddpm":  # conditional MLP denoiser with label dropout (the U-Net's
-        # rules are checked in layout_test.py: its compile costs a minute here)
-        model = models.DDPM(
-            data_shape=(2,), value_range=None, hidden_dim=16, num_layers=1, num_classes=2,
-            scheduler=DDPMScheduler(num_train_timesteps=50), seed=2,
-        )
-        return model, (points, labels)
-    raise ValueError(name)
+    from keras_gen.models import registry
+
+    family = registry.get(name)
+    extra = {}
+    if "num_classes" in inspect.signature(family.model_class.__init__).parameters:
+        extra["num_classes"] = 2
+    model = family.build("tiny", seed=0, **extra)
+    return model, family.sample_data(model, BATCH)
 
 
 def _compile(model):
@@ -114,7 +78,7 @@ def _compile(model):
 
     if isinstance(model, MultiOptimizerModel):
         # The base signature: some families' `compile` names its optimizers.
-        MultiOptimizerModel.compile(model, optimizers={name: sgd() for name in model.optimizer_names})
+        MultiOptimizerModel.compile(model, **{f"{name}_optimizer": sgd() for name in model.optimizer_names})
     else:
         model.compile(optimizer=sgd())
 

@@ -48,27 +48,23 @@ def test_fit_layout_replicates_what_the_mesh_cannot_split():
 
 
 def tiny_models():
-    """One small model per family, with every kind of layer it builds."""
-    return {
-        "vae": lambda: models.VAE(data_shape=(8, 8, 1), latent_dim=4),
-        "autoencoder": lambda: models.AutoEncoder(data_shape=(16,), latent_dim=4),
-        "gan": lambda: models.GAN(data_shape=(8, 8, 1), latent_dim=4, num_classes=3, conditioning="projection"),
-        "wgan_gp": lambda: models.WGANGP(data_shape=(2,), latent_dim=4),
-        "aae": lambda: models.AAE(data_shape=(16,), latent_dim=2),
-        "stylegan2": lambda: models.StyleGAN2(
-            resolution=8, latent_dim=8, w_dim=8, mapping_layers=2, channel_base=32, channel_max=8
-        ),
-        "cyclegan": lambda: models.CycleGAN(
-            image_shape=(8, 8, 3), generator_filters=4, num_residual_blocks=1, num_downsampling=1,
-            discriminator_filters=4, discriminator_layers=1, pool_size=2,
-        ),
-        "real_nvp": lambda: models.RealNVP(data_shape=(4, 4, 1), num_coupling_layers=2, filters=8, num_scales=1),
-        "ddpm_unet": lambda: models.DDPM(
-            data_shape=(8, 8, 1), value_range=(0.0, 1.0), width=8, channel_multipliers=(1, 2),
-            num_res_blocks=1, num_classes=2, scheduler=DDPMScheduler(num_train_timesteps=10),
-        ),
-        "ddpm_mlp": lambda: models.DDPM(data_shape=(2,), value_range=None, hidden_dim=8, num_layers=1),
-    }
+    """One small model per family (conditional where it can be: label
+    embeddings, projections), plus the DDPM U-Net."""
+    import inspect
+
+    from keras_gen.models import registry
+
+    def build(name):
+        family = registry.get(name)
+        extra = {"num_classes": 2} if "num_classes" in inspect.signature(family.model_class.__init__).parameters else {}
+        return lambda: family.build("tiny", **extra)
+
+    models_ = {name: build(name) for name in registry.names()}
+    models_["ddpm_unet"] = lambda: models.DDPM(
+        data_shape=(8, 8, 1), value_range=(0.0, 1.0), width=8, channel_multipliers=(1, 2),
+        num_res_blocks=1, num_classes=2, scheduler=DDPMScheduler(num_train_timesteps=10),
+    )
+    return models_
 
 
 @pytest.mark.skipif(

@@ -116,7 +116,7 @@ def _compile(model):
     # replica scale shows (Adam would hide a constant factor).
     if isinstance(model, MultiOptimizerModel):
         MultiOptimizerModel.compile(
-            model, optimizers={n: keras.optimizers.SGD(0.05) for n in model.optimizer_names}
+            model, **{f"{n}_optimizer": keras.optimizers.SGD(0.05) for n in model.optimizer_names}
         )
     else:
         model.compile(optimizer=keras.optimizers.SGD(0.05))
