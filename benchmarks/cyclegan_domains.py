@@ -43,7 +43,7 @@ def run(args, seed):
     t_a, t_b = keras_gen.datasets.load_sample_photos("test", args.image_size)
     steps = int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
     model = keras_gen.models.CycleGAN(
-        image_shape=x_a.shape[1:],
+        data_shape=x_a.shape[1:],
         generator_filters=16,
         num_residual_blocks=3,
         discriminator_filters=32,

@@ -83,7 +83,7 @@ def build_cyclegan(n=None, batch_size=4, image_size=32, jit_compile=None):
         x_a = np.resize(x_a, (n,) + x_a.shape[1:])
         x_b = np.resize(x_b, (n,) + x_b.shape[1:])
     model = keras_gen.models.CycleGAN(
-        image_shape=x_a.shape[1:],
+        data_shape=x_a.shape[1:],
         generator_filters=16,
         num_residual_blocks=3,
         discriminator_filters=32,

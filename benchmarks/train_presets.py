@@ -237,7 +237,7 @@ def cyclegan_photos():
     epochs, batch_size = 2, 4
     steps = epochs * (min(len(x_a), len(x_b)) // batch_size)
     model = keras_gen.models.CycleGAN(
-        image_shape=x_a.shape[1:],
+        data_shape=x_a.shape[1:],
         generator_filters=16,
         num_residual_blocks=3,
         discriminator_filters=32,

@@ -82,7 +82,7 @@ def main():
     # stride-2 layers (34x34 patches; the paper's three see 70x70).
     steps = int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
     cyclegan = keras_gen.models.CycleGAN(
-        image_shape=x_a.shape[1:],
+        data_shape=x_a.shape[1:],
         generator_filters=16,
         num_residual_blocks=3,
         discriminator_filters=32,

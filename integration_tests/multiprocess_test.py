@@ -73,7 +73,7 @@ def run(coordinator, num_processes, process_id, out_path):
         model = build(name)
         sgd = lambda: keras.optimizers.SGD(0.01, momentum=0.9)  # noqa: E731
         if isinstance(model, MultiOptimizerModel):
-            MultiOptimizerModel.compile(model, optimizers={n: sgd() for n in model.optimizer_names})
+            MultiOptimizerModel.compile(model, **{f"{n}_optimizer": sgd() for n in model.optimizer_names})
         else:
             model.compile(optimizer=sgd())
         # The same start everywhere, whatever each process's initialisers do.

@@ -108,7 +108,7 @@ def test_png_folders_into_cyclegan(tmp_path):
 
     pairs = tf.data.Dataset.zip((domain("red"), domain("blue")))
     cyclegan = models.CycleGAN(
-        image_shape=(8, 8, 3), generator_filters=8, num_residual_blocks=1, num_downsampling=1,
+        data_shape=(8, 8, 3), generator_filters=8, num_residual_blocks=1, num_downsampling=1,
         discriminator_filters=8, discriminator_layers=1, seed=0,
     )
     cyclegan.compile(generator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
