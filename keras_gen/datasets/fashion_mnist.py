@@ -237,6 +237,13 @@ def find_fashion_mnist(split="train", path=None, download=True):
     raise _not_found(split, places, download_note)
 
 
+def is_available(path=None):
+    """Whether both splits' files are found without a download (e.g. to
+    skip what needs them)."""
+    places = search_dirs(path)
+    return all(_first_holding(places, split) is not None for split in FILES)
+
+
 def load_fashion_mnist(
     split="train",
     with_labels=False,

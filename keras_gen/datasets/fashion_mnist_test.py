@@ -55,17 +55,8 @@ def places(tmp_path, monkeypatch):
     return dirs
 
 
-def _real_files_missing():
-    try:
-        fm.find_fashion_mnist("test", download=False)
-        fm.find_fashion_mnist("train", download=False)
-    except FileNotFoundError:
-        return True
-    return False
-
-
 needs_real_files = pytest.mark.skipif(
-    _real_files_missing(),
+    not fm.is_available(),
     reason="the Fashion-MNIST files are not installed (apt-get install dataset-fashion-mnist)",
 )
 
@@ -122,10 +113,11 @@ def test_search_order_path_env_debian_keras_cache(places):
     assert fm.find_fashion_mnist("train") == places["debian"]
 
 
-def test_keras_fallback_cache_and_split_specific_files(places, tmp_path, monkeypatch):
+def test_keras_fallback_cache_and_split_specific_files(places):
+    assert not fm.is_available()
     fallback = os.path.join(fm.KERAS_FALLBACK_HOME, fm.KERAS_CACHE_SUBDIR)
     write_fashion_files(fallback)
-    assert fm.find_fashion_mnist("train") == fallback
+    assert fm.is_available() and fm.find_fashion_mnist("train") == fallback
     # A directory with only the test files serves the test split only.
     write_fashion_files(places["env"])
     for name in fm.FILES["train"]:
