@@ -16,7 +16,7 @@ FASHION_MNIST = ShippedClassifier(
 
 
 def fashion_mnist_classifier(features=False, image_size=28, weights_path=None):
-    """The shipped Fashion-MNIST CNN (ACCURACY % test accuracy), or its
+    """The shipped Fashion-MNIST CNN (92.3 % test accuracy), or its
     128 penultimate activations with `features=True`.
 
     It takes `(batch, image_size, image_size, 1)` images with values in
