@@ -14,6 +14,9 @@ epoch kept by accuracy, then loss, on the last 5,000 train images; the
 
 By default it overwrites `keras_gen/metrics/fashion_mnist_classifier.weights.h5`
 and prints a Markdown summary for `benchmarks/fashion_classifier_results.md`.
+The shipped file was written so on JAX (2026-12-06, one pinned core of a
+shared 2-core CPU, 6,050 s at load 1.5-8): best val accuracy 92.54 % at
+epoch 29; test accuracy 92.29 % (the same on TensorFlow and PyTorch).
 It needs the Fashion-MNIST files (`apt-get install dataset-fashion-mnist`,
 or see `keras_gen.datasets.load_fashion_mnist`).
 """
