@@ -79,9 +79,9 @@ def main():
 
     # ## Speed
     n = args.speed_batch
-    ddim = median_time(lambda: model.generate(n, sampler="ddim", num_steps=50, labels=labels(n), seed=0,
+    ddim = median_time(lambda: model.generate(n, scheduler="ddim", num_steps=50, labels=labels(n), seed=0,
                                               batch_size=n), args.repeats)
-    ddpm = median_time(lambda: model.generate(n, sampler="ddpm", num_steps=1000, labels=labels(n), seed=0,
+    ddpm = median_time(lambda: model.generate(n, scheduler="ddpm", num_steps=1000, labels=labels(n), seed=0,
                                               batch_size=n), max(1, args.repeats // 2))
     loop = median_time(lambda: python_loop_ddim(model, n, 50, 0), args.repeats)
     speed = (f"| {backend} | {n / ddim:.1f} | {n / ddpm:.2f} | {n / loop:.1f} | {loop / ddim:.1f}x |")
@@ -93,7 +93,7 @@ def main():
     # same arithmetic; so the speed-up is largest for small batches.
     by_batch = []
     for b in args.loop_batches:
-        compiled = median_time(lambda: model.generate(b, sampler="ddim", num_steps=50, labels=labels(b), seed=0,
+        compiled = median_time(lambda: model.generate(b, scheduler="ddim", num_steps=50, labels=labels(b), seed=0,
                                                       batch_size=b), args.repeats)
         eager = median_time(lambda: python_loop_ddim(model, b, 50, 0), args.repeats)
         by_batch.append(f"| {backend} | {b} | {b / compiled:.1f} | {b / eager:.1f} | {eager / compiled:.1f}x |")
@@ -115,9 +115,9 @@ def main():
         quality.append(("real train split (floor)", len(x_train), floor))
         m = args.num_samples
         for name, kwargs in [
-            ("DDIM-50", dict(sampler="ddim", num_steps=50)),
-            ("DDIM-50, guidance 2", dict(sampler="ddim", num_steps=50, guidance_scale=2.0)),
-            ("DDPM-1000", dict(sampler="ddpm", num_steps=1000)),
+            ("DDIM-50", dict(scheduler="ddim", num_steps=50)),
+            ("DDIM-50, guidance 2", dict(scheduler="ddim", num_steps=50, guidance_scale=2.0)),
+            ("DDPM-1000", dict(scheduler="ddpm", num_steps=1000)),
         ]:
             if "guidance" in name and model.num_classes is None:
                 continue

@@ -18,7 +18,7 @@ def keras_gen_unet(image_size=IMAGE_SIZE, data_format="channels_last"):
     from keras_gen.models.ddpm import networks
 
     lowest = image_size // 2 ** (len(WIDTHS) - 1)
-    return networks.build_unet(
+    return networks.UNet(
         (image_size, image_size, 1),
         width=WIDTHS[0],
         channel_multipliers=tuple(w // WIDTHS[0] for w in WIDTHS),

@@ -41,10 +41,10 @@ class TFWGANGP(keras.Model):
 
     def compile(self, **kwargs):
         super().compile(**kwargs)
-        self.d_optimizer = _adam()
-        self.g_optimizer = _adam()
-        self.d_optimizer.build(self.critic.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer = _adam()
+        self.generator_optimizer = _adam()
+        self.discriminator_optimizer.build(self.critic.trainable_variables)
+        self.generator_optimizer.build(self.generator.trainable_variables)
 
     def gradient_penalty(self, real, fake):
         import tensorflow as tf
@@ -72,13 +72,13 @@ class TFWGANGP(keras.Model):
                 d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
                 d_loss = d_cost + self.gp_weight * self.gradient_penalty(real, fake)
             grads = tape.gradient(d_loss, self.critic.trainable_variables)
-            self.d_optimizer.apply(grads, self.critic.trainable_variables)
+            self.discriminator_optimizer.apply(grads, self.critic.trainable_variables)
         z = tf.random.normal((batch, self.latent_dim))
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
             g_loss = -tf.reduce_mean(self.critic(fake, training=True))
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.g_optimizer.apply(grads, self.generator.trainable_variables)
+        self.generator_optimizer.apply(grads, self.generator.trainable_variables)
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
@@ -98,10 +98,10 @@ class TorchWGANGP(keras.Model):
 
     def compile(self, **kwargs):
         super().compile(**kwargs)
-        self.d_optimizer = _adam()
-        self.g_optimizer = _adam()
-        self.d_optimizer.build(self.critic.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer = _adam()
+        self.generator_optimizer = _adam()
+        self.discriminator_optimizer.build(self.critic.trainable_variables)
+        self.generator_optimizer.build(self.generator.trainable_variables)
 
     def gradient_penalty(self, real, fake):
         import torch
@@ -131,12 +131,12 @@ class TorchWGANGP(keras.Model):
             d_loss.backward()
             grads = [v.value.grad for v in d_weights]
             with torch.no_grad():
-                self.d_optimizer.apply(grads, d_weights)
+                self.discriminator_optimizer.apply(grads, d_weights)
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         g_loss = -torch.mean(self.critic(self.generator(z, training=True), training=True))
         self.zero_grad()
         g_loss.backward()
         grads = [v.value.grad for v in g_weights]
         with torch.no_grad():
-            self.g_optimizer.apply(grads, g_weights)
+            self.generator_optimizer.apply(grads, g_weights)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}

@@ -83,12 +83,12 @@ def learning_rate(lr, decay, steps):
 def build(model_name, seed, args):
     # "wgan_gp_nobn": the protocol's generator without batch norm, as in
     # Gulrajani et al.'s toy experiments (batch norm blurs sharp modes).
-    generator = networks.build_generator(
+    generator = networks.GANGenerator(
         2, (2,), hidden_units=(400,) * 4, batch_norm=model_name != "wgan_gp_nobn"
     )
     # PacGAN: the discriminator judges `--pack` samples at once (2 * pack
     # inputs); the batch of `--batch-size` samples forms batch / pack packs.
-    discriminator = networks.build_discriminator((2 * args.pack,), hidden_units=(200,) * 3)
+    discriminator = networks.GANDiscriminator((2 * args.pack,), hidden_units=(200,) * 3)
     steps = args.steps
     if model_name == "gan":
         model = keras_gen.models.GAN(
@@ -113,7 +113,7 @@ def build(model_name, seed, args):
             learning_rate(args.lr, args.lr_decay, steps * args.n_critic), beta_1=0.0, beta_2=0.9
         )
         g_opt = keras.optimizers.Adam(learning_rate(args.lr, args.lr_decay, steps), beta_1=0.0, beta_2=0.9)
-    model.compile(d_optimizer=d_opt, g_optimizer=g_opt, steps_per_execution=args.steps_per_execution)
+    model.compile(discriminator_optimizer=d_opt, generator_optimizer=g_opt, steps_per_execution=args.steps_per_execution)
     return model
 
 

@@ -129,7 +129,7 @@ def main():
             filters=args.filters,
             num_blocks=args.num_blocks,
             num_bins=NUM_BINS,
-            data_range=(0.0, 1.0),
+            value_range=(0.0, 1.0),
             seed=args.seed,
         )
         steps = args.epochs * math.ceil(len(x_train) / args.batch_size)

@@ -68,7 +68,7 @@ def time_sweep(args):
     b = args.sample_batch
     for steps in args.sample_steps:
         out["sampling_steps"][steps], _ = bench_utils.median_time(
-            lambda: model.generate(b, sampler="ddim", num_steps=steps, seed=0, batch_size=b), args.repeats
+            lambda: model.generate(b, scheduler="ddim", num_steps=steps, seed=0, batch_size=b), args.repeats
         )
     return out
 

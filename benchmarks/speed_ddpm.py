@@ -87,7 +87,7 @@ def run_keras_gen(args):
     }
     b = args.sample_batch
     sample_s, _ = bench_utils.median_time(
-        lambda: model.generate(b, sampler="ddim", num_steps=args.sample_steps, seed=0, batch_size=b),
+        lambda: model.generate(b, scheduler="ddim", num_steps=args.sample_steps, seed=0, batch_size=b),
         args.repeats,
     )
     result["ddim_samples_per_s"] = b / sample_s

@@ -74,7 +74,7 @@ def stylegan2(seed, augment=None, size=16):
         c = interval / (interval + 1)
         return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
 
-    model.compile(d_optimizer=adam(16), g_optimizer=adam(4))
+    model.compile(discriminator_optimizer=adam(16), generator_optimizer=adam(4))
     return model, 16, 32
 
 

@@ -99,8 +99,8 @@ def wgan_gp_8gaussians():
     centers, sigma = keras_gen.datasets.toy_2d_modes("8gaussians")
     model = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=SEED)
     model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
     )
     epochs = 2
     model.fit(points, epochs=epochs, batch_size=256, verbose=0)
@@ -134,7 +134,7 @@ def ddpm_digits():
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     model.fit(x_train, y_train, epochs=epochs, batch_size=64, verbose=0)
     labels = np.arange(447) % 10
-    samples = model.generate(447, num_steps=50, sampler="ddim", labels=labels, seed=1)
+    samples = model.generate(447, num_steps=50, scheduler="ddim", labels=labels, seed=1)
     classifier = keras_gen.metrics.digits_classifier()
     accuracy = float((classifier.predict(samples, verbose=0).argmax(-1) == labels).mean())
     return model, {
@@ -170,7 +170,7 @@ def real_nvp_digits():
     x_train = keras_gen.datasets.load_digits("train")
     x_test = keras_gen.datasets.load_digits("test")
     model = keras_gen.models.RealNVP(
-        data_shape=(8, 8, 1), num_scales=2, filters=16, num_blocks=1, num_bins=17, data_range=(0.0, 1.0), seed=SEED
+        data_shape=(8, 8, 1), num_scales=2, filters=16, num_blocks=1, num_bins=17, value_range=(0.0, 1.0), seed=SEED
     )
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     epochs = 40
@@ -215,7 +215,7 @@ def stylegan2_digits():
         c = interval / (interval + 1)  # lazy regularisation (Karras et al., 2020, app. B)
         return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
 
-    model.compile(d_optimizer=adam(model.r1_interval), g_optimizer=adam(model.pl_interval))
+    model.compile(discriminator_optimizer=adam(model.r1_interval), generator_optimizer=adam(model.pl_interval))
     epochs = 12
     model.fit(x_train, epochs=epochs, batch_size=32, verbose=0)
     samples16 = model.generate(447, seed=1) * 0.5 + 0.5

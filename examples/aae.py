@@ -47,7 +47,7 @@ def train(x, epochs, batch_size, seed, adversarial=True):
     if adversarial:
         aae.compile()
     else:  # the same model with its adversarial phases frozen: a plain AE
-        aae.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+        aae.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0))
     aae.fit(x, epochs=epochs, batch_size=batch_size, verbose=2 if adversarial else 0)
     return aae
 

@@ -116,7 +116,7 @@ def main():
 
     start = time.time()
     flow = keras_gen.models.RealNVP(
-        data_shape=(8, 8, 1), num_bins=17, data_range=(0.0, 1.0), filters=16, num_blocks=1, seed=args.seed
+        data_shape=(8, 8, 1), num_bins=17, value_range=(0.0, 1.0), filters=16, num_blocks=1, seed=args.seed
     )
     flow.compile(optimizer=keras.optimizers.Adam(1e-3))
     flow.fit(x_train, epochs=args.flow_epochs, batch_size=args.batch_size, verbose=0)

@@ -86,18 +86,18 @@ def main():
 
     grid_labels = np.repeat(np.arange(10), 10)
     start = time.time()
-    ddim = model.generate(100, sampler="ddim", num_steps=50, labels=grid_labels, seed=1)
+    ddim = model.generate(100, scheduler="ddim", num_steps=50, labels=grid_labels, seed=1)
     ddim_seconds = time.time() - start
     keras_gen.utils.images.save_image_grid(ddim, os.path.join(args.out, "ddim_samples.png"), num_cols=10)
     start = time.time()
-    ddpm = model.generate(100, sampler="ddpm", num_steps=1000, labels=grid_labels, seed=1)
+    ddpm = model.generate(100, scheduler="ddpm", num_steps=1000, labels=grid_labels, seed=1)
     ddpm_seconds = time.time() - start
     keras_gen.utils.images.save_image_grid(ddpm, os.path.join(args.out, "ddpm_samples.png"), num_cols=10)
 
     # ## Classifier-free guidance: the same noise at scales 1, 2 and 4
 
     blocks = [
-        model.generate(30, sampler="ddim", labels=np.repeat(np.arange(10), 3), seed=2, guidance_scale=s)
+        model.generate(30, scheduler="ddim", labels=np.repeat(np.arange(10), 3), seed=2, guidance_scale=s)
         for s in (1.0, 2.0, 4.0)
     ]
     keras_gen.utils.images.save_image_grid(
@@ -112,8 +112,8 @@ def main():
           f"({args.epochs} epochs), final loss {history.history['loss'][-1]:.4f}")
     print(f"sampling 100 images: DDIM-50 {ddim_seconds:.1f} s, DDPM-1000 {ddpm_seconds:.1f} s")
     for name, kwargs in [
-        ("DDIM-50", dict(sampler="ddim", num_steps=50)),
-        ("DDIM-50, guidance 2", dict(sampler="ddim", num_steps=50, guidance_scale=2.0)),
+        ("DDIM-50", dict(scheduler="ddim", num_steps=50)),
+        ("DDIM-50, guidance 2", dict(scheduler="ddim", num_steps=50, guidance_scale=2.0)),
     ]:
         samples = model.generate(args.num_samples, labels=labels, seed=3, **kwargs)
         print(f"{name}: {probe.report(samples, labels=labels)}")

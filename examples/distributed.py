@@ -122,7 +122,7 @@ def main():
 
     labels = np.repeat(np.arange(10), 10)
     start = time.time()
-    samples = model.generate(100, sampler="ddim", num_steps=50, labels=labels, seed=1)
+    samples = model.generate(100, scheduler="ddim", num_steps=50, labels=labels, seed=1)
     sample_seconds = time.time() - start
     keras_gen.utils.images.save_image_grid(samples, os.path.join(args.out, "samples.png"), num_cols=10)
 

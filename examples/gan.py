@@ -79,7 +79,7 @@ def main():
 
     samples = gan.generate(500, seed=args.seed)
     keras_gen.utils.images.save_image_grid(samples[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1))
-    walks = np.concatenate([gan.interpolate(num_steps=10, seed=s) for s in range(6)])
+    walks = np.concatenate([gan.interpolate(num_points=10, seed=s) for s in range(6)])
     keras_gen.utils.images.save_image_grid(
         walks, os.path.join(args.out, "interpolation.png"), num_cols=10, value_range=(-1, 1)
     )

@@ -160,10 +160,10 @@ def main():
     # ## Samples: decoded latent-diffusion samples next to the VAE's own
 
     start = time.time()
-    ddim = model.generate(args.num_samples, sampler="ddim", num_steps=50, seed=1)
+    ddim = model.generate(args.num_samples, scheduler="ddim", num_steps=50, seed=1)
     ddim_seconds = time.time() - start
     start = time.time()
-    ddpm = model.generate(args.num_samples, sampler="ddpm", seed=1)
+    ddpm = model.generate(args.num_samples, scheduler="ddpm", seed=1)
     ddpm_seconds = time.time() - start
     prior = vae.generate(args.num_samples, seed=2)
     keras_gen.utils.images.save_image_grid(ddim[:64], os.path.join(args.out, "samples.png"))

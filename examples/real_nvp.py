@@ -89,7 +89,7 @@ def train_digits(args):
         filters=16,
         num_blocks=1,
         num_bins=17,  # the loader's 17 grey levels: 0, 1/16, ..., 1
-        data_range=(0.0, 1.0),
+        value_range=(0.0, 1.0),
         seed=args.seed,
     )
     flow.compile(optimizer=keras.optimizers.Adam(2e-3))

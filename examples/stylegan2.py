@@ -134,7 +134,7 @@ def main():
         c = interval / (interval + 1)
         return keras.optimizers.Adam(args.learning_rate * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
 
-    model.compile(d_optimizer=adam(model.r1_interval), g_optimizer=adam(model.pl_interval))
+    model.compile(discriminator_optimizer=adam(model.r1_interval), generator_optimizer=adam(model.pl_interval))
 
     # ## Training
 

@@ -71,7 +71,7 @@ def two_classes(split, classes=(3, 8), limit=None):
 def judge(model, x_test, classes, num_samples, seed):
     """Classifier Fréchet distance and label accuracy of DDIM-50 samples."""
     labels = np.arange(num_samples) % 2
-    samples = model.generate(num_samples, num_steps=50, sampler="ddim", labels=labels, seed=seed)
+    samples = model.generate(num_samples, num_steps=50, scheduler="ddim", labels=labels, seed=seed)
     fd = keras_gen.metrics.evaluate(None, x_test, ("classifier_frechet_distance",), samples=samples)
     predicted = keras_gen.metrics.digits_classifier().predict(samples, verbose=0).argmax(-1)
     accuracy = float((predicted == np.asarray(classes)[labels]).mean())

@@ -58,8 +58,8 @@ def main():
     toy = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=args.seed)
     # A larger step than the paper's 1e-4 keeps this run to a minute.
     toy.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
-        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
     )
     start = time.time()
     toy.fit(points, batch_size=256, epochs=args.toy_epochs, verbose=2)

@@ -72,7 +72,7 @@ def test_torch_dataloader_into_gan():
     )
     gan = models.GAN(data_shape=(2,), latent_dim=2, seed=0)
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5)
+        discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), generator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5)
     )
     spread_before = gan.generate(1000, seed=0).std(axis=0).mean()
     gan.fit(loader, epochs=4, verbose=0)
@@ -111,7 +111,7 @@ def test_png_folders_into_cyclegan(tmp_path):
         image_shape=(8, 8, 3), generator_filters=8, num_residual_blocks=1, num_downsampling=1,
         discriminator_filters=8, discriminator_layers=1, seed=0,
     )
-    cyclegan.compile(g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
+    cyclegan.compile(generator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
     red = next(iter(domain("red"))).numpy()
     history = cyclegan.fit(pairs, epochs=5, verbose=0)
     assert history.history["cycle_loss"][-1] < history.history["cycle_loss"][0]

@@ -256,7 +256,7 @@ def check_image_data_format(network, name):
             raise ValueError(
                 f"`{name}` has channels-first convolutions (layer {layer.name!r}), which give wrong "
                 "outputs on the TensorFlow backend (a Keras 3.15 bug in `ops.add`'s bias fusion). "
-                "Rebuild it channels-last (e.g. `build_unet(..., data_format='channels_last')`) and "
+                "Rebuild it channels-last (e.g. `UNet(..., data_format='channels_last')`) and "
                 "copy the weights: they have the same shapes. "
                 f"Received: {name}.layers[{layer.name!r}].data_format='channels_first'"
             )
@@ -481,3 +481,60 @@ def state_kept_on_error(model):
 def run_test_step(model, step_fn, args):
     """Like `run_train_step`, for `test_step` (no optimizer state)."""
     return _run_step(model, step_fn, args, with_optimizer=False)
+
+
+def skipping_train_function(model, train_function, take_skip, logs_fn):
+    """A stand-in for the trainer's `model.train_function` that reads one
+    execution's batches (`steps_per_execution` of them) without a training
+    step, while `take_skip()` says so, and returns `logs_fn()` as the logs.
+
+    `keras_gen.callbacks.BackupAndRestore` uses it to resume mid-epoch: the
+    batches already trained on before the backup are consumed in order, so
+    that the next ones are the batches an uninterrupted run would train on.
+    Once `take_skip()` is false it puts `train_function` back on the model
+    and runs it. Each trainer calls its function differently: JAX with
+    `(state, iterator)` and expects `(logs, state)`, TensorFlow with a
+    dataset iterator, both read by the function; PyTorch with the batches,
+    read already.
+    """
+
+    def restore_and_run(*args):
+        model.train_function = train_function
+        return train_function(*args)
+
+    if BACKEND == "jax":
+
+        def skip(state, iterator):
+            if not take_skip():
+                return restore_and_run(state, iterator)
+            # The JAX trainer's function reads its batches from the
+            # iterator itself (`next`), as many as `steps_per_execution`.
+            if hasattr(iterator, "__next__"):
+                next(iterator)
+                for _ in range(model.steps_per_execution - 1):
+                    if next(iterator, None) is None:
+                        break
+            return logs_fn(), state
+
+    elif BACKEND == "tensorflow":
+
+        def skip(iterator):
+            if not take_skip():
+                return restore_and_run(iterator)
+            if isinstance(iterator, (tf.data.Iterator, tf.distribute.DistributedIterator)):
+                for i in range(model.steps_per_execution):
+                    optional = iterator.get_next_as_optional()
+                    if not bool(optional.has_value()):
+                        if i == 0:
+                            raise StopIteration  # the trainer's end of data
+                        break
+            return logs_fn()
+
+    else:
+
+        def skip(data):
+            if not take_skip():
+                return restore_and_run(data)
+            return logs_fn()
+
+    return skip

@@ -122,7 +122,7 @@ def test_an_overflowing_phase_is_skipped_and_its_scale_halved(policy, tmp_path):
     halved, while the generator's phase goes on."""
     gan = models.GAN(data_shape=(2,), latent_dim=2, seed=0)
     huge = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=1e30)
-    gan.compile(d_optimizer=huge, g_optimizer=keras.optimizers.SGD(0.1))
+    gan.compile(discriminator_optimizer=huge, generator_optimizer=keras.optimizers.SGD(0.1))
     g_scale = gan.get_optimizer("generator").dynamic_scale
     before_d = [ops.convert_to_numpy(v).copy() for v in gan.discriminator.trainable_variables]
     before_g = [ops.convert_to_numpy(v).copy() for v in gan.generator.trainable_variables]

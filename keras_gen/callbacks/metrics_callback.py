@@ -26,9 +26,8 @@ class MetricsCallback(keras.callbacks.Callback):
         every: evaluate every `every` epochs.
         num_samples: generated samples per evaluation (default `len(data)`).
         seed: seed of `generate`, the same at every evaluation.
-        value_range: `(low, high)` of the samples and of `data` (both in the
-            model's range), mapped to [0, 1] (e.g. `(-1, 1)` for a tanh
-            generator).
+        value_range: `(low, high)` of the samples and of `data`, mapped to
+            [0, 1] for the classifier (default: the model's `value_range`).
         validation_data: data to choose the Parzen bandwidth.
         generate_kwargs: extra arguments for `model.generate`.
         verbose: 1 prints the results after each evaluation.
@@ -40,9 +39,10 @@ class MetricsCallback(keras.callbacks.Callback):
 
     ```python
     x_test = keras_gen.datasets.load_digits("test")
-    callback = keras_gen.callbacks.MetricsCallback(
-        x_test * 2 - 1, ["classifier_frechet_distance"], every=5, value_range=(-1, 1))
-    history = gan.fit(x_train * 2 - 1, epochs=20, callbacks=[callback])
+    gan = keras_gen.models.GAN(data_shape=(8, 8, 1), value_range=(0, 1))
+    gan.compile()
+    callback = keras_gen.callbacks.MetricsCallback(x_test, ["classifier_frechet_distance"], every=5)
+    history = gan.fit(x_train, epochs=20, callbacks=[callback])
     history.history["classifier_frechet_distance"]  # 4 values
     ```
     """
@@ -72,8 +72,13 @@ class MetricsCallback(keras.callbacks.Callback):
         metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
         # Resolved once: the classifier is loaded here, not per epoch.
         self.metrics = [evaluate_lib.get_metric(m, self.data.shape[1:], classifier) for m in metrics]
-        evaluate_lib.check_data_range(self.data, value_range)  # fail before training
         self.history = {}
+
+    def _value_range(self):
+        return self.value_range or getattr(self.model, "value_range", None)
+
+    def on_train_begin(self, logs=None):
+        evaluate_lib.check_data_range(self.data, self._value_range())  # fail before training
 
     def evaluate(self):
         return evaluate_lib.evaluate(
@@ -82,7 +87,7 @@ class MetricsCallback(keras.callbacks.Callback):
             self.metrics,
             num_samples=self.num_samples,
             seed=self.seed,
-            value_range=self.value_range,
+            value_range=self._value_range(),
             validation_data=self.validation_data,
             generate_kwargs=self.generate_kwargs,
         )

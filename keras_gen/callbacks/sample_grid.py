@@ -21,7 +21,8 @@ class SampleGrid(keras.callbacks.Callback):
         inputs: if given, the grid shows `model.reconstruct(inputs)` instead
             of samples.
         image_shape: reshape flat samples to this shape, e.g. `(8, 8)`.
-        value_range: the sample values shown as black and white.
+        value_range: the sample values shown as black and white (default:
+            the model's `value_range`, else (0, 1)).
         generate_kwargs: extra arguments for `model.generate`.
 
     Example:
@@ -40,7 +41,7 @@ class SampleGrid(keras.callbacks.Callback):
         seed=0,
         inputs=None,
         image_shape=None,
-        value_range=(0.0, 1.0),
+        value_range=None,
         generate_kwargs=None,
     ):
         super().__init__()
@@ -66,7 +67,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write(self, epoch):
         path = self.path.format(epoch=epoch)
-        image_utils.save_image_grid(self.images(), path, value_range=self.value_range)
+        value_range = self.value_range or getattr(self.model, "value_range", None) or (0.0, 1.0)
+        image_utils.save_image_grid(self.images(), path, value_range=value_range)
         self.written.append(os.path.abspath(path))
         return path
 

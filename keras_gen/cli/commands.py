@@ -1,5 +1,6 @@
 """The sub-commands of `keras-gen` (imported once the backend is chosen)."""
 
+import inspect
 import json
 import os
 import time
@@ -8,13 +9,13 @@ import keras
 import numpy as np
 
 from keras_gen import callbacks as kg_callbacks
-from keras_gen import datasets
 from keras_gen import metrics as kg_metrics
 from keras_gen import models
 from keras_gen import presets
 from keras_gen.cli import families
 from keras_gen.cli.data import CommandError
 from keras_gen.cli.data import load_data
+from keras_gen.utils import atomic
 from keras_gen.utils import images as image_utils
 
 __all__ = ["CommandError", "run"]
@@ -48,18 +49,28 @@ def _write_samples(samples, path, value_range, reference=None):
     return image_utils.save_image_grid(samples, path, value_range=value_range)
 
 
+def _sampling_options(model, steps):
+    """`--steps` for the families whose sampler takes steps (DDIM for the
+    diffusion families)."""
+    parameters = inspect.signature(model.generate).parameters
+    options = {}
+    if "num_steps" in parameters:
+        options["num_steps"] = steps
+    if "scheduler" in parameters:
+        options["scheduler"] = "ddim"
+    return options
+
+
 def _draw(model, num, seed, steps):
     """`num` samples from any keras_gen model that generates."""
-    if isinstance(model, models.DDPM):
-        return model.generate(num, num_steps=steps, sampler="ddim", seed=seed)
-    return model.generate(num, seed=seed)
+    return model.generate(num, seed=seed, **_sampling_options(model, steps))
 
 
 def _translations(model, x_a, path):
-    """CycleGAN: a grid of domain-A images (top) over their translations."""
+    """A translation family: domain-A images (top) over their translations."""
     x_a = np.asarray(x_a)[:8]
-    grid = np.concatenate([x_a, model.translate_a_to_b(x_a)])
-    image_utils.save_image_grid(grid, path, num_cols=len(x_a), value_range=families.TANH_RANGE)
+    grid = np.concatenate([x_a, model.generate(len(x_a), inputs=x_a)])
+    image_utils.save_image_grid(grid, path, num_cols=len(x_a), value_range=model.value_range)
     return path
 
 
@@ -67,10 +78,11 @@ def _translations(model, x_a, path):
 
 
 def train(args):
-    pairs = args.family == "cyclegan"
-    image_size = args.image_size or families.default_image_size(args.family, args.data)
+    pairs = families.get_family(args.family).pairs
+    image_size = args.image_size or families.default_image_size(args.family, args.data, pairs)
     data = load_data(args.data, image_size, pairs=pairs)
-    model, x, value_range, batch_size = families.build(args.family, data, args)
+    model, x, batch_size = families.build(args.family, data, args)
+    value_range = model.value_range
     if args.max_samples:
         x = tuple(d[: args.max_samples] for d in x) if pairs else x[: args.max_samples]
     batch_size = args.batch_size or batch_size
@@ -96,17 +108,19 @@ def train(args):
         metadata={
             "description": f"{model.__class__.__name__} trained by `keras-gen train {args.family}` on {args.data}.",
             "training_data": args.data,
+            "cli_data": args.data,
             "training": f"{args.epochs} epochs, batch {batch_size}, seed {args.seed}",
-            "value_range": None if value_range is None else list(value_range),
             "final_losses": losses,
             "seconds": round(seconds, 1),
         },
     )
-    with open(os.path.join(args.out, "history.json"), "w") as f:
-        json.dump({k: [float(v) for v in vs] for k, vs in history.history.items()}, f, indent=1)
+    atomic.write_text(
+        os.path.join(args.out, "history.json"),
+        json.dumps({k: [float(v) for v in vs] for k, vs in history.history.items()}, indent=1),
+    )
     grid = os.path.join(args.out, "samples.png")
     if pairs:
-        _translations(model, _to_model_range(data.test[0], value_range), grid)
+        _translations(model, families._to_range(data.test[0], value_range), grid)
     else:
         samples = _draw(model, 64 if data.kind == "images" else 1000, args.seed, 50)
         _write_samples(samples, grid, value_range, reference=data.test if data.kind == "points" else None)
@@ -116,10 +130,6 @@ def train(args):
         + f"\nwrote {preset_dir}/ and {grid}"
     )
     return 0
-
-
-def _to_model_range(x, value_range):
-    return x if value_range is None else families._to_range(x, value_range)
 
 
 # -- sample -------------------------------------------------------------------------
@@ -136,10 +146,11 @@ def _load(handle):
 
 def sample(args):
     model, metadata = _load(args.preset)
-    value_range = families.model_value_range(model, metadata)
-    if isinstance(model, models.CycleGAN):
-        x_a, _ = datasets.load_sample_photos("test", model.image_shape[0], value_range=families.TANH_RANGE)
-        path = _translations(model, x_a[: args.num], args.out)
+    value_range = model.value_range
+    if model.latent_shape is None and "inputs" in inspect.signature(model.generate).parameters:
+        # A translation model: translate held-out images of its training data.
+        data = load_data(metadata.get("cli_data", "photos"), model.data_shape[0], pairs=True)
+        path = _translations(model, families._to_range(data.test[0][: args.num], value_range), args.out)
     elif not hasattr(model, "generate"):
         raise CommandError(
             f"argument preset: {args.preset!r} holds a {model.__class__.__name__}, "
@@ -169,11 +180,11 @@ def _print_json(result):
 
 def evaluate(args):
     model, metadata = _load(args.preset)
-    value_range = families.model_value_range(model, metadata)
-    shape = model._expected_data_shape()
-    if isinstance(model, models.CycleGAN):
+    value_range = model.value_range
+    shape = model.data_shape
+    if model.latent_shape is None and hasattr(model, "translate_a_to_b"):
         data = load_data(args.data, shape[0], pairs=True)
-        test_a, test_b = (_to_model_range(d, value_range) for d in data.test)
+        test_a, test_b = (families._to_range(d, value_range) for d in data.test)
         # Cycle consistency on held-out images (Zhu et al., 2017, eq. 2).
         result = {
             "cycle_l1_a": float(np.abs(model.translate_b_to_a(model.translate_a_to_b(test_a)) - test_a).mean()),
@@ -192,11 +203,11 @@ def evaluate(args):
     metrics = list(args.metrics or _default_metrics(data))
     if data.kind == "points" and data.toy in ("8gaussians", "ring8", "grid25") and not args.metrics:
         metrics.append(kg_metrics.ModeCoverage(data.toy))
-    generate_kwargs = {"num_steps": args.steps, "sampler": "ddim"} if isinstance(model, models.DDPM) else None
+    generate_kwargs = _sampling_options(model, args.steps)
     try:
         result = kg_metrics.evaluate(
             model,
-            _to_model_range(data.test, value_range),
+            families._to_range(data.test, value_range),
             metrics,
             num_samples=args.num_samples,
             seed=args.seed,
@@ -205,8 +216,25 @@ def evaluate(args):
         )
     except ValueError as e:
         raise CommandError(f"argument --metrics: {e}") from e
+    result["feature_space"] = _feature_space(metrics, data)
     _print_json(result)
     return 0
+
+
+def _feature_space(metrics, data):
+    """What the printed distances compare, so no figure is mistaken for FID."""
+    names = [m if isinstance(m, str) else getattr(m, "name", type(m).__name__) for m in metrics]
+    spaces = []
+    if any(n.startswith("classifier_") or n == "inception_score" for n in names):
+        spaces.append(
+            "classifier_* metrics: the penultimate features of keras_gen's shipped classifier for these images "
+            "(a classifier Frechet distance; not FID, not comparable to Inception-based figures)"
+        )
+    if any(not n.startswith("classifier_") for n in names):
+        spaces.append(
+            "other distances: the raw " + ("coordinates of the points" if data.kind == "points" else "pixel values")
+        )
+    return "; ".join(spaces)
 
 
 # -- presets ------------------------------------------------------------------------
@@ -240,7 +268,37 @@ def list_builtin(args):
     return 0
 
 
-COMMANDS = {"train": train, "sample": sample, "evaluate": evaluate, "presets": list_builtin}
+def list_families(args):
+    from keras_gen.models import registry
+
+    rows = [
+        {
+            "name": f.name,
+            "class": f.model_class.__name__,
+            "description": f.description,
+            "configurations": {
+                name: c.description for name, c in f.configurations.items() if name != "tiny"
+            },
+        }
+        for f in registry.families()
+    ]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['name']:<17} {r['class']:<16} {r['description']}")
+        for name, description in r["configurations"].items():
+            print(f"{'':<19}{name:<15} {description}")
+    return 0
+
+
+COMMANDS = {
+    "train": train,
+    "sample": sample,
+    "evaluate": evaluate,
+    "presets": list_builtin,
+    "families": list_families,
+}
 
 
 def run(args):

@@ -1,225 +1,119 @@
-"""The default model of each family for `keras-gen train`.
+"""How `keras-gen train` builds a family's model for `--data`.
 
-Each recipe builds a small model for the data (the sizes of the built-in
-presets, see `benchmarks/train_presets.py`), maps the data from [0, 1] to
-the model's range, and compiles with the family's optimizer.
+Every family and its named configurations come from the model registry
+(`keras_gen.models.registry`): `--data digits` takes the family's
+`"digits"` configuration, `toy:<name>` its `"toy"` one, `photos` its
+`"photos"` one, `fashion_mnist` its `"fashion_mnist"` one; an image folder
+takes the image configuration of the family with the folder's image shape.
+The data (loaded in [0, 1]) are mapped to the model's `value_range`.
 """
 
-import keras
+import inspect
 
-from keras_gen import models
 from keras_gen.cli.data import CommandError
+from keras_gen.models import registry
 
-# The range of each family's samples: tanh generators give [-1, 1].
-TANH_RANGE = (-1.0, 1.0)
-UNIT_RANGE = (0.0, 1.0)
+# `--data` kinds -> the configurations they may use, in order of preference.
+_CANDIDATES = {
+    "digits": ("digits",),
+    "fashion_mnist": ("fashion_mnist",),
+    "points": ("toy",),
+    "photos": ("photos",),
+    "images": ("digits", "fashion_mnist"),
+    "pairs": ("photos", "fashion_mnist"),
+}
+
+
+def get_family(name):
+    try:
+        return registry.get(name)
+    except ValueError as e:
+        raise CommandError(f"argument family: {e}") from e
+
+
+def _data_key(data_name, kind):
+    if kind == "points":
+        return "points"
+    if data_name in ("digits", "fashion_mnist", "photos"):
+        return data_name
+    return kind
+
+
+def configuration_name(family, data_name, kind):
+    """The family's configuration for `--data` (`kind`: images, points, pairs)."""
+    candidates = _CANDIDATES[_data_key(data_name, kind)]
+    for name in candidates:
+        if name in family.configurations:
+            return name
+    usable = sorted(set(family.configurations) - {"tiny"})
+    raise CommandError(
+        f"argument --data: {family.name} has no configuration for {data_name!r} (it has {', '.join(usable)}). "
+        f"Received: --data={data_name}"
+    )
+
+
+def default_image_size(family_name, spec, pairs=False):
+    """`--image-size` when not given: the configuration's image side."""
+    family = get_family(family_name)
+    kind = "pairs" if pairs else ("points" if spec.startswith("toy:") else "images")
+    if kind == "points":
+        return None
+    try:
+        configuration = family.configuration(configuration_name(family, spec, kind))
+    except CommandError:
+        return 32
+    shape = configuration.arguments.get("data_shape")
+    if shape is None and "resolution" in configuration.arguments:
+        return configuration.arguments["resolution"]
+    return shape[0] if shape else 32
 
 
 def _to_range(x, value_range):
+    """Pixels in [0, 1] to `value_range` (unchanged when it is `None`)."""
+    if value_range is None:
+        return x
     low, high = value_range
     return low + (high - low) * x
 
 
-def _adam(learning_rate, default):
-    return keras.optimizers.Adam(default if learning_rate is None else learning_rate)
-
-
-def _images_only(family, data):
-    if data.kind != "images":
-        raise CommandError(
-            f"argument --data: {family} trains on images (`digits` or an image "
-            f"folder). Received: --data={data.name}"
-        )
-
-
-def _vae(data, args):
-    image = data.kind == "images"
-    model = models.VAE(
-        data_shape=data.train.shape[1:],
-        latent_dim=args.latent_dim or (8 if image else 2),
-        likelihood="bernoulli" if image else "gaussian",
-        seed=args.seed,
-    )
-    model.compile(optimizer=_adam(args.learning_rate, 1e-3))
-    return model, (UNIT_RANGE if image else None), 64
-
-
-def _gan(cls, data, args):
-    image = data.kind == "images"
-    model = cls(data_shape=data.train.shape[1:], latent_dim=args.latent_dim or (32 if image else 2), seed=args.seed)
-    if cls is models.WGANGP and (not image or args.learning_rate is not None):
-        # The paper's Adam(1e-4, 0, 0.9); 1e-3 on the toys (as the preset).
-        lr = args.learning_rate or 1e-3
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(lr, beta_1=0.0, beta_2=0.9),
-            g_optimizer=keras.optimizers.Adam(lr, beta_1=0.0, beta_2=0.9),
-        )
-    elif args.learning_rate is not None:
-        lr = args.learning_rate
-        model.compile(
-            d_optimizer=keras.optimizers.Adam(lr, beta_1=0.5), g_optimizer=keras.optimizers.Adam(lr, beta_1=0.5)
-        )
-    else:
-        model.compile()
-    return model, (TANH_RANGE if image else None), (64 if image else 256)
-
-
-def _aae(data, args):
-    image = data.kind == "images"
-    model = models.AAE(
-        data_shape=data.train.shape[1:],
-        latent_dim=args.latent_dim or (8 if image else 2),
-        reconstruction_loss="binary_crossentropy" if image else "mse",
-        seed=args.seed,
-    )
-    model.compile()
-    return model, (UNIT_RANGE if image else None), 64
-
-
-def _ddpm(data, args):
-    image = data.kind == "images"
-    if image:
-        model = models.DDPM(
-            data_shape=data.train.shape[1:],
-            value_range=UNIT_RANGE,
-            width=16,
-            channel_multipliers=(1, 2),
-            num_res_blocks=1,
-            attention_resolutions=(4,),
-            ema_decay=0.999,
-            seed=args.seed,
-        )
-    else:
-        model = models.DDPM(data_shape=(2,), value_range=None, hidden_dim=128, num_layers=3, ema_decay=0.999, seed=args.seed)
-    model.compile(optimizer=_adam(args.learning_rate, 2e-3))
-    return model, (UNIT_RANGE if image else None), (64 if image else 256)
-
-
-def _real_nvp(data, args):
-    if data.kind == "images":
-        model = models.RealNVP(
-            data_shape=data.train.shape[1:],
-            num_scales=2,
-            filters=16,
-            num_blocks=1,
-            # The digits hold 17 grey levels; other images 256.
-            num_bins=17 if data.name == "digits" else 256,
-            data_range=UNIT_RANGE,
-            seed=args.seed,
-        )
-        value_range, batch_size = UNIT_RANGE, 64
-    else:
-        model = models.RealNVP(data_shape=(2,), num_coupling_layers=8, hidden_units=(128, 128), seed=args.seed)
-        value_range, batch_size = None, 256
-    model.compile(optimizer=_adam(args.learning_rate, 2e-3))
-    return model, value_range, batch_size
-
-
-def _stylegan2(data, args):
-    _images_only("stylegan2", data)
-    size, channels = data.train.shape[1], data.train.shape[3]
-    if size < 4 or size & (size - 1):
-        raise CommandError(
-            "argument --image-size: stylegan2 needs a power of two >= 4 "
-            f"(e.g. --image-size 16). Received: --image-size={size}"
-        )
-    latent = args.latent_dim or 64
-    model = models.StyleGAN2(
-        resolution=size,
-        image_channels=channels,
-        latent_dim=latent,
-        w_dim=latent,
-        channel_base=512,
-        channel_max=64,
-        r1_gamma=0.1,
-        ema_decay=0.995,
-        seed=args.seed,
-    )
-    lr = args.learning_rate or 0.0025
-
-    def adam(interval):
-        c = interval / (interval + 1)  # lazy regularisation (Karras et al., 2020, app. B)
-        return keras.optimizers.Adam(lr * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
-
-    model.compile(d_optimizer=adam(model.r1_interval), g_optimizer=adam(model.pl_interval))
-    return model, TANH_RANGE, 32
-
-
-def _cyclegan(data, args):
-    x_a = data.train[0]
-    model = models.CycleGAN(
-        image_shape=x_a.shape[1:],
-        generator_filters=16,
-        num_residual_blocks=3,
-        discriminator_filters=32,
-        discriminator_layers=2,
-        seed=args.seed,
-    )
-    if args.learning_rate is not None:
-        model.compile(
-            g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
-            d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
-        )
-    else:
-        model.compile()
-    return model, TANH_RANGE, 4
-
-
-RECIPES = {
-    "vae": _vae,
-    "gan": lambda data, args: _gan(models.GAN, data, args),
-    "wgan_gp": lambda data, args: _gan(models.WGANGP, data, args),
-    "aae": _aae,
-    "ddpm": _ddpm,
-    "real_nvp": _real_nvp,
-    "stylegan2": _stylegan2,
-    "cyclegan": _cyclegan,
-}
-
-
-def default_image_size(family, spec):
-    """`--image-size` when not given."""
-    if family == "stylegan2":
-        return 16
-    return 8 if spec == "digits" else 32
-
-
-def build(family, data, args):
-    """The family's default model for `data`, compiled.
+def build(family_name, data, args):
+    """The family's model for `data`, compiled.
 
     Returns:
-        `(model, x, value_range, batch_size)`: `x` is the training data in
-        the model's range (`value_range`; `None` for points, used as they
-        are), `batch_size` the family's default.
+        `(model, x, batch_size)`: `x` is the training data in the model's
+        `value_range`, `batch_size` the configuration's.
     """
-    if (family == "cyclegan") != (data.kind == "pairs"):
+    family = get_family(family_name)
+    if family.pairs != (data.kind == "pairs"):
         raise CommandError(
-            f"argument --data: {family} cannot train on {data.name!r}"
-            + (": it needs two image domains." if family == "cyclegan" else ".")
+            f"argument --data: {family.name} cannot train on {data.name!r}"
+            + (": it needs two image domains." if family.pairs else ".")
             + f" Received: --data={data.name}"
         )
-    model, value_range, batch_size = RECIPES[family](data, args)
-    if value_range is None:
+    name = configuration_name(family, data.name, data.kind)
+    configuration = family.configuration(name)
+    sample = data.train[0] if data.kind == "pairs" else data.train
+    overrides = {"seed": args.seed}
+    shape = tuple(sample.shape[1:])
+    if configuration.arguments.get("data_shape") not in (None, shape):
+        overrides["data_shape"] = shape
+    if args.latent_dim is not None:
+        if "latent_dim" not in inspect.signature(family.model_class.__init__).parameters:
+            raise CommandError(
+                f"argument --latent-dim: {family.name} has no latent_dim. Received: --latent-dim={args.latent_dim}"
+            )
+        overrides["latent_dim"] = args.latent_dim
+        if "w_dim" in configuration.arguments:
+            overrides["w_dim"] = args.latent_dim
+    try:
+        model = family.build(name, **overrides)
+    except ValueError as e:
+        raise CommandError(f"argument --data: {e}") from e
+    family.compile(model, name, learning_rate=args.learning_rate)
+    if data.kind == "pairs":
+        x = tuple(_to_range(d, model.value_range) for d in data.train)
+    elif data.kind == "points":
         x = data.train
-    elif data.kind == "pairs":
-        x = tuple(_to_range(d, value_range) for d in data.train)
     else:
-        x = _to_range(data.train, value_range)
-    return model, x, value_range, batch_size
-
-
-def model_value_range(model, metadata=None):
-    """The range of a model's samples (`None`: points, unscaled)."""
-    if metadata and "value_range" in metadata:
-        vr = metadata["value_range"]
-        return None if vr is None else tuple(vr)
-    shape = model._expected_data_shape()
-    if shape is not None and len(shape) == 1:
-        return None
-    if isinstance(model, models.DDPM):
-        return model.value_range
-    if isinstance(model, models.RealNVP):
-        return tuple(model.data_range)
-    if isinstance(model, (models.GAN, models.StyleGAN2, models.CycleGAN)):
-        return TANH_RANGE
-    return UNIT_RANGE
+        x = _to_range(data.train, model.value_range)
+    return model, x, configuration.batch_size

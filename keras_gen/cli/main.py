@@ -17,7 +17,6 @@ import subprocess
 import sys
 
 BACKENDS = ("jax", "tensorflow", "torch")
-FAMILIES = ("vae", "gan", "wgan_gp", "aae", "ddpm", "real_nvp", "stylegan2", "cyclegan")
 DATA_HELP = (
     "`digits` (scikit-learn's 8x8 digits), `toy:<name>` (a 2-D toy: "
     "8gaussians, checkerboard, moons, ring8, grid25, swissroll), `photos` "
@@ -72,7 +71,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     train = commands.add_parser("train", help="train a model family's default model and save a preset")
-    train.add_argument("family", choices=FAMILIES, help="model family")
+    train.add_argument("family", help="model family (`keras-gen families` lists them)")
     train.add_argument("--data", required=True, help=DATA_HELP)
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the family's")
@@ -101,6 +100,9 @@ def build_parser():
 
     presets = commands.add_parser("presets", help="list the built-in presets and their quality figures")
     presets.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    families = commands.add_parser("families", help="list the model families and their configurations")
+    families.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return parser
 
 

@@ -1,7 +1,7 @@
 """Layers shared by the model families."""
 
+from keras_gen.layers.ema import ExponentialMovingAverage
 from keras_gen.layers.ema import clone_network
-from keras_gen.layers.ema import update_ema
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.layers.timestep_embedding import SinusoidalEmbedding

@@ -40,15 +40,21 @@ def test_spectral_normalization_bounds_the_largest_singular_value():
     np.testing.assert_allclose(y, x @ normalized + ops.convert_to_numpy(dense.bias), rtol=1e-4, atol=1e-5)
 
 
-def test_ema_moves_a_copy_towards_the_network():
+def test_ema_moves_its_copy_towards_the_network_and_counts():
     net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    copy = layers.clone_network(net)
-    assert not copy.trainable_variables
-    start = [ops.convert_to_numpy(w).copy() for w in copy.weights]
+    ema = layers.ExponentialMovingAverage(net, decay=0.75, warmup=False)
+    assert not ema.network.trainable_variables and not ema.trainable_weights
+    start = [ops.convert_to_numpy(w).copy() for w in ema.network.weights]
     net.set_weights([w + 1.0 for w in net.get_weights()])
-    layers.update_ema(copy, net, decay=0.75)
-    for s, w in zip(start, copy.weights):
+    ema.update(net)
+    for s, w in zip(start, ema.network.weights):
         np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.25, rtol=1e-6)
+    assert int(ops.convert_to_numpy(ema.num_updates)) == 1
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(ops.convert_to_numpy(ema(x)), ops.convert_to_numpy(ema.network(x)))
+    ema.reset(net)
+    np.testing.assert_allclose(ops.convert_to_numpy(ema(x)), ops.convert_to_numpy(net(x)), rtol=1e-6)
+    assert int(ops.convert_to_numpy(ema.num_updates)) == 0
 
 
 def test_ema_warm_up_follows_the_weights_early_and_reaches_the_decay():
@@ -57,11 +63,11 @@ def test_ema_warm_up_follows_the_weights_early_and_reaches_the_decay():
     decays = [float(ops.convert_to_numpy(warmup_decay(0.999, n))) for n in (0, 1, 90, 10**6)]
     np.testing.assert_allclose(decays, [0.1, 2 / 11, 0.91, 0.999], rtol=1e-6)
     net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    copy = layers.clone_network(net)
-    start = [ops.convert_to_numpy(w).copy() for w in copy.weights]
+    ema = layers.ExponentialMovingAverage(net, decay=0.999)
+    start = [ops.convert_to_numpy(w).copy() for w in ema.network.weights]
     net.set_weights([w + 1.0 for w in net.get_weights()])
-    layers.update_ema(copy, net, decay=0.999, num_updates=0)  # first update: decay 0.1
-    for s, w in zip(start, copy.weights):
+    ema.update(net)  # first update: decay 0.1
+    for s, w in zip(start, ema.network.weights):
         np.testing.assert_allclose(ops.convert_to_numpy(w), s + 0.9, rtol=1e-5)
 
 

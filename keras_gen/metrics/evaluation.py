@@ -143,10 +143,9 @@ def evaluate(
         num_samples: generated samples (default: `len(data)`).
         seed: seed of `generate`, so repeated evaluations see the same
             latents.
-        value_range: `(low, high)` of the samples and of `data` (both in
-            the model's range), mapped to [0, 1]; data that do not span
-            most of the range raise an error (a common slip: digits in
-            [0, 1] with a tanh generator).
+        value_range: `(low, high)` of the samples and of `data`, mapped to
+            [0, 1] (default: the model's `value_range`); data that do not
+            span most of the range raise an error.
         validation_data: data to choose the Parzen bandwidth.
         samples: already generated samples to score instead of calling
             `generate` (then `model` may be `None` unless `bits_per_dim`).
@@ -166,14 +165,12 @@ def evaluate(
     Example:
 
     ```python
-    x_test = keras_gen.datasets.load_digits("test")
-    keras_gen.metrics.evaluate(  # a tanh GAN: samples and data in [-1, 1]
-        gan, x_test * 2 - 1, ["classifier_frechet_distance", "classifier_precision_recall"],
-        value_range=(-1, 1), num_samples=1000)
-    x_fashion = keras_gen.datasets.load_fashion_mnist("test", image_size=32)
+    x_test = keras_gen.datasets.load_digits("test")   # in [0, 1], the GAN's value_range
     keras_gen.metrics.evaluate(
-        gan32, x_fashion * 2 - 1, ["classifier_frechet_distance"],
-        value_range=(-1, 1), classifier="fashion_mnist")
+        gan, x_test, ["classifier_frechet_distance", "classifier_precision_recall"], num_samples=1000)
+    x_fashion = keras_gen.datasets.load_fashion_mnist("test", image_size=32)
+    keras_gen.metrics.evaluate(  # 32x32 is the digits classifier's unless named
+        gan32, x_fashion, ["classifier_frechet_distance"], classifier="fashion_mnist")
     ```
 
     Print each figure beside `keras_gen.metrics.real_data_floor`, what real
@@ -182,6 +179,8 @@ def evaluate(
     if classifier is not None:
         classifiers.get_classifier(classifier)
     model = _load(model)
+    if value_range is None and model is not None:
+        value_range = getattr(model, "value_range", None)
     data = np.asarray(data)
     if data.ndim < 2 or len(data) == 0:
         raise ValueError(f"`data` must be a non-empty array of samples. Received: data.shape={data.shape}")

@@ -3,6 +3,7 @@
 import keras
 
 from keras_gen import backend
+from keras_gen import compat
 from keras_gen.models.generative_model import GenerativeModel
 
 
@@ -25,7 +26,8 @@ class MultiOptimizerModel(GenerativeModel):
     A subclass provides:
         - `optimizer_names`: tuple of phase names, e.g.
           `("discriminator", "generator")`.
-        - `default_optimizers()`: dict name -> optimizer (the paper's).
+        - `default_optimizers()`: dict name -> optimizer (the paper's);
+          `compile(<name>_optimizer=...)` replaces one.
         - `phase_variables()`: dict name -> list of variables that phase
           updates. A variable may belong to several phases (e.g. the AAE
           encoder is trained for reconstruction and as a generator).
@@ -66,42 +68,36 @@ class MultiOptimizerModel(GenerativeModel):
 
     # -- compile --------------------------------------------------------------
 
-    def compile(
-        self,
-        optimizers=None,
-        run_eagerly=False,
-        jit_compile="auto",
-        steps_per_execution=1,
-    ):
+    def compile(self, *, run_eagerly=False, jit_compile="auto", steps_per_execution=1, **phase_optimizers):
         """Configures the model for training.
 
+        Each phase takes its optimizer as the keyword `<phase>_optimizer`
+        (e.g. `generator_optimizer=`, `discriminator_optimizer=`; see
+        `optimizer_names`); phases left out get the paper's default.
         Under the `"mixed_float16"` dtype policy each phase's optimizer is
         wrapped in a `keras.optimizers.LossScaleOptimizer` (unless it is one
         already), so every phase keeps its own dynamic loss scale.
 
         Args:
-            optimizers: dict mapping a phase name (see `optimizer_names`) to
-                a `keras.optimizers.Optimizer`, an optimizer name or config.
-                Phases left out get the paper's default optimizer.
             run_eagerly, jit_compile, steps_per_execution: as in
                 `keras.Model.compile`.
+            **phase_optimizers: `<phase>_optimizer=` a
+                `keras.optimizers.Optimizer`, an optimizer name or config.
         """
-        optimizers = dict(optimizers or {})
-        unknown = sorted(set(optimizers) - set(self.optimizer_names))
+        keywords = {f"{name}_optimizer": name for name in self.optimizer_names}
+        unknown = sorted(set(phase_optimizers) - set(keywords))
         if unknown:
             raise ValueError(
-                f"Unknown optimizer name(s) {unknown} for "
-                f"{self.__class__.__name__}; expected some of "
-                f"{list(self.optimizer_names)}. Received: "
-                f"optimizers={optimizers!r}"
+                f"{self.__class__.__name__}.compile takes the optimizers {sorted(keywords)} (and "
+                "run_eagerly, jit_compile, steps_per_execution), as keywords. "
+                f"Received: {', '.join(f'{k}={phase_optimizers[k]!r}' for k in unknown)}"
             )
+        optimizers = {keywords[k]: v for k, v in phase_optimizers.items() if v is not None}
         defaults = self.default_optimizers()
         resolved = {}
         for name in self.optimizer_names:
             opt = optimizers.get(name)
-            resolved[name] = (
-                defaults[name] if opt is None else keras.optimizers.get(opt)
-            )
+            resolved[name] = defaults[name] if opt is None else keras.optimizers.get(opt)
         instances = list(resolved.values())
         for i, opt in enumerate(instances):
             if any(opt is other for other in instances[:i]):
@@ -127,24 +123,17 @@ class MultiOptimizerModel(GenerativeModel):
                 opt.build(list(variables[name]))
         # `MultiOptimizer` refuses a `LossScaleOptimizer` among its
         # optimizers (Keras 3.15): build it on the wrapped optimizers, then
-        # put each wrapper in its optimizer's place, so that its scale is
-        # carried, saved and restored with the other optimizer variables.
-        plain = {
-            name: getattr(opt, "inner_optimizer", opt)
-            for name, opt in resolved.items()
-        }
+        # put each wrapper in its optimizer's place.
+        plain = {name: getattr(opt, "inner_optimizer", opt) for name, opt in resolved.items()}
         multi = keras.optimizers.MultiOptimizer(
-            keras.optimizers.OptimizerMap(
-                default_optimizer=plain[self.optimizer_names[0]],
-                optimizer_map=plain,
-            )
+            keras.optimizers.OptimizerMap(default_optimizer=plain[self.optimizer_names[0]], optimizer_map=plain)
         )
         # Built eagerly, so a loaded model has optimizer variables to restore
         # into, and the trainer never rebuilds it.
         multi.build(self.trainable_variables)
         for i, name in enumerate(self.optimizer_names):
-            multi._inner_optimizers[i] = resolved[name]
-        super().compile(
+            compat.set_inner_optimizer(multi, i, resolved[name])
+        super(GenerativeModel, self).compile(
             optimizer=multi,
             run_eagerly=run_eagerly,
             jit_compile=jit_compile,
@@ -196,12 +185,15 @@ class MultiOptimizerModel(GenerativeModel):
         }
         return config
 
+    # Phase names of earlier releases, for `.keras` files saved by them.
+    renamed_phases = {}
+
     def compile_from_config(self, config):
         config = dict(config)
-        config["optimizers"] = {
-            name: keras.saving.deserialize_keras_object(opt)
-            for name, opt in config["optimizers"].items()
-        }
+        optimizers = config.pop("optimizers")
+        for name, opt in optimizers.items():
+            name = self.renamed_phases.get(name, name)
+            config[f"{name}_optimizer"] = keras.saving.deserialize_keras_object(opt)
         MultiOptimizerModel.compile(self, **config)
 
     # -- training -------------------------------------------------------------

@@ -4,7 +4,10 @@ A handle is one of:
 
 - the name of a built-in preset (`"vae_digits"`), shipped in
   `keras_gen/presets/builtin/<name>/`;
-- a local directory written by `save_to_preset`;
+- a local directory written by `save_to_preset`: a path (`"./vae_digits"`,
+  `"runs/vae"`, an absolute path, a `pathlib.Path`) always means the
+  directory, a bare name only when no built-in preset has it (see
+  `resolve_handle`);
 - `"hf://owner/repo"`: a Hugging Face Hub model repository, fetched (or
   found in the local cache, e.g. with `HF_HUB_OFFLINE=1`) by the optional
   `huggingface_hub` package;
@@ -16,6 +19,7 @@ A handle is one of:
 import difflib
 import os
 import re
+import warnings
 
 BUILTIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin")
 
@@ -102,8 +106,42 @@ def unknown_preset_error(handle):
     )
 
 
+def is_builtin_name(handle):
+    """Whether the string `handle` is the bare name of a built-in preset."""
+    return isinstance(handle, str) and bool(_NAME.match(handle)) and handle in builtin_names()
+
+
+def is_explicit_path(handle):
+    """Whether a string handle reads as a path rather than a name: it holds a
+    separator (`./vae`, `runs/vae`), is absolute, or starts with `~` or `.`."""
+    separators = [os.sep] + ([os.altsep] if os.altsep else [])
+    return (
+        any(sep in handle for sep in separators)
+        or os.path.isabs(handle)
+        or handle.startswith(("~", "."))
+    )
+
+
 def resolve_handle(handle):
     """The local directory holding the preset `handle`.
+
+    Which preset a handle means:
+
+    - a path (a `pathlib.Path`, or a string with a separator such as
+      `"./gan_digits"`, `"runs/gan"` or an absolute path, or starting with
+      `~` or `.`) is always that local directory, even when a built-in
+      preset has the same name;
+    - a bare name (`"gan_digits"`) is the built-in preset of that name; if
+      a local directory of that name exists too, the built-in one is still
+      loaded, with a warning that says so and how to load the directory
+      (`"./gan_digits"`), so that a name means the same preset in every
+      working directory;
+    - any other bare name is a local directory;
+    - `hf://...` and `kaggle://...` are fetched (or found in their cache).
+
+    A local directory that an interrupted `save_to_preset` left without its
+    preset (killed between its two renames) is restored first, and the
+    temporary directories of killed saves are deleted.
 
     Args:
         handle: a built-in name, a local directory (str or path-like),
@@ -112,7 +150,10 @@ def resolve_handle(handle):
     Returns:
         The path of a directory (its files are not checked here).
     """
-    if isinstance(handle, os.PathLike):
+    from keras_gen.presets import recovery
+
+    explicit = isinstance(handle, os.PathLike)
+    if explicit:
         handle = os.fspath(handle)
     if not isinstance(handle, str) or not handle:
         raise ValueError(
@@ -128,7 +169,28 @@ def resolve_handle(handle):
             "Unknown preset scheme: use a built-in name, a local directory, "
             f"'hf://' or 'kaggle://'. Received: handle={handle!r}"
         )
-    if _NAME.match(handle) and handle in builtin_names():
+    if explicit or is_explicit_path(handle):
+        path = os.path.expanduser(handle)
+        recovery.recover(path)
+        if os.path.isdir(path):
+            return path
+        hint = ""
+        if is_builtin_name(os.path.basename(os.path.normpath(path))):
+            name = os.path.basename(os.path.normpath(path))
+            hint = f" (for the built-in preset, pass the bare name {name!r})"
+        raise ValueError(
+            f"The preset directory {handle!r} does not exist{hint}. "
+            f"Received: handle={handle!r}"
+        )
+    recovery.recover(handle)
+    if is_builtin_name(handle):
+        if os.path.isdir(handle):
+            warnings.warn(
+                f"{handle!r} is both a built-in preset and a local directory "
+                f"({os.path.abspath(handle)!r}); loading the built-in preset. To "
+                f"load the local directory, pass a path: {'./' + handle!r}.",
+                stacklevel=3,
+            )
         return os.path.join(BUILTIN_DIR, handle)
     if os.path.isdir(handle):
         return handle

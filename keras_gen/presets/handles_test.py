@@ -1,3 +1,4 @@
+import os
 import sys
 import types
 
@@ -67,3 +68,52 @@ def test_an_offline_hub_miss_gives_a_clear_error(monkeypatch):
         presets.from_preset("hf://a/b")
     with pytest.raises(OSError, match="Could not fetch the preset 'kaggle://a/b/keras/c'"):
         presets.from_preset("kaggle://a/b/keras/c")
+
+
+@pytest.fixture
+def local_gan_digits(tmp_path, monkeypatch):
+    """A working directory with a local preset named like a built-in one."""
+    monkeypatch.chdir(tmp_path)
+    VAE(data_shape=(6,), latent_dim=2, seed=0).save_to_preset(str(tmp_path / "gan_digits"))
+    return tmp_path / "gan_digits"
+
+
+def test_an_explicit_path_wins_over_a_built_in_of_the_same_name(local_gan_digits):
+    import pathlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # unambiguous: no warning
+        for handle in ("./gan_digits", str(local_gan_digits), pathlib.Path("gan_digits"), "../" + local_gan_digits.parent.name + "/gan_digits"):
+            assert os.path.samefile(presets.resolve_handle(handle), local_gan_digits), handle
+        assert type(presets.from_preset("./gan_digits", load_weights=False)) is VAE
+
+
+def test_a_bare_built_in_name_loads_the_built_in_and_says_so(local_gan_digits):
+    with pytest.warns(UserWarning, match=r"'gan_digits' is both a built-in preset and a local directory.*loading the built-in preset.*'./gan_digits'"):
+        path = presets.resolve_handle("gan_digits")
+    assert path == os.path.join(handles.BUILTIN_DIR, "gan_digits")
+    with pytest.warns(UserWarning, match="built-in"):
+        assert type(presets.from_preset("gan_digits", load_weights=False)).__name__ == "GAN"
+
+
+def test_no_warning_without_a_local_directory(tmp_path, monkeypatch):
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert presets.resolve_handle("gan_digits") == os.path.join(handles.BUILTIN_DIR, "gan_digits")
+
+
+def test_a_missing_explicit_path_is_an_error_not_the_built_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"The preset directory './vae_digits' does not exist \(for the built-in preset, pass the bare name 'vae_digits'\)"):
+        presets.from_preset("./vae_digits")
+
+
+def test_saving_to_a_built_in_name_warns_how_to_load_it_back(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match=r"from_preset\('./vae_digits'\)"):
+        VAE(data_shape=(6,), latent_dim=2, seed=0).save_to_preset("vae_digits")
+    assert type(presets.from_preset("./vae_digits", load_weights=False)) is VAE

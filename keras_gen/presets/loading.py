@@ -13,6 +13,7 @@ from keras_gen.presets import weights as weights_lib
 
 
 def _read_json(directory, filename, source):
+    """The JSON object (a dict) in `directory/filename`, or a named error."""
     path = os.path.join(directory, filename)
     if not os.path.isfile(path):
         raise safety.PresetIntegrityError(
@@ -21,9 +22,20 @@ def _read_json(directory, filename, source):
         )
     try:
         with open(path) as f:
-            return json.load(f)
+            value = json.load(f)
     except ValueError as e:
         raise safety.PresetIntegrityError(f"{filename} of {source} is not valid JSON: {e}") from e
+    except RecursionError as e:
+        raise safety.PresetIntegrityError(
+            f"{filename} of {source} nests too deeply to be read (more than "
+            f"{safety.MAX_DEPTH} levels are refused anyway); refusing to load it."
+        ) from e
+    if not isinstance(value, dict):
+        raise safety.PresetIntegrityError(
+            f"{filename} of {source} must hold a JSON object. Received: "
+            f"{'null' if value is None else type(value).__name__}"
+        )
+    return value
 
 
 def load_metadata(handle):
@@ -143,6 +155,14 @@ def _apply_overrides(cls, config, overrides, source):
     return dict(config, config=inner)
 
 
+def _with_overrides(config, overrides):
+    """`config` with the overrides in its inner config, networks serialized."""
+    inner = dict(config.get("config") or {}) if isinstance(config.get("config"), dict) else {}
+    for key, value in overrides.items():
+        inner[key] = keras.saving.serialize_keras_object(value) if isinstance(value, keras.Model) else value
+    return dict(config, config=inner)
+
+
 def _generative_model():
     from keras_gen.models.generative_model import GenerativeModel
 
@@ -204,9 +224,17 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
         if not os.path.isfile(weights_path):
             raise safety.PresetIntegrityError(f"{source} has no {handles.WEIGHTS_FILE} in {directory!r}.")
         safety.check_weights_hash(weights_path, metadata, source)
+        # A preset whose training diverged would only give NaN samples.
+        safety.check_weights_finite(weights_path, source)
     if config_overrides:
-        config = _apply_overrides(cls, config, config_overrides, source)
-    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+        # Overrides reach deserialization too (`encoder={...}`, "pkg>Name"):
+        # checked before anything is built, and again once merged.
+        safety.check_config(_with_overrides(config, config_overrides), source, overrides=tuple(config_overrides))
+    with safety.safe_deserialization():
+        if config_overrides:
+            config = _apply_overrides(cls, config, config_overrides, source)
+            safety.check_config(config, source, overrides=tuple(config_overrides))
+        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
     saving.ensure_built(model)
     skipped = ()
     if load_weights:

@@ -13,52 +13,19 @@ backend must give the same outputs on every other.
 import numpy as np
 from keras import ops
 
-_NUM = 4  # inputs per probe
+_NUM = 4  # inputs per probe (keep in step with GenerativeModel.reference_probe)
 _NUM_VALUES = 16  # leading values kept in the metadata
-
-
-def _normal(shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape).astype("float32")
-
-
-def _uniform(shape, low, high, seed=0):
-    return np.random.default_rng(seed).uniform(low, high, shape).astype("float32")
-
-
-def _labels(model):
-    if getattr(model, "num_classes", None) is None:
-        return None
-    return np.arange(_NUM, dtype="int32") % model.num_classes
 
 
 def _probe(model):
     """`(name, outputs)` for `model`, or `None` when no probe applies."""
-    from keras_gen import models
-
-    if isinstance(model, models.StyleGAN2):
-        return "decode", model.decode(_normal((_NUM, model.latent_dim)), noise_mode="const")
-    if isinstance(model, (models.GAN, models.AAE)):
-        return "decode", model.decode(_normal((_NUM, model.latent_dim)), labels=_labels(model))
-    if isinstance(model, (models.VAE, models.AutoEncoder)):
-        return "decode", model.decode(_normal((_NUM, model.latent_dim)))
-    if isinstance(model, models.DDPM):
-        x_t = _normal((_NUM,) + tuple(model.data_shape))
-        t = np.linspace(0, model.scheduler.num_train_timesteps - 1, _NUM).astype("int32")
-        inputs = [x_t, t] if model.num_classes is None else [x_t, t, _labels(model)]
-        return "ema_denoiser", model.ema_denoiser([ops.convert_to_tensor(a) for a in inputs], training=False)
-    if isinstance(model, models.RealNVP):
-        low, high = model.data_range if model.num_bins is not None else (-1.0, 1.0)
-        z, log_det = model.forward(_uniform((_NUM,) + tuple(model.data_shape), low, high))
-        return "forward", np.concatenate(
-            [np.ravel(ops.convert_to_numpy(log_det)), np.ravel(ops.convert_to_numpy(z))]
-        )
-    if isinstance(model, models.CycleGAN):
-        shape = tuple(model.image_shape)
-        return "translate_a_to_b", model.translate_a_to_b(_uniform((_NUM,) + shape, -1.0, 1.0))
-    if not isinstance(model, models.GenerativeModel) and len(getattr(model, "inputs", None) or []) == 1:
+    if hasattr(model, "reference_probe"):
+        return model.reference_probe()
+    if len(getattr(model, "inputs", None) or []) == 1:
         shape = tuple(model.inputs[0].shape[1:])
         if all(d is not None for d in shape):
-            return "call", model(_uniform((_NUM,) + shape, 0.0, 1.0), training=False)
+            x = np.random.default_rng(0).uniform(0.0, 1.0, (_NUM,) + shape).astype("float32")
+            return "call", model(x, training=False)
     return None
 
 

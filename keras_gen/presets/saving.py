@@ -6,11 +6,15 @@ import os
 import shutil
 import tempfile
 
+import warnings
+
 import keras
 
 from keras_gen.presets import handles
+from keras_gen.presets import recovery
 from keras_gen.presets import reference
 from keras_gen.presets import safety
+from keras_gen.utils import atomic
 
 # Metadata keys that `save_to_preset` computes itself.
 RESERVED_METADATA = (
@@ -54,20 +58,27 @@ def _swap_in(staging, directory):
 
     A rename is atomic: readers see the old preset or the new one, never a
     mix. An existing preset is first renamed aside and only deleted once the
-    new one is in place, and renamed back if the move fails.
+    new one is in place, and renamed back if the move fails. A process
+    killed between the two renames leaves the old preset aside; the next
+    load or save of `directory` puts it back (see `recovery`).
     """
+    parent, base = os.path.split(os.path.abspath(directory))
     if not os.path.exists(directory):
         os.rename(staging, directory)
+        atomic.fsync_directory(parent)
+        atomic.kill_point("preset.swapped")
         return
-    parent, base = os.path.split(os.path.abspath(directory))
     backup = tempfile.mkdtemp(prefix=f".{base}.old-", dir=parent)
     os.rmdir(backup)
     os.rename(directory, backup)
+    atomic.kill_point("preset.moved_aside")
     try:
         os.rename(staging, directory)
     except BaseException:
         os.rename(backup, directory)
         raise
+    atomic.fsync_directory(parent)
+    atomic.kill_point("preset.swapped")
     shutil.rmtree(backup, ignore_errors=True)
 
 
@@ -95,6 +106,7 @@ def _write_weights(model, path):
 
     full = os.path.join(os.path.dirname(path), "full.weights.h5")
     model.save_weights(full)
+    atomic.kill_point("preset.weights")
     with h5py.File(full, "r") as source, h5py.File(path, "w") as target:
         for key, value in source.attrs.items():
             target.attrs[key] = value
@@ -102,6 +114,14 @@ def _write_weights(model, path):
             if key != "optimizer":
                 source.copy(source[key], target, name=key)
     os.remove(full)
+    atomic.fsync_file(path)
+
+
+def _write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _reference_or_none(model):
@@ -125,9 +145,14 @@ def save_to_preset(model, directory, metadata=None):
     whatever `metadata` adds (e.g. `training_data`, `metrics`,
     `description`).
 
-    The files are written to a temporary sibling directory which is then
-    renamed into place, so an interrupted save leaves either no preset or
-    the previous one, never a half-written one.
+    The files are written (and `fsync`ed) to a temporary sibling directory
+    which is then renamed into place, so an interrupted save (even a
+    SIGKILL) leaves the previous preset or the new one, never a half-written
+    one: if the process died between moving the old preset aside and
+    moving the new one in, the next load or save of `directory` puts the
+    old one back, and it deletes the temporary directories of killed saves.
+    Saving to a bare name that is also a built-in preset's warns: load it
+    back with `"./name"`.
 
     Args:
         model: a built `keras.Model` (any keras_gen model, or a Keras model).
@@ -159,7 +184,13 @@ def save_to_preset(model, directory, metadata=None):
             f"`metadata` may not set {reserved}: save_to_preset computes them. "
             f"Received: metadata keys {sorted(metadata)}"
         )
-    _check_target(directory)
+    if handles.is_builtin_name(directory):
+        warnings.warn(
+            f"{directory!r} is also the name of a built-in preset: "
+            f"`from_preset({directory!r})` loads the built-in one. Load this "
+            f"preset back with `from_preset({'./' + directory!r})`.",
+            stacklevel=3,
+        )
     ensure_built(model)
     config = keras.saving.serialize_keras_object(model)
     # Like the optimizer's state, the compile settings belong to a training
@@ -172,32 +203,34 @@ def save_to_preset(model, directory, metadata=None):
 
     parent = os.path.dirname(os.path.abspath(directory))
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(directory))}.tmp-", dir=parent)
-    try:
-        # `mkdtemp` makes a private (0700) directory; a preset is shared like
-        # any directory the user creates.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)
-        with open(os.path.join(staging, handles.CONFIG_FILE), "w") as f:
-            f.write(config_text)
-        weights_path = os.path.join(staging, handles.WEIGHTS_FILE)
-        _write_weights(model, weights_path)
-        full = {
-            "class_name": config.get("class_name"),
-            "registered_name": config.get("registered_name"),
-            "keras_gen_version": _keras_gen_version(),
-            "keras_version": keras.__version__,
-            "backend": keras.backend.backend(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "weights_sha256": safety.file_sha256(weights_path),
-            "reference_outputs": _reference_or_none(model),
-        }
-        full.update(json.loads(metadata_text))
-        with open(os.path.join(staging, handles.METADATA_FILE), "w") as f:
-            json.dump(full, f, indent=2)
-        _swap_in(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    # One save or recovery at a time in `parent` (see `recovery`).
+    with recovery.parent_lock(directory):
+        recovery.recover(directory, locked=True)
+        _check_target(directory)
+        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(directory))}.tmp-", dir=parent)
+        try:
+            # `mkdtemp` makes a private (0700) directory; a preset is shared
+            # like any directory the user creates.
+            os.chmod(staging, atomic.new_file_mode(directory, directory=True))
+            _write_file(os.path.join(staging, handles.CONFIG_FILE), config_text)
+            weights_path = os.path.join(staging, handles.WEIGHTS_FILE)
+            _write_weights(model, weights_path)
+            full = {
+                "class_name": config.get("class_name"),
+                "registered_name": config.get("registered_name"),
+                "keras_gen_version": _keras_gen_version(),
+                "keras_version": keras.__version__,
+                "backend": keras.backend.backend(),
+                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "weights_sha256": safety.file_sha256(weights_path),
+                "reference_outputs": _reference_or_none(model),
+            }
+            full.update(json.loads(metadata_text))
+            _write_file(os.path.join(staging, handles.METADATA_FILE), json.dumps(full, indent=2))
+            atomic.fsync_directory(staging)
+            atomic.kill_point("preset.staged")
+            _swap_in(staging, directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return directory

@@ -58,8 +58,8 @@ def build(name):
 
     if name == "gan":
         model = Keyed(
-            generator=gan_networks.build_generator(3, (4,), hidden_units=(8,), batch_norm=False),
-            discriminator=gan_networks.build_discriminator((4,), hidden_units=(8,)),
+            generator=gan_networks.GANGenerator(3, (4,), hidden_units=(8,), batch_norm=False),
+            discriminator=gan_networks.GANDiscriminator((4,), hidden_units=(8,)),
             latent_dim=3,
         )
         x = rng.randn(n, 4)
@@ -73,9 +73,9 @@ def build(name):
         x = rng.randn(n, 4)
     elif name == "aae":
         model = Keyed(
-            encoder=ae_networks.build_encoder((4,), 2, hidden_units=(8,)),
-            decoder=ae_networks.build_decoder(2, (4,), hidden_units=(8,), output_activation="sigmoid"),
-            discriminator=gan_networks.build_discriminator((2,), hidden_units=(8,)),
+            encoder=ae_networks.Encoder((4,), 2, hidden_units=(8,)),
+            decoder=ae_networks.Decoder(2, (4,), hidden_units=(8,), output_activation="sigmoid"),
+            discriminator=gan_networks.GANDiscriminator((2,), hidden_units=(8,)),
             latent_dim=2,
         )
         x = rng.rand(n, 4)

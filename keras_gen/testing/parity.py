@@ -38,8 +38,8 @@ def build(name):
 
     if name == "gan":
         model = ReplayGAN(
-            generator=gan_networks.build_generator(3, (4,), num_classes=3, hidden_units=(8,)),
-            discriminator=gan_networks.build_discriminator(
+            generator=gan_networks.GANGenerator(3, (4,), num_classes=3, hidden_units=(8,)),
+            discriminator=gan_networks.GANDiscriminator(
                 (4,), num_classes=3, conditioning="projection", hidden_units=(8,),
                 spectral_norm=True, minibatch_stddev=True,
             ),
@@ -69,9 +69,9 @@ def build(name):
         from keras_gen.models.autoencoder import networks as ae_networks
 
         model = ReplayAAE(
-            encoder=ae_networks.build_encoder((4,), 2, hidden_units=(8,)),
-            decoder=ae_networks.build_decoder(2 + 3, (4,), hidden_units=(8,), output_activation="sigmoid"),
-            discriminator=gan_networks.build_discriminator((2,), hidden_units=(8,)),
+            encoder=ae_networks.Encoder((4,), 2, hidden_units=(8,)),
+            decoder=ae_networks.Decoder(2 + 3, (4,), hidden_units=(8,), output_activation="sigmoid"),
+            discriminator=gan_networks.GANDiscriminator((2,), hidden_units=(8,)),
             latent_dim=2, prior="mixture", num_components=3, num_classes=3,
         )
     return model

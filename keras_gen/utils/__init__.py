@@ -1,5 +1,6 @@
-"""Utilities: image grids, latent paths and argument checks."""
+"""Utilities: atomic file writes, image grids, latent paths and argument checks."""
 
+from keras_gen.utils import atomic
 from keras_gen.utils import images
 from keras_gen.utils import latent
 from keras_gen.utils import validation

@@ -1,9 +1,8 @@
 """Writing images and image grids as PNG files."""
 
-import os
-import tempfile
-
 import numpy as np
+
+from keras_gen.utils import atomic
 
 
 def make_grid(images, num_cols=None, value_range=(0.0, 1.0), padding=1):
@@ -46,6 +45,10 @@ def make_grid(images, num_cols=None, value_range=(0.0, 1.0), padding=1):
 def save_image(array, path, scale=1):
     """Writes a uint8 array as PNG, atomically (never a half-written file).
 
+    The image is written to a temporary file beside `path` and renamed over
+    it (see `keras_gen.utils.atomic`); a new file gets the permissions the
+    umask allows, a replaced one keeps its own.
+
     Args:
         array: uint8 array `(H, W)` or `(H, W, 3)`.
         path: destination file.
@@ -59,17 +62,11 @@ def save_image(array, path, scale=1):
         image = image.resize(
             (image.width * scale, image.height * scale), Image.NEAREST
         )
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
-    os.close(fd)
-    try:
+    # A temporary file in the same directory, renamed over `path` once
+    # complete: a kill leaves the old image (the next write removes the
+    # dead temporary file), and the file gets the umask's permissions.
+    with atomic.atomic_path(path, label="image") as tmp:
         image.save(tmp, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 

@@ -50,3 +50,27 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
         images.save_image(np.full((4, 4), 255, "uint8"), path)
     assert open(path, "rb").read() == before
     assert os.listdir(tmp_path) == ["grid.png"]
+
+
+def test_a_new_image_gets_the_mode_the_umask_allows(tmp_path):
+    saved = os.umask(0o022)
+    try:
+        path = images.save_image(np.zeros((4, 4), "uint8"), str(tmp_path / "a.png"))
+        assert os.stat(path).st_mode & 0o777 == 0o644
+        os.umask(0o002)
+        path = images.save_image(np.zeros((4, 4), "uint8"), str(tmp_path / "b.png"))
+        assert os.stat(path).st_mode & 0o777 == 0o664
+    finally:
+        os.umask(saved)
+
+
+@pytest.mark.skipif(images.atomic.fcntl is None, reason="needs fcntl.flock (POSIX)")
+def test_the_next_write_removes_what_a_killed_writer_left(tmp_path):
+    path = str(tmp_path / "grid.png")
+    images.save_image(np.zeros((4, 4), "uint8"), path)
+    # What a writer killed mid-save leaves: its (unlocked) temporary file.
+    (tmp_path / ".tmp-k1ll3d00-grid.png").write_bytes(b"\x89PNG half")
+    images.save_image(np.full((4, 4), 255, "uint8"), path)
+    assert os.listdir(tmp_path) == ["grid.png"]
+    with Image.open(path) as image:
+        assert np.asarray(image).min() == 255

@@ -147,3 +147,58 @@ def network_input_shape(network):
     if isinstance(shape, list):
         shape = shape[0]
     return tuple(shape[1:])
+
+
+def check_data_shape(data_shape, name="data_shape", allow_none=True):
+    """A sample shape: a tuple of positive integers (or None when allowed)."""
+    if data_shape is None and allow_none:
+        return None
+    ok = isinstance(data_shape, (tuple, list)) and len(data_shape) > 0
+    ok = ok and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in data_shape)
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be the shape of one sample: a tuple of positive integers such as "
+            f"(28, 28, 1) or (2,). Received: {name}={data_shape!r}"
+        )
+    return tuple(int(d) for d in data_shape)
+
+
+def check_value_range(value_range, name="value_range"):
+    """`(low, high)` floats with low < high, or None (unbounded data)."""
+    if value_range is None:
+        return None
+    ok = isinstance(value_range, (tuple, list)) and len(value_range) == 2
+    if ok:
+        try:
+            low, high = (float(v) for v in value_range)
+            ok = not any(isinstance(v, (str, bytes, bool)) for v in value_range)
+            ok = ok and np.isfinite(low) and np.isfinite(high) and low < high
+        except (TypeError, ValueError):
+            ok = False
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be `(low, high)` with finite low < high, or None for unbounded data. "
+            f"Received: {name}={value_range!r}"
+        )
+    return (low, high)
+
+
+def check_num_classes(num_classes):
+    """None (unconditional) or an integer >= 1."""
+    if num_classes is None:
+        return None
+    return check_positive_int(num_classes, "num_classes")
+
+
+def check_rate(value, name):
+    """A rate in [0, 1): dropout-like probabilities that may not be 1."""
+    return check_in_range(value, name, 0.0, np.nextafter(1.0, 0.0), description="a number in [0, 1)")
+
+
+def check_int_sequence(value, name, allow_empty=False):
+    """A tuple of positive integers (layer widths, filters...)."""
+    ok = isinstance(value, (tuple, list)) and (allow_empty or len(value) > 0)
+    ok = ok and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in value)
+    if not ok:
+        raise ValueError(f"`{name}` must be a non-empty sequence of positive integers. Received: {name}={value!r}")
+    return tuple(int(v) for v in value)

@@ -40,12 +40,20 @@ class AAE(MultiOptimizerModel):
         discriminator: `keras.Model` from a code to one logit, or None.
         latent_dim: size of the code.
         data_shape: shape of one sample (needed for the default networks).
+        value_range: `(low, high)` of the data and the samples; `"auto"`:
+            (0, 1) with the cross-entropy loss and for images, `None`
+            (unbounded) for vectors with `"mse"`.
         prior: `"gaussian"`, `"mixture"`, `"uniform"` or a callable.
         num_components, mixture_radius, mixture_std: the mixture prior.
         num_classes: classes given to the decoder (supervised AAE), or None.
         reconstruction_loss: `"binary_crossentropy"` (data in [0, 1]; the
             default decoder ends in a sigmoid) or `"mse"`.
-        seed: seed of the model's random stream.
+        seed: seed of the model's random stream and of the default
+            networks' initial weights.
+
+    Phases (`compile(autoencoder_optimizer=..., discriminator_optimizer=...,
+    generator_optimizer=...)`): "autoencoder" (reconstruction),
+    "discriminator" (on codes) and "generator" (the encoder against it).
 
     Example:
 
@@ -69,12 +77,15 @@ class AAE(MultiOptimizerModel):
         discriminator=None,
         latent_dim=8,
         data_shape=None,
+        value_range="auto",
         prior="gaussian",
         num_components=10,
         mixture_radius=4.0,
         mixture_std=0.5,
         num_classes=None,
         reconstruction_loss="binary_crossentropy",
+        hidden_units=(256, 256),
+        filters=(32, 64),
         seed=None,
         **kwargs,
     ):
@@ -91,35 +102,54 @@ class AAE(MultiOptimizerModel):
         self.num_components = validation.check_positive_int(num_components, "num_components")
         self.mixture_radius = validation.check_non_negative(mixture_radius, "mixture_radius")
         self.mixture_std = validation.check_non_negative(mixture_std, "mixture_std")
-        self.num_classes = (
-            None if num_classes is None else validation.check_positive_int(num_classes, "num_classes")
-        )
         self.reconstruction_loss = validation.check_choice(
             reconstruction_loss, "reconstruction_loss", ("binary_crossentropy", "mse")
         )
+        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.filters = validation.check_int_sequence(filters, "filters")
         ae_networks.require_data_shape(data_shape, encoder, decoder)
-        if encoder is None:
-            encoder = ae_networks.build_encoder(data_shape, self.latent_dim)
-        if decoder is None:
-            activation = "sigmoid" if self.reconstruction_loss == "binary_crossentropy" else None
-            decoder = ae_networks.build_decoder(
-                self.latent_dim + (self.num_classes or 0), data_shape, output_activation=activation
+        if data_shape is None:
+            data_shape = validation.network_input_shape(encoder)
+        if isinstance(value_range, str) and value_range == "auto" and self.reconstruction_loss == "binary_crossentropy":
+            value_range = (0.0, 1.0)  # probabilities, for vectors too
+        self._set_data_contract(data_shape, value_range, num_classes)
+        if self.reconstruction_loss == "binary_crossentropy" and self.value_range is None:
+            raise ValueError(
+                "reconstruction_loss='binary_crossentropy' needs bounded data: pass `value_range` (e.g. "
+                "(0, 1)), or use reconstruction_loss='mse'. Received: value_range=None"
             )
-        if discriminator is None:
-            discriminator = gan_networks.build_discriminator(
-                (self.latent_dim,), hidden_units=(256, 256), name="latent_discriminator"
+        activation = "sigmoid" if self.reconstruction_loss == "binary_crossentropy" else None
+        code_size = self.latent_dim + (self.num_classes or 0)
+        self.encoder = self._default_network(
+            "encoder", encoder, lambda: ae_networks.Encoder(self.data_shape, self.latent_dim, self.hidden_units, self.filters)
+        )
+        self.decoder = self._default_network(
+            "decoder",
+            decoder,
+            lambda: ae_networks.Decoder(
+                code_size, self.data_shape, self.hidden_units, self.filters, output_activation=activation
+            ),
+        )
+        if not self.uses_default_network("decoder"):
+            ae_networks.check_decoder_input(
+                self.decoder, code_size, "latent_dim" + (" + num_classes" if self.num_classes else "")
             )
-        self.encoder = encoder
-        self.decoder = decoder
-        self.discriminator = discriminator
-        self.data_shape = validation.network_input_shape(encoder)
+        self.discriminator = self._default_network(
+            "discriminator",
+            discriminator,
+            lambda: gan_networks.GANDiscriminator(
+                (self.latent_dim,), hidden_units=self.hidden_units, name="latent_discriminator"
+            ),
+        )
         angles = 2 * np.pi * np.arange(self.num_components) / self.num_components
         means = np.zeros((self.num_components, self.latent_dim), "float32")
         means[:, 0], means[:, 1] = np.cos(angles), np.sin(angles)
         self._mixture_means = means * self.mixture_radius if self.latent_dim >= 2 else means
 
-    def _expected_data_shape(self):
-        return self.data_shape
+    @property
+    def model_range(self):
+        # The default decoder ends in a sigmoid for the cross-entropy.
+        return (0.0, 1.0) if self.reconstruction_loss == "binary_crossentropy" else None
 
     def default_optimizers(self):
         # Makhzani et al. train with SGD-momentum; Adam is the common, more
@@ -136,24 +166,6 @@ class AAE(MultiOptimizerModel):
             "discriminator": self.discriminator.trainable_variables,
             "generator": self.encoder.trainable_variables,
         }
-
-    def compile(self, ae_optimizer=None, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            ae_optimizer: optimizer of the reconstruction phase.
-            d_optimizer: optimizer of the latent discriminator.
-            g_optimizer: optimizer of the encoder as a generator.
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        super().compile(
-            optimizers={
-                "autoencoder": ae_optimizer,
-                "discriminator": d_optimizer,
-                "generator": g_optimizer,
-            },
-            **kwargs,
-        )
 
     # -- the prior -----------------------------------------------------------
 
@@ -193,6 +205,7 @@ class AAE(MultiOptimizerModel):
 
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
+        x = self.to_model_space(x)
         batch_size = ops.shape(x)[0]
 
         def reconstruction_loss():
@@ -225,26 +238,40 @@ class AAE(MultiOptimizerModel):
         """The codes of `x`, as a NumPy array."""
         return self.encoder.predict(x, batch_size=batch_size, verbose=0)
 
-    def decode(self, z, labels=None, batch_size=256):
-        """Samples decoded from codes `z` (and labels), as a NumPy array."""
-        z = np.asarray(z, dtype="float32")
-        labels = self.labels_for(len(z), labels)
-        return self.map_batches(
-            lambda zb, lb: self.decoder(self._decoder_inputs(zb, lb), training=False),
-            z,
-            labels,
-            batch_size=batch_size,
-        )
+    @property
+    def latent_shape(self):
+        return (self.latent_dim,)
+
+    def sample_latents(self, num_samples, *, seed=None, temperature=1.0):
+        """`num_samples` codes drawn from the prior, as NumPy (the
+        temperature scales them about the origin)."""
+        num_samples = validation.check_positive_int(num_samples, "num_samples")
+        temperature = validation.check_non_negative(temperature, "temperature")
+        z = ops.convert_to_numpy(self.sample_prior(num_samples, seed=self._sample_seed(seed)))
+        return (z * temperature).astype("float32")
+
+    def _decode_batch(self, z, labels):
+        return self.decoder(self._decoder_inputs(z, labels), training=False)
 
     def reconstruct(self, x, labels=None, batch_size=256):
-        """`decode(encode(x))`."""
-        return self.decode(self.encode(x, batch_size), labels, batch_size)
+        """`decode(encode(x))` (in `value_range`)."""
+        return self.decode(self.encode(x, batch_size), labels=labels, batch_size=batch_size)
 
-    def generate(self, num_samples, seed=None, labels=None):
-        """Decodes `num_samples` codes drawn from the prior."""
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        z = self.sample_prior(num_samples, seed=self._sample_seed(seed))
-        return self.decode(ops.convert_to_numpy(z), labels)
+    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+        """Decodes `num_samples` codes drawn from the prior.
+
+        Args:
+            num_samples: how many.
+            seed: an int for a reproducible draw, or `None` for the model's
+                random stream.
+            labels: classes of a supervised AAE (one, or one per sample).
+            batch_size: samples per call.
+            temperature: scale of the prior codes.
+
+        Returns:
+            A NumPy float32 array `(num_samples, *data_shape)`.
+        """
+        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
 
     def get_config(self):
         config = super().get_config()
@@ -258,6 +285,8 @@ class AAE(MultiOptimizerModel):
             num_classes=self.num_classes,
             reconstruction_loss=self.reconstruction_loss,
         )
+        if any(self.uses_default_network(n) for n in self.network_args):
+            config.update(hidden_units=self.hidden_units, filters=self.filters)
         return config
 
     @classmethod

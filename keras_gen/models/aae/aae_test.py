@@ -6,6 +6,11 @@ from keras import ops
 from keras_gen import datasets
 from keras_gen.metrics import gaussian_mmd as mmd
 from keras_gen.models import AAE
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("aae", tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +39,7 @@ def test_codes_match_the_prior_unlike_a_plain_autoencoder(digits, prior):
         if adversarial:
             aae.compile()
         else:
-            aae.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+            aae.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0))
         reference = ops.convert_to_numpy(aae.sample_prior(500, seed=1))
         history = aae.fit(x, batch_size=64, epochs=15, verbose=0)
         mmds[adversarial] = mmd(aae.encode(x[:500]), reference)
@@ -63,7 +68,7 @@ def test_supervised_decoder_uses_the_label(digits, tmp_path):
     z = np.zeros((2, 2), "float32")
     a, b = aae.decode(z, labels=[0, 1])
     assert np.abs(a - b).mean() > 0.05  # the same code, two classes, two images
-    with pytest.raises(ValueError, match="labels=None"):
+    with pytest.raises(ValueError, match="y=None"):
         aae.fit(x[:64], verbose=0)
     with pytest.raises(ValueError, match=r"\[0, 10\)"):
         aae.generate(2, labels=[12])

@@ -1,9 +1,11 @@
 """Deterministic autoencoders: plain, sparse, denoising and contractive."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen import backend
+from keras_gen.layers.ema import warmup_decay
 from keras_gen.models.autoencoder import networks
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.utils import validation
@@ -29,12 +31,22 @@ class AutoEncoder(GenerativeModel):
 
     `model(x)` returns the reconstruction. Train with `fit(x)`.
 
+    It generates too, by ex-post density estimation (Ghosh et al., 2020,
+    sec. 4, "regularised autoencoders"): training keeps a running mean and
+    variance of the codes (model state), and `generate` decodes codes drawn
+    from that diagonal Gaussian (`sample_latents`). It is a weaker generator
+    than a VAE's prior, but it makes the autoencoder a drop-in member of
+    the family contract (and a latent space for `LatentDiffusion`).
+
     Args:
         encoder: a `keras.Model` from a sample to a code of `latent_dim`
             units, or `None` for the default network for `data_shape`.
         decoder: a `keras.Model` from the code to a sample, or `None`.
         latent_dim: size of the code (used by the default networks).
         data_shape: shape of one sample, needed when the defaults are built.
+        value_range: `(low, high)` of the data; `"auto"`: (0, 1) for
+            images, `None` for vectors. Reconstructions and samples are
+            clipped to it.
         reconstruction_loss: `"mse"` or `"binary_crossentropy"` (the default
             decoder then ends in a sigmoid).
         sparsity_weight: weight of the L1 activity penalty (0 disables it).
@@ -63,11 +75,14 @@ class AutoEncoder(GenerativeModel):
         decoder=None,
         latent_dim=16,
         data_shape=None,
+        value_range="auto",
         reconstruction_loss="mse",
         sparsity_weight=0.0,
         corruption=None,
         corruption_level=0.0,
         contractive_weight=0.0,
+        hidden_units=(256, 256),
+        filters=(32, 64),
         seed=None,
         **kwargs,
     ):
@@ -82,21 +97,32 @@ class AutoEncoder(GenerativeModel):
         if corruption == "masking":
             validation.check_probability(corruption_level, "corruption_level")
         self.contractive_weight = validation.check_non_negative(contractive_weight, "contractive_weight")
+        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.filters = validation.check_int_sequence(filters, "filters")
         networks.require_data_shape(data_shape, encoder, decoder)
-        if encoder is None:
-            encoder = networks.build_encoder(data_shape, self.latent_dim)
-        if decoder is None:
-            activation = "sigmoid" if reconstruction_loss == "binary_crossentropy" else None
-            decoder = networks.build_decoder(
-                self.latent_dim, data_shape, output_activation=activation
-            )
-        self.encoder = encoder
-        self.decoder = decoder
-        self.data_shape = validation.network_input_shape(encoder)
+        if data_shape is None:
+            data_shape = validation.network_input_shape(encoder)
+        self._set_data_contract(data_shape, value_range, None)
+        activation = "sigmoid" if reconstruction_loss == "binary_crossentropy" else None
+        self.encoder = self._default_network(
+            "encoder", encoder, lambda: networks.Encoder(self.data_shape, self.latent_dim, self.hidden_units, self.filters)
+        )
+        self.decoder = self._default_network(
+            "decoder",
+            decoder,
+            lambda: networks.Decoder(
+                self.latent_dim, self.data_shape, self.hidden_units, self.filters, output_activation=activation
+            ),
+        )
+        if not self.uses_default_network("decoder"):
+            networks.check_decoder_input(self.decoder, self.latent_dim)
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
-
-    def _expected_data_shape(self):
-        return self.data_shape
+        # Running moments of the codes, for `generate` (see the docstring).
+        self.code_mean = self.add_weight(shape=(self.latent_dim,), initializer="zeros", trainable=False, name="code_mean")
+        self.code_variance = self.add_weight(
+            shape=(self.latent_dim,), initializer="ones", trainable=False, name="code_variance"
+        )
+        self.code_updates = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="code_updates")
 
     def _corrupt(self, x):
         if self.corruption == "gaussian":
@@ -112,7 +138,18 @@ class AutoEncoder(GenerativeModel):
         h = self.encoder(self._corrupt(inputs) if training else inputs, training=training)
         if self.sparsity_weight > 0:
             self.add_loss(self.sparsity_weight * ops.mean(ops.abs(h)))
+        if training:
+            self._track_codes(h)
         return self.decoder(h, training=training)
+
+    def _track_codes(self, h):
+        """Moves the running moments of the codes toward this batch's."""
+        h = ops.stop_gradient(ops.cast(ops.reshape(h, (-1, self.latent_dim)), "float32"))
+        decay = warmup_decay(0.99, self.code_updates)
+        mean, variance = ops.mean(h, axis=0), ops.var(h, axis=0)
+        self.code_mean.assign(decay * self.code_mean + (1.0 - decay) * mean)
+        self.code_variance.assign(decay * self.code_variance + (1.0 - decay) * variance)
+        self.code_updates.assign(self.code_updates + 1)
 
     def _reconstruction_error(self, x, reconstruction):
         # In float32 under a mixed policy too (TF does not promote).
@@ -142,17 +179,47 @@ class AutoEncoder(GenerativeModel):
             loss = loss + ops.sum(ops.stack(losses))
         return loss
 
+    def default_optimizer(self):
+        return keras.optimizers.Adam(1e-3)
+
     def encode(self, x, batch_size=256):
         """The codes of `x`, as a NumPy array."""
         return self.encoder.predict(x, batch_size=batch_size, verbose=0)
 
-    def decode(self, z, batch_size=256):
-        """The reconstructions decoded from codes `z`, as a NumPy array."""
-        return self.decoder.predict(z, batch_size=batch_size, verbose=0)
-
     def reconstruct(self, x, batch_size=256):
-        """`decode(encode(x))` on clean inputs."""
-        return self.decode(self.encode(x, batch_size), batch_size)
+        """`decode(encode(x))` on clean inputs (in `value_range`)."""
+        return self.decode(self.encode(x, batch_size), batch_size=batch_size)
+
+    @property
+    def latent_shape(self):
+        return (self.latent_dim,)
+
+    def sample_latents(self, num_samples, *, seed=None, temperature=1.0):
+        """Codes from the Gaussian fitted to the training codes: mean
+        `code_mean`, standard deviation `temperature * sqrt(code_variance)`."""
+        z = super().sample_latents(num_samples, seed=seed, temperature=temperature)
+        mean = ops.convert_to_numpy(self.code_mean)
+        std = np.sqrt(np.maximum(ops.convert_to_numpy(self.code_variance), 0.0))
+        return (mean + z * std).astype("float32")
+
+    def _decode_batch(self, z, labels):
+        return self.decoder(z, training=False)
+
+    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+        """Decodes codes drawn from the Gaussian fitted to the training codes.
+
+        Args:
+            num_samples: how many.
+            seed: an int for a reproducible draw, or `None` for the model's
+                random stream.
+            labels: must be `None` (unconditional).
+            batch_size: samples per call.
+            temperature: scale of the codes' spread around their mean.
+
+        Returns:
+            A NumPy float32 array `(num_samples, *data_shape)`.
+        """
+        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
 
     def get_config(self):
         config = super().get_config()
@@ -165,4 +232,6 @@ class AutoEncoder(GenerativeModel):
             corruption_level=self.corruption_level,
             contractive_weight=self.contractive_weight,
         )
+        if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
+            config.update(hidden_units=self.hidden_units, filters=self.filters)
         return config

@@ -5,6 +5,11 @@ from keras import ops
 
 from keras_gen import datasets
 from keras_gen.models import AutoEncoder
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("autoencoder", tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +32,19 @@ def test_plain_autoencoder_learns_to_reconstruct(x):
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     error = np.mean((ae.reconstruct(x) - x) ** 2)
     assert error < np.mean((x.mean(axis=0) - x) ** 2)  # better than the mean image
+
+
+def test_generates_from_the_gaussian_of_its_training_codes(x):
+    """Ex-post density estimation (Ghosh et al., 2020): samples decoded from
+    the codes' running Gaussian look like the data on average, far more than
+    an untrained model's."""
+    ae = AutoEncoder(data_shape=(64,), latent_dim=8, seed=0)
+    untrained = np.abs(ae.generate(256, seed=0).mean(0) - x.mean(0)).mean()
+    fit(ae, x)
+    codes = ae.encode(x)
+    np.testing.assert_allclose(ops.convert_to_numpy(ae.code_mean), codes.mean(0), atol=0.5 * codes.std())
+    trained = np.abs(ae.generate(256, seed=0).mean(0) - x.mean(0)).mean()
+    assert trained < 0.5 * untrained
 
 
 def test_image_autoencoder_with_bce():

@@ -7,45 +7,115 @@ VAE and AAE share them.
 
 import keras
 
+from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
 
-def build_encoder(data_shape, output_dim, hidden_units=(256, 256), filters=(32, 64), name="encoder"):
-    """An encoder from `data_shape` to `output_dim` linear outputs."""
-    data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
-    inputs = keras.Input(data_shape)
-    h = inputs
-    if len(data_shape) == 1:
-        for units in hidden_units:
-            h = keras.layers.Dense(units, activation="relu")(h)
-    else:
-        for f in filters:
-            h = keras.layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(h)
-        h = keras.layers.Flatten()(h)
-        h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
-    outputs = keras.layers.Dense(output_dim)(h)
-    return keras.Model(inputs, outputs, name=name)
+@keras.saving.register_keras_serializable(package="keras_gen")
+class Encoder(Network):
+    """An encoder from a sample to `output_dim` linear outputs.
+
+    Images: stride-2 3x3 ReLU convolutions (`filters`), then a ReLU dense
+    layer of `hidden_units[-1]`; vectors: `hidden_units` ReLU layers.
+
+    Args:
+        data_shape: `(features,)` or `(height, width, channels)`, sides
+            divisible by `2 ** len(filters)`.
+        output_dim: size of the output (e.g. `2 * latent_dim` for a VAE:
+            the posterior's mean, then its log-variance).
+        hidden_units: hidden layer sizes.
+        filters: channels of the convolution stages.
+        name: the network's name.
+
+    Example:
+
+    ```python
+    encoder = keras_gen.models.autoencoder.Encoder((28, 28, 1), output_dim=16)
+    codes = encoder(keras.random.uniform((2, 28, 28, 1)))   # (2, 16)
+    ```
+    """
+
+    def __init__(self, data_shape, output_dim, hidden_units=(256, 256), filters=(32, 64), name="encoder", **kwargs):
+        data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
+        config = dict(
+            data_shape=data_shape,
+            output_dim=validation.check_positive_int(output_dim, "output_dim"),
+            hidden_units=tuple(hidden_units),
+            filters=tuple(filters),
+        )
+        inputs = keras.Input(data_shape)
+        h = inputs
+        if len(data_shape) == 1:
+            for units in hidden_units:
+                h = keras.layers.Dense(units, activation="relu")(h)
+        else:
+            for f in filters:
+                h = keras.layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(h)
+            h = keras.layers.Flatten()(h)
+            h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
+        outputs = keras.layers.Dense(output_dim)(h)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
 
 
-def build_decoder(latent_dim, data_shape, hidden_units=(256, 256), filters=(32, 64), output_activation=None, name="decoder"):
-    """A decoder from `latent_dim` to `data_shape` (linear outputs by default)."""
-    data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
-    inputs = keras.Input((latent_dim,))
-    h = inputs
-    if len(data_shape) == 1:
-        for units in reversed(hidden_units):
-            h = keras.layers.Dense(units, activation="relu")(h)
-        outputs = keras.layers.Dense(data_shape[0], activation=output_activation)(h)
-    else:
-        height, width, channels = data_shape
-        factor = 2 ** len(filters)
-        h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
-        h = keras.layers.Dense(height // factor * width // factor * filters[-1], activation="relu")(h)
-        h = keras.layers.Reshape((height // factor, width // factor, filters[-1]))(h)
-        for f in reversed(filters):
-            h = keras.layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu")(h)
-        outputs = keras.layers.Conv2D(channels, 3, padding="same", activation=output_activation)(h)
-    return keras.Model(inputs, outputs, name=name)
+@keras.saving.register_keras_serializable(package="keras_gen")
+class Decoder(Network):
+    """A decoder from a `latent_dim` code to a sample (the encoder mirrored).
+
+    Images: dense layers to a `(H / 2^k, W / 2^k, filters[-1])` map, stride-2
+    3x3 ReLU transposed convolutions, then a 3x3 convolution to the
+    channels; vectors: `hidden_units` ReLU layers, then a dense output.
+
+    Args:
+        latent_dim: size of the code.
+        data_shape: `(features,)` or `(height, width, channels)`.
+        hidden_units: hidden layer sizes.
+        filters: channels of the convolution stages (mirrored).
+        output_activation: activation of the output (`None`: linear, e.g.
+            logits or a Gaussian mean).
+        name: the network's name.
+
+    Example:
+
+    ```python
+    decoder = keras_gen.models.autoencoder.Decoder(8, (28, 28, 1))
+    logits = decoder(keras.random.normal((2, 8)))   # (2, 28, 28, 1)
+    ```
+    """
+
+    def __init__(
+        self,
+        latent_dim,
+        data_shape,
+        hidden_units=(256, 256),
+        filters=(32, 64),
+        output_activation=None,
+        name="decoder",
+        **kwargs,
+    ):
+        data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
+        config = dict(
+            latent_dim=validation.check_positive_int(latent_dim, "latent_dim"),
+            data_shape=data_shape,
+            hidden_units=tuple(hidden_units),
+            filters=tuple(filters),
+            output_activation=output_activation,
+        )
+        inputs = keras.Input((latent_dim,))
+        h = inputs
+        if len(data_shape) == 1:
+            for units in reversed(hidden_units):
+                h = keras.layers.Dense(units, activation="relu")(h)
+            outputs = keras.layers.Dense(data_shape[0], activation=output_activation)(h)
+        else:
+            height, width, channels = data_shape
+            factor = 2 ** len(filters)
+            h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
+            h = keras.layers.Dense(height // factor * width // factor * filters[-1], activation="relu")(h)
+            h = keras.layers.Reshape((height // factor, width // factor, filters[-1]))(h)
+            for f in reversed(filters):
+                h = keras.layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu")(h)
+            outputs = keras.layers.Conv2D(channels, 3, padding="same", activation=output_activation)(h)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
 
 
 def require_data_shape(data_shape, encoder, decoder):
@@ -55,4 +125,14 @@ def require_data_shape(data_shape, encoder, decoder):
             "Pass `data_shape` (the shape of one sample) to build the "
             "default networks, or pass both `encoder` and `decoder`. "
             f"Received: data_shape=None, encoder={encoder!r}, decoder={decoder!r}"
+        )
+
+
+def check_decoder_input(decoder, size, what="latent_dim"):
+    """A user's decoder must take codes of `size` values."""
+    shape = validation.network_input_shape(decoder)
+    if tuple(shape) != (size,):
+        raise ValueError(
+            f"`decoder` must take codes of shape (batch, {size}) ({what}). "
+            f"Received: decoder with input shape {(None,) + tuple(shape)}"
         )

@@ -8,8 +8,10 @@ from keras_gen.datasets.unpaired import UnpairedDataset
 from keras_gen.datasets.unpaired import check_domains
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.losses import adversarial
+from keras_gen.models import network as network_lib
 from keras_gen.models.cyclegan import networks
 from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.utils import data_checks
 from keras_gen.optimizers.schedules import ConstantThenLinearDecay
 from keras_gen.utils import validation
 
@@ -54,8 +56,10 @@ class CycleGAN(MultiOptimizerModel):
             of the same shape, or `None` for the ResNet generator.
         discriminator_a, discriminator_b: `keras.Model`s mapping images to
             logits of any shape (one per patch), or `None` for the PatchGAN.
-        image_shape: `(height, width, channels)` of both domains (needed for
+        data_shape: `(height, width, channels)` of both domains (needed for
             the default networks).
+        value_range: `(low, high)` of the images of both domains (default
+            (-1, 1), the generators' tanh range).
         generator_filters: width of the generators' first layer (64).
         num_residual_blocks: residual blocks per generator (`None`: 6 below
             256x256 images, 9 from 256x256, as in the paper).
@@ -77,7 +81,7 @@ class CycleGAN(MultiOptimizerModel):
     ```python
     x_a, x_b = keras_gen.datasets.load_sample_photos("train", image_size=32)
     cyclegan = keras_gen.models.CycleGAN(
-        image_shape=(32, 32, 3), generator_filters=16, num_residual_blocks=2,
+        data_shape=(32, 32, 3), generator_filters=16, num_residual_blocks=2,
         discriminator_filters=16, seed=0,
     )
     cyclegan.compile()
@@ -86,7 +90,11 @@ class CycleGAN(MultiOptimizerModel):
     ```
     """
 
-    optimizer_names = ("generators", "discriminators")
+    optimizer_names = ("generator", "discriminator")
+    model_range = (-1.0, 1.0)
+    default_value_range = (-1.0, 1.0)
+    # Phase names used by keras_gen 0.1.0.
+    renamed_phases = {"generators": "generator", "discriminators": "discriminator"}
     loss_names = ("g_loss", "adversarial_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss")
     network_args = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
@@ -96,7 +104,8 @@ class CycleGAN(MultiOptimizerModel):
         generator_ba=None,
         discriminator_a=None,
         discriminator_b=None,
-        image_shape=None,
+        data_shape=None,
+        value_range=(-1.0, 1.0),
         generator_filters=64,
         num_residual_blocks=None,
         num_downsampling=2,
@@ -128,52 +137,42 @@ class CycleGAN(MultiOptimizerModel):
             None if lr_decay_steps is None else validation.check_positive_int(lr_decay_steps, "lr_decay_steps")
         )
         given = (generator_ab, generator_ba, discriminator_a, discriminator_b)
-        if any(net is None for net in given) and image_shape is None:
+        if any(net is None for net in given) and data_shape is None:
             raise ValueError(
-                "Pass `image_shape` (height, width, channels) to build the default "
-                "networks, or pass all four networks. Received: image_shape=None"
+                "Pass `data_shape` (height, width, channels) to build the default "
+                "networks, or pass all four networks. Received: data_shape=None"
             )
-        if image_shape is not None:
-            image_shape = tuple(int(d) for d in image_shape)
-            if len(image_shape) != 3:
-                raise ValueError(
-                    "`image_shape` must be (height, width, channels). "
-                    f"Received: image_shape={image_shape}"
-                )
-        if generator_ab is None:
-            generator_ab = self._default_generator(image_shape, "generator_ab")
-        if generator_ba is None:
-            generator_ba = self._default_generator(image_shape, "generator_ba")
-        if discriminator_a is None:
-            discriminator_a = self._default_discriminator(image_shape, "discriminator_a")
-        if discriminator_b is None:
-            discriminator_b = self._default_discriminator(image_shape, "discriminator_b")
-        self.generator_ab, self.generator_ba = generator_ab, generator_ba
-        self.discriminator_a, self.discriminator_b = discriminator_a, discriminator_b
-        self.image_shape = self._check_networks(image_shape)
+        if data_shape is None:
+            data_shape = validation.network_input_shape(generator_ab)
+        data_shape = validation.check_data_shape(data_shape)
+        if len(data_shape) != 3:
+            raise ValueError(f"`data_shape` must be (height, width, channels). Received: data_shape={data_shape}")
+        self._set_data_contract(data_shape, value_range, None)
+        for name, net in zip(self.network_args, given):
+            build = self._default_generator if name.startswith("generator") else self._default_discriminator
+            setattr(self, name, self._default_network(name, net, lambda b=build, n=name: b(self.data_shape, n)))
+        self._check_networks()
         # One history per domain; its coin flips follow the model's seed.
         pool_seed = None if seed is None else int(seed)
         self.pool_a = ImagePool(self.pool_size, seed=pool_seed, name="pool_a")
         self.pool_b = ImagePool(self.pool_size, seed=None if seed is None else pool_seed + 1, name="pool_b")
-        self.pool_a.build((None,) + self.image_shape)
-        self.pool_b.build((None,) + self.image_shape)
+        self.pool_a.build((None,) + self.data_shape)
+        self.pool_b.build((None,) + self.data_shape)
 
     # -- networks ------------------------------------------------------------
 
-    def _default_generator(self, image_shape, name):
+    def _default_generator(self, data_shape, name):
         blocks = self.num_residual_blocks
         if blocks is None:
-            blocks = networks.default_num_residual_blocks(min(image_shape[:2]))
-        return networks.build_resnet_generator(
-            image_shape, self.generator_filters, blocks, self.num_downsampling, name=name
+            blocks = networks.default_num_residual_blocks(min(data_shape[:2]))
+        return networks.ResNetGenerator(data_shape, self.generator_filters, blocks, self.num_downsampling, name=name)
+
+    def _default_discriminator(self, data_shape, name):
+        return networks.PatchGANDiscriminator(
+            data_shape, self.discriminator_filters, self.discriminator_layers, name=name
         )
 
-    def _default_discriminator(self, image_shape, name):
-        return networks.build_patch_discriminator(
-            image_shape, self.discriminator_filters, self.discriminator_layers, name=name
-        )
-
-    def _check_networks(self, image_shape):
+    def _check_networks(self):
         shapes = {
             name: validation.network_input_shape(getattr(self, name)) for name in self.network_args
         }
@@ -184,17 +183,20 @@ class CycleGAN(MultiOptimizerModel):
                     f"`{name}` must return images of its input shape {shapes[name]}. "
                     f"Received: {name} with output shape {out}"
                 )
-        reference = image_shape or shapes["generator_ab"]
         for name, shape in shapes.items():
-            if shape != tuple(reference):
+            if tuple(shape) != self.data_shape:
                 raise ValueError(
                     "Both domains must have the same image shape: every network must take "
-                    f"images of shape {tuple(reference)}. Received: {name} with input shape {shape}"
+                    f"images of shape {self.data_shape}. Received: {name} with input shape {shape}"
                 )
-        return tuple(int(d) for d in reference)
-
-    def _expected_data_shape(self):
-        return self.image_shape
+        for name in ("generator_ab", "generator_ba"):
+            if not self.uses_default_network(name):
+                network_lib.refuse_final_activation(
+                    getattr(self, name), name, ("sigmoid", "relu"), "images in [-1, 1] (end in tanh)"
+                )
+        for name in ("discriminator_a", "discriminator_b"):
+            if not self.uses_default_network(name):
+                network_lib.refuse_final_activation(getattr(self, name), name, ("sigmoid",), "logits")
 
     def default_optimizers(self):
         # Zhu et al. (2017), sec. 7.1: Adam, lr 2e-4, beta_1 0.5, constant
@@ -205,25 +207,13 @@ class CycleGAN(MultiOptimizerModel):
                 rate = ConstantThenLinearDecay(rate, self.lr_constant_steps, self.lr_decay_steps)
             return keras.optimizers.Adam(rate, beta_1=0.5)
 
-        return {"generators": adam(), "discriminators": adam()}
+        return {"generator": adam(), "discriminator": adam()}
 
     def phase_variables(self):
         return {
-            "generators": self.generator_ab.trainable_variables + self.generator_ba.trainable_variables,
-            "discriminators": self.discriminator_a.trainable_variables
-            + self.discriminator_b.trainable_variables,
+            "generator": self.generator_ab.trainable_variables + self.generator_ba.trainable_variables,
+            "discriminator": self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables,
         }
-
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            g_optimizer: optimizer of both generators (default: the paper's).
-            d_optimizer: optimizer of both discriminators (default: the
-                paper's).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        super().compile(optimizers={"generators": g_optimizer, "discriminators": d_optimizer}, **kwargs)
 
     # -- losses ----------------------------------------------------------------
 
@@ -295,7 +285,7 @@ class CycleGAN(MultiOptimizerModel):
             )
         self._check_batch(a, "x_a")
         self._check_batch(b, "x_b")
-        return a, b
+        return self.to_model_space(a), self.to_model_space(b)
 
     def train_step_logic(self, data):
         real_a, real_b = self._unpack_domains(data)
@@ -304,7 +294,7 @@ class CycleGAN(MultiOptimizerModel):
             terms, fakes = self.generator_losses(real_a, real_b, training=True)
             return sum(terms.values()), (terms, fakes)
 
-        g_loss, (terms, (fake_a, fake_b)) = self.optimize_step("generators", g_loss_fn)
+        g_loss, (terms, (fake_a, fake_b)) = self.optimize_step("generator", g_loss_fn)
         # The discriminators see this step's translations mixed with earlier
         # ones (the history pool, sec. 4); `optimize_step` already stopped
         # their gradients.
@@ -315,23 +305,18 @@ class CycleGAN(MultiOptimizerModel):
             d_a, d_b = self.discriminator_losses(real_a, real_b, pooled_a, pooled_b, training=True)
             return d_a + d_b, (d_a, d_b)
 
-        _, (d_a, d_b) = self.optimize_step("discriminators", d_loss_fn)
+        _, (d_a, d_b) = self.optimize_step("discriminator", d_loss_fn)
         self.update_trackers(g_loss=g_loss, d_a_loss=d_a, d_b_loss=d_b, **terms)
 
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, shuffle=None, **kwargs):
-        """Trains on two unpaired domains.
+    label_policy = "free"  # `y` is domain B
 
-        Args:
-            x: a pair `(x_a, x_b)` of NumPy arrays (any lengths), or a
-                dataset (`tf.data`, `PyDataset`, torch `DataLoader`) yielding
-                `(a, b)` batches.
-            y: `x_b` when `x` is the array `x_a` (`fit(x_a, x_b)`), else `None`.
-            batch_size: images per domain per step for arrays (default 32;
-                the paper uses 1).
-            shuffle: re-pair arrays at random every epoch (default `True`).
-            epochs, **kwargs: as in `keras.Model.fit`; an epoch of arrays
-                covers the larger domain once.
-        """
+    def _prepare_fit(self, arguments):
+        """Two unpaired domains: `fit((x_a, x_b))`, `fit(x_a, x_b)`, or a
+        dataset yielding `(a, b)` batches. Arrays are re-paired at random
+        every epoch (`shuffle`, default True) in batches of `batch_size`
+        images per domain (default 32; the paper uses 1); an epoch covers
+        the larger domain once."""
+        x, y = arguments.get("x"), arguments.get("y")
         pair = None
         if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:
             pair = x
@@ -342,36 +327,38 @@ class CycleGAN(MultiOptimizerModel):
                 "CycleGAN trains on two unpaired domains: call `fit((x_a, x_b))`. "
                 f"Received: one array x.shape={x.shape}"
             )
-        if pair is not None:
-            x_a, x_b = (np.asarray(d) for d in pair)
-            check_domains(x_a, x_b)
-            validation.check_sample_shape(x_a, "x_a", self.image_shape)
-            if "validation_data" in kwargs and kwargs["validation_data"] is not None:
-                raise ValueError("CycleGAN has no evaluation step: pass no `validation_data`.")
-            seed = None
-            if self.seed is not None:
-                # A new pairing per `fit` call, reproducible after a reload.
-                done = 0 if self.optimizer is None else int(ops.convert_to_numpy(self.optimizer.iterations))
-                seed = self.seed + done
-            x = UnpairedDataset(
-                x_a, x_b, batch_size=batch_size or 32, shuffle=True if shuffle is None else shuffle, seed=seed
-            )
-            # The dataset shuffles itself (from the model's seed); Keras'
-            # own batch shuffling of a PyDataset would use Python's global
-            # random state.
-            y, batch_size, shuffle = None, None, False
-        if shuffle is not None:
-            kwargs["shuffle"] = shuffle
-        return super().fit(x, y, batch_size=batch_size, epochs=epochs, **kwargs)
+        if arguments.get("validation_data") is not None:
+            raise ValueError("CycleGAN has no evaluation step: pass no `validation_data`.")
+        checker = data_checks.DomainPairChecker(self.data_checker())
+        if pair is None:
+            validation.check_dataset_not_empty(x, "x")
+            arguments["x"], arguments["y"] = data_checks.checked_data(x, y, checker)
+            return
+        x_a, x_b = (np.asarray(d) for d in pair)
+        check_domains(x_a, x_b)
+        checker.check_pair(x_a, x_b, whole=True)
+        seed = None
+        if self.seed is not None:
+            # A new pairing per `fit` call, reproducible after a reload.
+            done = 0 if self.optimizer is None else int(ops.convert_to_numpy(self.optimizer.iterations))
+            seed = self.seed + done
+        shuffle = arguments.get("shuffle", True)
+        arguments["x"] = UnpairedDataset(
+            x_a, x_b, batch_size=arguments.get("batch_size") or 32, shuffle=bool(shuffle), seed=seed
+        )
+        # The dataset shuffles itself (from the model's seed); Keras' own
+        # batch shuffling of a PyDataset would use Python's global random.
+        arguments["y"], arguments["batch_size"], arguments["shuffle"] = None, None, False
 
     # -- translation -------------------------------------------------------------
 
     def _translate(self, network, x, name, batch_size):
         x = np.asarray(x, dtype="float32")
-        validation.check_array_data(x, name, self.image_shape)
         if x.ndim != 4:
             raise ValueError(f"`{name}` must be a batch of images. Received: {name}.shape={x.shape}")
-        return self.map_batches(lambda t: network(t, training=False), x, batch_size=batch_size)
+        self.data_checker(x_name=name).check_x(x, whole=True)
+        out = self.map_batches(lambda t: network(self.to_model_space(t), training=False), x, batch_size=batch_size)
+        return self._finish_samples(out)
 
     def translate_a_to_b(self, x, batch_size=64):
         """`G(x)`: domain-A images (NumPy, batched) to domain B, as NumPy."""
@@ -381,10 +368,46 @@ class CycleGAN(MultiOptimizerModel):
         """`F(x)`: domain-B images (NumPy, batched) to domain A, as NumPy."""
         return self._translate(self.generator_ba, x, "x", batch_size)
 
+    def generate(self, num_samples, *, seed=None, labels=None, batch_size=64, inputs=None, direction="a_to_b"):
+        """Translates `num_samples` images: CycleGAN generates from images,
+        not from noise.
+
+        Args:
+            num_samples: how many of `inputs` to translate (the first ones).
+            seed: unused (the translation is deterministic); accepted for
+                the family contract.
+            labels: must be `None`.
+            batch_size: images per call.
+            inputs: the images to translate, in `value_range` (required).
+            direction: `"a_to_b"` (G) or `"b_to_a"` (F).
+
+        Returns:
+            A NumPy float32 array `(num_samples, *data_shape)`.
+        """
+        num_samples = validation.check_positive_int(num_samples, "num_samples")
+        self.labels_for(num_samples, labels)
+        validation.check_choice(direction, "direction", ("a_to_b", "b_to_a"))
+        if inputs is None:
+            raise ValueError(
+                "CycleGAN translates images: pass the images to translate, e.g. "
+                "`generate(n, inputs=x_a)`. Received: inputs=None"
+            )
+        inputs = np.asarray(inputs)
+        if len(inputs) < num_samples:
+            raise ValueError(
+                f"`inputs` holds fewer images than `num_samples` ({num_samples}). Received: inputs.shape={inputs.shape}"
+            )
+        network = self.generator_ab if direction == "a_to_b" else self.generator_ba
+        return self._translate(network, inputs[:num_samples], "inputs", batch_size)
+
+    def reference_probe(self, num=4):
+        """`G` on fixed images."""
+        return "translate_a_to_b", self.translate_a_to_b(self._fixed_samples(num))
+
     def get_config(self):
         config = super().get_config()
         config.update(
-            image_shape=self.image_shape,
+            data_shape=self.data_shape,
             generator_filters=self.generator_filters,
             num_residual_blocks=self.num_residual_blocks,
             num_downsampling=self.num_downsampling,
@@ -397,3 +420,10 @@ class CycleGAN(MultiOptimizerModel):
             lr_decay_steps=self.lr_decay_steps,
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "image_shape" in config:  # keras_gen 0.1.0
+            config["data_shape"] = config.pop("image_shape")
+        return super().from_config(config)

@@ -5,6 +5,11 @@ from keras import ops
 
 from keras_gen import datasets
 from keras_gen.models import CycleGAN
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("cyclegan", tmp_path)
 
 SHAPE = (8, 8, 3)
 
@@ -29,15 +34,15 @@ def fixed_cyclegan(**kwargs):
         generator_ba=linear_network(0.5, 0.1, "f"),
         discriminator_a=linear_network(0, 0.3, "d_a"),
         discriminator_b=linear_network(0, -0.2, "d_b"),
+        value_range=None,  # unbounded: G(x) = 2x leaves [-1, 1]
         seed=0,
         **kwargs,
     )
 
 
 def tiny_cyclegan(**kwargs):
-    keras.utils.set_random_seed(0)  # the default networks' initial weights
     config = dict(
-        image_shape=(8, 8, 3), generator_filters=4, num_residual_blocks=1, num_downsampling=1,
+        data_shape=(8, 8, 3), generator_filters=4, num_residual_blocks=1, num_downsampling=1,
         discriminator_filters=4, discriminator_layers=1, pool_size=20, seed=0,
     )
     config.update(kwargs)
@@ -73,16 +78,16 @@ def test_losses_equal_hand_computed_values():
     assert float(ops.convert_to_numpy(terms["identity_loss"])) == 0.0
 
 
-@pytest.mark.parametrize("frozen", ["generators", "discriminators"])
+@pytest.mark.parametrize("frozen", ["generator", "discriminator"])
 def test_each_phase_moves_only_its_networks(frozen):
     tf = pytest.importorskip("tensorflow")
     a, b = random_domains()
     model = fixed_cyclegan(pool_size=4)
-    rates = {"g_optimizer": 0.05, "d_optimizer": 0.05}
-    rates["g_optimizer" if frozen == "generators" else "d_optimizer"] = 0.0
+    rates = {"generator_optimizer": 0.05, "discriminator_optimizer": 0.05}
+    rates[f"{frozen}_optimizer"] = 0.0
     model.compile(**{k: keras.optimizers.SGD(v) for k, v in rates.items()})
     variables = model.phase_variables()
-    other = "discriminators" if frozen == "generators" else "generators"
+    other = "discriminator" if frozen == "generator" else "generator"
     before_frozen, before_other = numpy_vars(variables[frozen]), numpy_vars(variables[other])
     # A stream of (a, b) batches, as a user would zip two datasets.
     stream = tf.data.Dataset.zip(
@@ -120,7 +125,7 @@ def test_default_networks_train_fill_the_pools_and_reload(tmp_path):
     assert [type(layer) for layer in restored.generator_ab.layers] == [type(layer) for layer in model.generator_ab.layers]
     for x, y in zip(model.weights, restored.weights):
         np.testing.assert_array_equal(ops.convert_to_numpy(x), ops.convert_to_numpy(y))
-    assert int(restored.get_optimizer("discriminators").iterations) == 6
+    assert int(restored.get_optimizer("discriminator").iterations) == 6
 
 
 def test_a_reloaded_model_resumes_exactly(tmp_path):
@@ -136,7 +141,7 @@ def test_a_reloaded_model_resumes_exactly(tmp_path):
     restored.fit((a, b), batch_size=4, epochs=2, verbose=0)
     for x, y in zip(model.get_weights(), restored.get_weights()):
         np.testing.assert_allclose(x, y, atol=1e-6)
-    assert int(restored.get_optimizer("generators").iterations) == 18
+    assert int(restored.get_optimizer("generator").iterations) == 18
 
 
 def test_translate_returns_numpy_batches_of_the_input_shape():
@@ -178,9 +183,9 @@ def test_domains_of_different_sizes_or_channels_are_refused():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(image_shape=None), "image_shape=None"),
-        (dict(image_shape=(16, 16)), r"image_shape=\(16, 16\)"),
-        (dict(image_shape=(9, 9, 3)), r"image_shape=\(9, 9, 3\)"),
+        (dict(data_shape=None), "data_shape=None"),
+        (dict(data_shape=(16, 16)), r"data_shape=\(16, 16\)"),
+        (dict(data_shape=(9, 9, 3)), r"data_shape=\(9, 9, 3\)"),
         (dict(discriminator_layers=2), "discriminator_layers=2"),
         (dict(cycle_weight=-1.0), "cycle_weight=-1.0"),
         (dict(identity_weight=float("nan")), "identity_weight=nan"),

@@ -21,6 +21,7 @@ Weights start from N(0, 0.02), as in the authors' code.
 import keras
 from keras import ops
 
+from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
 
@@ -76,32 +77,47 @@ def _check_image_shape(image_shape, factor, what):
     if len(image_shape) != 3 or image_shape[0] % factor or image_shape[1] % factor:
         raise ValueError(
             f"The default CycleGAN {what} takes images `(height, width, channels)` "
-            f"whose sides divide by {factor}. Received: image_shape={image_shape}"
+            f"whose sides divide by {factor}. Received: data_shape={image_shape}"
         )
     return image_shape
 
 
-def build_resnet_generator(
-    image_shape,
-    filters=64,
-    num_residual_blocks=9,
-    num_downsampling=2,
-    name="generator",
-):
+@keras.saving.register_keras_serializable(package="keras_gen")
+class ResNetGenerator(Network):
     """The ResNet generator, from images to images of the same shape.
 
     Args:
-        image_shape: `(height, width, channels)`; the sides must divide by
+        data_shape: `(height, width, channels)`; the sides must divide by
             `2**num_downsampling`.
         filters: width of the first convolution (64 in the paper); each
             down-sampling stage doubles it.
         num_residual_blocks: N residual blocks at the lowest resolution.
         num_downsampling: stride-2 stages (2 in the paper: d128, d256).
-        name: the model's name.
+        name: the network's name.
 
-    Returns:
-        A functional `keras.Model` ending in tanh (images in [-1, 1]).
+    It ends in tanh (images in [-1, 1]).
+
+    Example:
+
+    ```python
+    g = keras_gen.models.cyclegan.ResNetGenerator((32, 32, 3), filters=16, num_residual_blocks=3)
+    y = g(keras.random.uniform((2, 32, 32, 3), -1, 1))   # (2, 32, 32, 3)
+    ```
     """
+
+    def __init__(self, data_shape, filters=64, num_residual_blocks=9, num_downsampling=2, name="generator", **kwargs):
+        config = dict(
+            data_shape=tuple(data_shape),
+            filters=filters,
+            num_residual_blocks=num_residual_blocks,
+            num_downsampling=num_downsampling,
+        )
+        inputs, outputs = _resnet_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+
+def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling):
+    image_shape = data_shape
     filters = validation.check_positive_int(filters, "generator_filters")
     num_residual_blocks = validation.check_positive_int(
         num_residual_blocks, "num_residual_blocks", allow_zero=True
@@ -111,7 +127,7 @@ def build_resnet_generator(
     if min(image_shape[:2]) // 2**num_downsampling < 2:
         raise ValueError(
             "`num_downsampling` leaves images smaller than 2x2 at the lowest "
-            f"resolution. Received: num_downsampling={num_downsampling}, image_shape={image_shape}"
+            f"resolution. Received: num_downsampling={num_downsampling}, data_shape={image_shape}"
         )
 
     def conv_norm_relu(h, width, kernel, strides=1, transpose=False):
@@ -136,7 +152,7 @@ def build_resnet_generator(
         h = conv_norm_relu(h, filters * 2**i, 3, strides=2, transpose=True)
     h = ReflectionPadding2D(3)(h)
     y = keras.layers.Conv2D(image_shape[-1], 7, activation="tanh", kernel_initializer=_init())(h)  # c7s1-3
-    return keras.Model(x, y, name=name)
+    return x, y
 
 
 def patch_output_size(image_size, num_layers):
@@ -149,22 +165,38 @@ def patch_output_size(image_size, num_layers):
     return size
 
 
-def build_patch_discriminator(image_shape, filters=64, num_layers=3, name="discriminator"):
+@keras.saving.register_keras_serializable(package="keras_gen")
+class PatchGANDiscriminator(Network):
     """The PatchGAN discriminator: one least-squares logit per image patch.
 
     With `num_layers=3` (the paper's `C64-C128-C256-C512`) each logit sees a
     70x70 patch; 2 layers see 34x34 patches, 1 layer 16x16.
 
     Args:
-        image_shape: `(height, width, channels)`.
+        data_shape: `(height, width, channels)`.
         filters: width of the first layer (64); it doubles per layer, up to
             8x.
         num_layers: stride-2 layers before the stride-1 layer (3).
-        name: the model's name.
+        name: the network's name.
 
-    Returns:
-        A functional `keras.Model` from images to `(batch, h', w', 1)` logits.
+    Maps images to `(batch, h', w', 1)` logits.
+
+    Example:
+
+    ```python
+    d = keras_gen.models.cyclegan.PatchGANDiscriminator((32, 32, 3), filters=32, num_layers=2)
+    logits = d(keras.random.uniform((2, 32, 32, 3), -1, 1))
+    ```
     """
+
+    def __init__(self, data_shape, filters=64, num_layers=3, name="discriminator", **kwargs):
+        config = dict(data_shape=tuple(data_shape), filters=filters, num_layers=num_layers)
+        inputs, outputs = _patch_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+
+def _patch_graph(data_shape, filters, num_layers):
+    image_shape = data_shape
     filters = validation.check_positive_int(filters, "discriminator_filters")
     num_layers = validation.check_positive_int(num_layers, "discriminator_layers")
     image_shape = _check_image_shape(image_shape, 1, "discriminator")
@@ -173,7 +205,7 @@ def build_patch_discriminator(image_shape, filters=64, num_layers=3, name="discr
             f"`discriminator_layers={num_layers}` is too deep for {image_shape[0]}x"
             f"{image_shape[1]} images (each stride-2 layer halves them; 3 layers need "
             f"at least 24x24, 2 at least 12x12). Received: discriminator_layers={num_layers}, "
-            f"image_shape={image_shape}"
+            f"data_shape={image_shape}"
         )
 
     def conv(h, width, strides, **kwargs):
@@ -187,4 +219,4 @@ def build_patch_discriminator(image_shape, filters=64, num_layers=3, name="discr
         h = conv(h, width, 2 if n < num_layers else 1, use_bias=False)
         h = keras.layers.LeakyReLU(0.2)(_instance_norm()(h))
     logits = conv(h, 1, 1)
-    return keras.Model(x, logits, name=name)
+    return x, logits

@@ -9,16 +9,14 @@ import numpy as np
 from keras import ops
 
 from keras_gen import backend
-from keras_gen.layers.ema import clone_network
-from keras_gen.layers.ema import update_ema
+from keras_gen import schedulers as schedulers_lib
+from keras_gen.layers.ema import ExponentialMovingAverage
+from keras_gen.models import network as network_lib
 from keras_gen.models.ddpm import networks
 from keras_gen.models.generative_model import GenerativeModel
-from keras_gen.schedulers.ddim_scheduler import DDIMScheduler
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.scheduler import Scheduler
 from keras_gen.utils import validation
-
-SAMPLERS = ("ddpm", "ddim")
 
 
 def _sum_per_sample(values):
@@ -29,8 +27,84 @@ def _normal_cdf(z):
     return 0.5 * (1.0 + ops.erf(z / math.sqrt(2.0)))
 
 
+class DiffusionSampling:
+    """The sampling interface of the diffusion families (`DDPM`,
+    `LatentDiffusion`): `generate` with the sampler's options as keywords."""
+
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        classifier=None,
+        classifier_scale=1.0,
+        use_ema=True,
+        verbose=False,
+    ):
+        """Samples by running the reverse process from pure noise.
+
+        Args:
+            num_samples: how many samples.
+            seed: int for a reproducible draw, or `None` for the model's
+                random stream.
+            labels: class per sample (or one class for all) of a
+                conditional model or of `classifier`; default cycles
+                through the classes.
+            batch_size: samples per compiled call.
+            scheduler: the sampler: a `keras_gen.schedulers.Scheduler`
+                object (used as it is, e.g. `DDIMScheduler(eta=0.5)`), or
+                a name (`"ddpm"`, `"ddim"`) for that sampler on the model's
+                own forward process (`keras_gen.schedulers.get`). Default:
+                the model's scheduler.
+            num_steps: reverse steps (default: T for the ancestral DDPM
+                sampler, 50 for the others); fewer than T visit a spaced
+                subset of the timesteps.
+            guidance_scale: classifier-free guidance scale s of a
+                conditional model (1: plain conditional sampling; > 1:
+                stronger adherence to the labels).
+            classifier: optional `fn(x_t, t) -> logits`, a differentiable
+                classifier of noisy inputs (in the model's [-1, 1] space)
+                for classifier guidance.
+            classifier_scale: the classifier guidance scale.
+            use_ema: sample with the moving-average weights.
+            verbose: show a progress bar over the steps.
+
+        Returns:
+            A NumPy float32 array `(num_samples, *data_shape)` in
+            `value_range`.
+        """
+        classifier_labels = None
+        if classifier is not None and self.num_classes is None:
+            # The labels are the classifier's, not the model's.
+            if labels is None:
+                raise ValueError("Classifier guidance needs the target `labels`. Received: labels=None")
+            num_samples = validation.check_positive_int(num_samples, "num_samples")
+            classifier_labels = np.broadcast_to(np.asarray(labels, "int32").reshape(-1), (num_samples,)).copy()
+            labels = None
+        return GenerativeModel.generate(
+            self,
+            num_samples,
+            seed=seed,
+            labels=labels,
+            classifier_labels=classifier_labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            classifier=classifier,
+            classifier_scale=classifier_scale,
+            use_ema=use_ema,
+            verbose=verbose,
+        )
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
-class DDPM(GenerativeModel):
+class DDPM(DiffusionSampling, GenerativeModel):
     """Denoising diffusion probabilistic model.
 
     Training minimises the simplified objective of Ho et al. (2020, eq. 14),
@@ -44,33 +118,46 @@ class DDPM(GenerativeModel):
     label dropout (`label_dropout`, the null label is `num_classes`) so that
     one network gives both the conditional and the unconditional prediction
     for classifier-free guidance. An exponential moving average of the
-    denoiser's weights (`ema_decay`) is kept for sampling.
+    denoiser's weights (`ema_denoiser`) is kept for sampling.
 
     `generate` runs the whole reverse chain as one compiled loop
     (`ops.fori_loop` under XLA on JAX and TensorFlow; eager under `no_grad`
-    on PyTorch) with the ancestral DDPM sampler or DDIM.
+    on PyTorch) with the scheduler you choose (`scheduler=`: an object or a
+    name). The latent code of a sample is its initial noise x_T
+    (`sample_latents`, `decode`, `interpolate`; with the deterministic DDIM
+    sampler, nearby codes give nearby samples).
+
+    A denoiser of your own is called as `denoiser([x_t, t])` (or
+    `[x_t, t, labels]` when conditional): `x_t` in [-1, 1] space shaped
+    like the data, `t` a float32 vector `(batch,)` of timesteps in [0, T);
+    it returns a tensor shaped like `x_t`. A label embedding needs
+    `num_classes + 1` rows (the last is the null label of classifier-free
+    guidance). These are checked when the model is built.
 
     Args:
         denoiser: a `keras.Model` `[x_t, t(, label)] -> output` shaped like
-            `x_t`; `None` builds a U-Net for images or an MLP for vectors.
+            `x_t`; `None` builds a `UNet` for images or an `MLPDenoiser`
+            for vectors.
         data_shape: shape of one sample (needed for the default denoiser).
+        value_range: `(low, high)` of the data, mapped to [-1, 1] for the
+            diffusion and back for `generate`; `"auto"`: (-1, 1) for
+            images, `None` (unbounded, no scaling or clipping) for vectors.
         scheduler: a `keras_gen.schedulers.Scheduler` defining the forward
-            process; default `DDPMScheduler()` (linear β from 1e-4 to 0.02,
-            T = 1000, ε-prediction), clipping x̂_0 to [-1, 1] for images.
+            process and the default sampler; default `DDPMScheduler()`
+            (linear β from 1e-4 to 0.02, T = 1000, ε-prediction), clipping
+            x̂_0 to [-1, 1] for images.
         num_classes: number of classes of a conditional model.
         label_dropout: probability of dropping the label in training
             (classifier-free guidance; Ho & Salimans use 0.1 to 0.2).
         ema_decay: decay of the weights' moving average (0.9999 in the paper),
             warmed up as min(decay, (1 + n) / (10 + n)) after n updates.
-        value_range: `(low, high)` of the data; it is mapped to [-1, 1] for
-            the diffusion and back for `generate`. `None` for unbounded
-            vector data (no scaling, no clipping).
         width, channel_multipliers, num_res_blocks, attention_resolutions,
-            dropout, data_format: the default U-Net (see `build_unet`;
+            dropout, data_format: the default U-Net (see `UNet`;
             `data_format="channels_first"` trains about 1.5x faster on
             torch, same weights); `hidden_dim`, `num_layers` are the
             default MLP's.
-        seed: seed of the model's random stream.
+        seed: seed of the model's random stream and of the default
+            denoiser's initial weights.
 
     Example:
 
@@ -79,11 +166,13 @@ class DDPM(GenerativeModel):
     model = keras_gen.models.DDPM(data_shape=(8, 8, 1), value_range=(0, 1), width=16)
     model.compile(optimizer=keras.optimizers.Adam(2e-4))
     model.fit(x, epochs=1, batch_size=64)
-    images = model.generate(4, num_steps=20, sampler="ddim", seed=0)
+    images = model.generate(4, scheduler="ddim", num_steps=20, seed=0)
     ```
     """
 
     network_args = ("denoiser",)
+    model_range = (-1.0, 1.0)
+    default_value_range = (-1.0, 1.0)
     # Model parallelism: the U-Net's named layers (the MLP denoiser's
     # `dense_*` and the label embedding match the shared Keras-layer rules).
     layout_rules = GenerativeModel.layout_rules + (
@@ -91,16 +180,18 @@ class DDPM(GenerativeModel):
         (r".*_embedding/kernel", (None, "model")),  # timestep projections
         (r".*_attention/(query|key|value|attention_output)/kernel", (None, None, "model")),
     )
+    _unet_args = ("width", "channel_multipliers", "num_res_blocks", "attention_resolutions", "dropout", "data_format")
+    _mlp_args = ("hidden_dim", "num_layers")
 
     def __init__(
         self,
         denoiser=None,
         data_shape=None,
+        value_range="auto",
         scheduler=None,
         num_classes=None,
         label_dropout=0.1,
         ema_decay=0.9999,
-        value_range=(-1.0, 1.0),
         width=64,
         channel_multipliers=(1, 2),
         num_res_blocks=2,
@@ -113,80 +204,90 @@ class DDPM(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        if num_classes is not None:
-            num_classes = validation.check_positive_int(num_classes, "num_classes")
-        self.num_classes = num_classes
-        self.label_dropout = validation.check_probability(label_dropout, "label_dropout")
+        self.label_dropout = validation.check_rate(label_dropout, "label_dropout")
         self.ema_decay = validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
-        if value_range is not None:
-            value_range = tuple(float(v) for v in value_range)
-            if len(value_range) != 2 or not value_range[0] < value_range[1]:
-                raise ValueError(
-                    "`value_range` must be `(low, high)` with low < high, or None. "
-                    f"Received: value_range={value_range}"
-                )
-        self.value_range = value_range
+        if denoiser is None and data_shape is None:
+            raise ValueError(
+                "Pass `data_shape` (the shape of one sample) to build the default "
+                "denoiser, or pass a `denoiser`. Received: data_shape=None"
+            )
+        if data_shape is None:
+            data_shape = validation.network_input_shape(denoiser)
+        self._set_data_contract(data_shape, value_range, num_classes)
         self.unet_config = dict(
-            width=width,
-            channel_multipliers=tuple(channel_multipliers),
-            num_res_blocks=num_res_blocks,
+            width=validation.check_positive_int(width, "width"),
+            channel_multipliers=validation.check_data_shape(channel_multipliers, "channel_multipliers"),
+            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks"),
             attention_resolutions=tuple(attention_resolutions),
-            dropout=dropout,
+            dropout=validation.check_rate(dropout, "dropout"),
             data_format=data_format,
         )
-        self.mlp_config = dict(hidden_dim=hidden_dim, num_layers=num_layers)
-        if denoiser is None:
-            if data_shape is None:
-                raise ValueError(
-                    "Pass `data_shape` (the shape of one sample) to build the default "
-                    "denoiser, or pass a `denoiser`. Received: data_shape=None"
-                )
-            data_shape = tuple(data_shape)
-            if len(data_shape) == 1:
-                denoiser = networks.build_mlp_denoiser(data_shape, num_classes=num_classes, **self.mlp_config)
-            else:
-                denoiser = networks.build_unet(data_shape, num_classes=num_classes, **self.unet_config)
-        backend.check_image_data_format(denoiser, "denoiser")
-        self.denoiser = denoiser
-        self.data_shape = tuple(validation.network_input_shape(denoiser))
+        self.mlp_config = dict(
+            hidden_dim=validation.check_positive_int(hidden_dim, "hidden_dim"),
+            num_layers=validation.check_positive_int(num_layers, "num_layers"),
+        )
+
+        def build():
+            if len(self.data_shape) == 1:
+                return networks.MLPDenoiser(self.data_shape, num_classes=self.num_classes, **self.mlp_config)
+            return networks.UNet(self.data_shape, num_classes=self.num_classes, **self.unet_config)
+
+        self.denoiser = self._default_network("denoiser", denoiser, build)
+        backend.check_image_data_format(self.denoiser, "denoiser")
+        self._check_denoiser_contract()
         if scheduler is None:
-            scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and value_range is not None)
+            scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and self.value_range is not None)
         if not isinstance(scheduler, Scheduler):
             raise ValueError(
-                "`scheduler` must be a `keras_gen.schedulers.Scheduler`. "
-                f"Received: scheduler={scheduler!r}"
+                f"`scheduler` must be a `keras_gen.schedulers.Scheduler`. Received: scheduler={scheduler!r}"
             )
         # The model's own copy walks the full training chain (log_prob);
         # samplers get fresh copies with their own timesteps.
         self.scheduler = scheduler.__class__.from_config(scheduler.get_config())
-        self.ema_denoiser = clone_network(denoiser, name=f"{denoiser.name}_ema")
-        self.ema_updates = self.add_weight(
-            shape=(), dtype="int32", initializer="zeros", trainable=False, name="ema_updates"
-        )
+        self.ema_denoiser = ExponentialMovingAverage(self.denoiser, self.ema_decay, name="ema_denoiser")
         self._sampling_functions = {}
 
-    def _expected_data_shape(self):
-        return self.data_shape
-
-    # -- data scaling ------------------------------------------------------
-
-    def _to_model_space(self, x):
-        if self.value_range is None:
-            return x
-        low, high = self.value_range
-        return (x - low) * (2.0 / (high - low)) - 1.0
-
-    def _to_data_space(self, x):
-        if self.value_range is None:
-            return x
-        low, high = self.value_range
-        return (x + 1.0) * ((high - low) / 2.0) + low
+    def _check_denoiser_contract(self):
+        """A user's denoiser maps `[x_t, t(, label)]` to `x_t`'s shape, and
+        its label embedding has a row for the null label."""
+        if self.uses_default_network("denoiser"):
+            return
+        inputs = [(2,) + self.data_shape, (2,)] + ([(2,)] if self.num_classes is not None else [])
+        dtypes = ["float32", "float32"] + (["int32"] if self.num_classes is not None else [])
+        what = "[x_t, t" + (", labels]" if self.num_classes is not None else "]")
+        try:
+            out = network_lib.symbolic_outputs(self.denoiser, inputs, dtypes)
+        except Exception as e:
+            raise ValueError(
+                f"`denoiser` must take {what}: x_t of shape (batch, {', '.join(map(str, self.data_shape))}), "
+                "t a float32 vector (batch,) of timesteps in [0, T)"
+                + (", labels an int32 vector (batch,)" if self.num_classes is not None else "")
+                + f". Calling it on them failed: {e}. Received: denoiser={self.denoiser.name!r}"
+            ) from e
+        if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != self.data_shape:
+            shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
+            raise ValueError(
+                f"`denoiser` must return a tensor shaped like x_t {(None,) + self.data_shape}. "
+                f"Received: denoiser with output shape {shape}"
+            )
+        if self.num_classes is not None:
+            for layer in network_lib.embeddings_reading(self.denoiser, 2):
+                if layer.input_dim < self.num_classes + 1:
+                    raise ValueError(
+                        f"The label embedding {layer.name!r} of `denoiser` needs num_classes + 1 = "
+                        f"{self.num_classes + 1} rows: label {self.num_classes} is the null label of "
+                        f"classifier-free guidance. Received: Embedding(input_dim={layer.input_dim})"
+                    )
 
     # -- training ------------------------------------------------------------
 
-    def _denoise(self, network, x_t, t, labels=None):
+    @staticmethod
+    def _denoise(network, x_t, t, labels=None, training=False):
+        """The denoiser's output; `t` is passed as float32 (its documented
+        type), whatever integer or float timesteps the caller has."""
+        t = ops.cast(t, "float32")
         inputs = [x_t, t] if labels is None else [x_t, t, labels]
-        return network(inputs, training=False)
+        return network(inputs, training=training)
 
     def call(self, inputs, training=False):
         """`model([x_t, t(, labels)])`: the denoiser's output.
@@ -195,19 +296,23 @@ class DDPM(GenerativeModel):
         pass, which needs the labels, runs in `compute_loss`.
         """
         if isinstance(inputs, (list, tuple)):
-            return self.denoiser(list(inputs), training=training)
+            return self._denoise(self.denoiser, inputs[0], inputs[1], *inputs[2:], training=training)
         self._check_batch(inputs)
         return inputs
 
+    def default_optimizer(self):
+        # Ho et al. (2020), appendix B: Adam, lr 2e-4.
+        return keras.optimizers.Adam(2e-4)
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        x0 = self._to_model_space(ops.cast(x, "float32"))
+        x0 = self.to_model_space(ops.cast(x, "float32"))
         batch = ops.shape(x0)[0]
         T = self.scheduler.num_train_timesteps
         t = ops.cast(ops.floor(self.random_uniform((batch,)) * T), "int32")
         t = ops.minimum(t, T - 1)
         noise = self.random_normal(ops.shape(x0))
         x_t = self.scheduler.add_noise(x0, noise, t)
-        inputs = [x_t, t]
+        labels = None
         if self.num_classes is not None:
             if y is None:
                 raise ValueError(
@@ -221,13 +326,7 @@ class DDPM(GenerativeModel):
                 # (Ho & Salimans, 2022, algorithm 1).
                 drop = self.random_uniform((batch,)) < self.label_dropout
                 labels = ops.where(drop, self.num_classes, labels)
-            inputs.append(labels)
-        elif y is not None:
-            raise ValueError(
-                "DDPM is unconditional (num_classes=None): fit it on samples only, "
-                "or set `num_classes` to train with labels. Received labels."
-            )
-        prediction = self.denoiser(inputs, training=training)
+        prediction = self._denoise(self.denoiser, x_t, t, labels, training=training)
         target = self.scheduler.training_target(x0, noise, t)
         per_sample = ops.mean(
             ops.reshape(ops.square(ops.cast(prediction, "float32") - target), (batch, -1)), axis=-1
@@ -238,32 +337,38 @@ class DDPM(GenerativeModel):
         else:
             loss = ops.mean(per_sample)
         if training:
-            self._update_ema()
+            # The average moves toward the weights of this step (before the
+            # optimizer's update: a one-step lag that does not matter at
+            # these decays).
+            self.ema_denoiser.update(self.denoiser)
         losses = self.losses
         if losses:
             loss = loss + ops.sum(ops.stack(losses))
         return loss
 
-    def _update_ema(self):
-        # The average moves toward the weights of this step (before the
-        # optimizer's update: a one-step lag that does not matter at these
-        # decays). Warm-up as in Tensorflow's ExponentialMovingAverage with
-        # num_updates, so that short runs are not dominated by the init.
-        update_ema(self.ema_denoiser, self.denoiser, self.ema_decay, num_updates=self.ema_updates)
-        self.ema_updates.assign(self.ema_updates + 1)
-
     # -- sampling ------------------------------------------------------------
 
-    def _make_scheduler(self, sampler, num_steps):
-        config = self.scheduler.get_config()
-        config.pop("variance_type", None)
-        config.pop("eta", None)
-        if sampler == "ddpm":
-            variance = getattr(self.scheduler, "variance_type", "fixed_small")
-            scheduler = DDPMScheduler(variance_type=variance, **config)
-        else:
-            scheduler = DDIMScheduler(**config)
-        scheduler.set_timesteps(num_steps)
+    @property
+    def latent_shape(self):
+        return self.data_shape
+
+    def sampling_network(self, use_ema=True):
+        """The denoiser sampling uses: the moving average, or the weights."""
+        return self.ema_denoiser.network if use_ema else self.denoiser
+
+    def _sampler(self, scheduler, num_steps):
+        """A fresh scheduler for one sampling run, with its timesteps set."""
+        scheduler = schedulers_lib.get(self.scheduler if scheduler is None else scheduler, like=self.scheduler)
+        if scheduler.num_train_timesteps != self.scheduler.num_train_timesteps:
+            raise ValueError(
+                f"`scheduler` must run the model's forward process of {self.scheduler.num_train_timesteps} "
+                f"steps. Received: scheduler with num_train_timesteps={scheduler.num_train_timesteps}"
+            )
+        # A copy: the timesteps set here must not change the caller's object.
+        scheduler = scheduler.__class__.from_config(scheduler.get_config())
+        if num_steps is None:
+            num_steps = scheduler.num_train_timesteps if isinstance(scheduler, DDPMScheduler) else 50
+        scheduler.set_timesteps(validation.check_positive_int(num_steps, "num_steps"))
         return scheduler
 
     def _guided_output(self, network, scheduler, x, t, labels, guidance_scale, classifier, classifier_scale):
@@ -303,11 +408,17 @@ class DDPM(GenerativeModel):
             out = scheduler.output_from_epsilon(eps, t_batch, x)
         return out
 
-    def _sampling_function(self, network, sampler, num_steps, eta, guidance_scale, classifier, classifier_scale):
-        key = (id(network), sampler, num_steps, float(eta), float(guidance_scale), id(classifier), float(classifier_scale))
+    def _sampling_function(self, network, scheduler, guidance_scale, classifier, classifier_scale):
+        key = (
+            id(network),
+            repr(scheduler),
+            scheduler.num_inference_steps,
+            float(guidance_scale),
+            id(classifier),
+            float(classifier_scale),
+        )
         if key in self._sampling_functions:
             return self._sampling_functions[key]
-        scheduler = self._make_scheduler(sampler, num_steps)
         timesteps = ops.convert_to_tensor(scheduler.timesteps)
         variables = list(network.variables)
         # A stand-in generator: its state is threaded through the loop as a
@@ -327,97 +438,59 @@ class DDPM(GenerativeModel):
                     noise = keras.random.normal(ops.shape(x), seed=noise_seed)
                     state = scope.get_current_value(noise_seed.state)
                 out = ops.cast(out, x.dtype)
-                if sampler == "ddim":
-                    x = scheduler.step(out, t, x, noise, eta=eta)
-                else:
-                    x = scheduler.step(out, t, x, noise)
+                x = scheduler.step(out, t, x, noise)
                 return x, state
 
             return ops.fori_loop(start, stop, body, (x, seed_state))
 
         function = backend.compile_function(run)
-        self._sampling_functions[key] = (function, scheduler)
-        return function, scheduler
+        self._sampling_functions[key] = function
+        return function
 
-    def generate(
+    def _decode(
         self,
-        num_samples,
+        z,
+        labels,
+        seed,
+        batch_size,
+        scheduler=None,
         num_steps=None,
-        sampler="ddpm",
-        eta=0.0,
         guidance_scale=1.0,
-        labels=None,
         classifier=None,
         classifier_scale=1.0,
-        seed=None,
         use_ema=True,
-        batch_size=256,
         verbose=False,
+        classifier_labels=None,
     ):
-        """Samples by running the reverse chain from pure noise.
-
-        Args:
-            num_samples: how many samples.
-            num_steps: reverse steps (default: T for `"ddpm"`, 50 for
-                `"ddim"`); fewer than T visits every (T // num_steps)-th
-                timestep.
-            sampler: `"ddpm"` (ancestral, Ho et al.) or `"ddim"`.
-            eta: DDIM's η (0: deterministic; 1: DDPM-like noise).
-            guidance_scale: classifier-free guidance scale s of a
-                conditional model (1: plain conditional sampling; > 1:
-                stronger adherence to the labels).
-            labels: class per sample (or one class for all) of a
-                conditional model or of `classifier`; default cycles
-                through the classes.
-            classifier: optional `fn(x_t, t) -> logits`, a differentiable
-                classifier of noisy inputs (in the model's [-1, 1] space)
-                for classifier guidance.
-            classifier_scale: the classifier guidance scale s.
-            seed: int for a reproducible draw, or `None` for the model's
-                random stream.
-            use_ema: sample with the moving-average weights.
-            batch_size: samples per compiled call.
-            verbose: show a progress bar over the steps.
-
-        Returns:
-            A NumPy array of `num_samples` samples in `value_range`.
-        """
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        sampler = validation.check_choice(sampler, "sampler", SAMPLERS)
-        if num_steps is None:
-            num_steps = self.scheduler.num_train_timesteps if sampler == "ddpm" else 50
-        num_steps = validation.check_positive_int(num_steps, "num_steps")
-        eta = validation.check_non_negative(eta, "eta")
+        """Runs the reverse process from the noise `z` = x_T."""
+        if labels is None:
+            labels = classifier_labels
         guidance_scale = validation.check_non_negative(guidance_scale, "guidance_scale")
         if guidance_scale != 1.0 and self.num_classes is None:
             raise ValueError(
                 "Classifier-free guidance needs a conditional model (num_classes=None). "
                 f"Received: guidance_scale={guidance_scale}"
             )
-        batch_size = validation.check_positive_int(batch_size, "batch_size")
-        if classifier is not None:
-            if labels is None:
-                raise ValueError("Classifier guidance needs the target `labels`. Received: labels=None")
-            labels = np.broadcast_to(np.asarray(labels, "int32").reshape(-1), (num_samples,)).copy()
-            if self.num_classes is not None:
-                labels = self.labels_for(num_samples, labels)
-        else:
-            labels = self.labels_for(num_samples, labels)
-        network = self.ema_denoiser if use_ema else self.denoiser
-        function, scheduler = self._sampling_function(
-            network, sampler, num_steps, eta, guidance_scale, classifier, float(classifier_scale)
-        )
-        generator = self._sample_seed(seed)
+        classifier_scale = validation.check_non_negative(classifier_scale, "classifier_scale")
+        if classifier is not None and labels is None:
+            raise ValueError(
+                "Classifier guidance needs the target `labels` (the model is unconditional). Received: labels=None"
+            )
+        sampler = self._sampler(scheduler, num_steps)
+        num_steps = sampler.num_inference_steps
+        network = self.sampling_network(use_ema)
+        function = self._sampling_function(network, sampler, guidance_scale, classifier, classifier_scale)
         weights = [v.value for v in network.variables]
-        num_batches = -(-num_samples // batch_size)
+        num_batches = -(-len(z) // batch_size)
         progress = keras.utils.Progbar(num_steps * num_batches, unit_name="step") if verbose else None
         chunk = max(1, num_steps // 20) if verbose else num_steps
         outputs = []
-        for first in range(0, num_samples, batch_size):
-            n = min(batch_size, num_samples - first)
-            x = keras.random.normal((n,) + self.data_shape, seed=generator)
-            state = generator.state.value
-            batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + n])
+        for first in range(0, len(z), batch_size):
+            x = ops.convert_to_tensor(z[first : first + batch_size])
+            # The chain's noise continues the caller's stream (x_T came
+            # from it), and the stream resumes after it.
+            state = seed.state.value
+            batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
             for start in range(0, num_steps, chunk):
                 stop = min(start + chunk, num_steps)
                 x, state = function(
@@ -430,12 +503,18 @@ class DDPM(GenerativeModel):
                 )
                 if progress is not None:
                     progress.add(stop - start)
-            generator.state.assign(state)
+            seed.state.assign(state)
             outputs.append(ops.convert_to_numpy(x))
-        samples = self._to_data_space(np.concatenate(outputs))
-        if self.value_range is not None and scheduler.clip_sample:
-            samples = np.clip(samples, *self.value_range)
-        return samples
+        return np.concatenate(outputs)
+
+    def reference_probe(self, num=4):
+        """One call of the moving-average denoiser on fixed inputs (the
+        sampling chain itself draws backend-specific noise)."""
+        x_t = self._fixed_normal((num,) + tuple(self.data_shape))
+        t = np.linspace(0, self.scheduler.num_train_timesteps - 1, num).astype("float32")
+        labels = None if self.num_classes is None else np.arange(num, dtype="int32") % self.num_classes
+        out = self._denoise(self.ema_denoiser.network, ops.convert_to_tensor(x_t), ops.convert_to_tensor(t), labels)
+        return "ema_denoiser", out
 
     # -- likelihood ------------------------------------------------------------
 
@@ -444,7 +523,7 @@ class DDPM(GenerativeModel):
         if key in self._sampling_functions:
             return self._sampling_functions[key]
         # The bound needs the posterior of the full training chain.
-        scheduler = self._make_scheduler("ddpm", self.scheduler.num_train_timesteps)
+        scheduler = self._sampler("ddpm", self.scheduler.num_train_timesteps)
         variables = list(network.variables)
         fixed_large = getattr(scheduler, "variance_type", "fixed_small") == "fixed_large"
 
@@ -455,8 +534,7 @@ class DDPM(GenerativeModel):
                 batch = ops.shape(x0)[0]
                 t_batch = ops.full((batch,), t, dtype="int32")
                 x_t = scheduler.add_noise(x0, noise, t_batch)
-                inputs = [x_t, t_batch] if labels is None else [x_t, t_batch, labels]
-                out = ops.cast(network(inputs, training=False), "float32")
+                out = ops.cast(self._denoise(network, x_t, t_batch, labels), "float32")
             x0_pred, _ = scheduler.split_prediction(out, t_batch, x_t)
             coef_x0, coef_xt, var_q = scheduler.step_coefficients(t, len(x0.shape))
             mean_q = coef_x0 * x0 + coef_xt * x_t
@@ -516,7 +594,7 @@ class DDPM(GenerativeModel):
                 if labels is None
                 else self.check_labels(labels, len(x))
             )
-        network = self.ema_denoiser if use_ema else self.denoiser
+        network = self.sampling_network(use_ema)
         terms = self._bound_function(network)
         weights = [v.value for v in network.variables]
         generator = keras.random.SeedGenerator(seed)
@@ -524,7 +602,7 @@ class DDPM(GenerativeModel):
         dims = int(np.prod(self.data_shape))
         results = []
         for first in range(0, len(x), batch_size):
-            x0 = self._to_model_space(ops.convert_to_tensor(x[first : first + batch_size]))
+            x0 = self.to_model_space(ops.convert_to_tensor(x[first : first + batch_size]))
             batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
             # L_T = KL(q(x_T | x_0) || N(0, I)).
             prior = _sum_per_sample(
@@ -574,10 +652,10 @@ class DDPM(GenerativeModel):
             num_classes=self.num_classes,
             label_dropout=self.label_dropout,
             ema_decay=self.ema_decay,
-            value_range=self.value_range,
-            **self.unet_config,
-            **self.mlp_config,
         )
+        if self.uses_default_network("denoiser"):
+            # The hyper-parameters of the default denoiser that was built.
+            config.update(self.mlp_config if len(self.data_shape) == 1 else self.unet_config)
         return config
 
     @classmethod

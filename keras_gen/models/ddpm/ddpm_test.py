@@ -8,6 +8,11 @@ from keras_gen.models.ddpm import DDPM
 from keras_gen.models.ddpm import networks
 from keras_gen.schedulers import DDIMScheduler
 from keras_gen.schedulers import DDPMScheduler
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("ddpm", tmp_path)
 
 CENTRES = np.array([[-2.0, 0.0], [2.0, 0.0]], "float32")
 
@@ -25,13 +30,13 @@ def toy_model(**kwargs):
 
 
 def tiny_image_model(**kwargs):
+    kwargs.setdefault("scheduler", DDPMScheduler(num_train_timesteps=50))
     return DDPM(
         data_shape=(8, 8, 1),
         value_range=(0.0, 1.0),
         width=8,
         channel_multipliers=(1,),
         num_res_blocks=1,
-        scheduler=DDPMScheduler(num_train_timesteps=50),
         seed=2,
         **kwargs,
     )
@@ -41,18 +46,18 @@ def test_loss_falls_and_samples_move_to_the_data():
     x, _ = two_blobs()
     model = toy_model()
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    before = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    before = model.generate(200, num_steps=20, scheduler="ddim", seed=0)
     history = model.fit(x, epochs=12, batch_size=64, verbose=0)
     losses = history.history["loss"]
     assert losses[-1] < 0.7 * losses[0]
-    after = model.generate(200, num_steps=20, sampler="ddim", seed=0)
+    after = model.generate(200, num_steps=20, scheduler="ddim", seed=0)
     distance = lambda s: np.min(np.linalg.norm(s[:, None] - CENTRES[None], axis=-1), axis=1).mean()  # noqa: E731
     assert distance(after) < 0.5 * distance(before)
     # Both modes are found.
     assert (after[:, 0] < 0).mean() > 0.2 and (after[:, 0] > 0).mean() > 0.2
     # EMA: one update per training step, and its weights moved.
-    assert int(ops.convert_to_numpy(model.ema_updates)) == 12 * 8
-    ema = model.ema_denoiser.get_weights()[-1]
+    assert int(ops.convert_to_numpy(model.ema_denoiser.num_updates)) == 12 * 8
+    ema = model.ema_denoiser.network.get_weights()[-1]
     assert not np.allclose(ema, model.denoiser.get_weights()[-1])
 
 
@@ -63,8 +68,8 @@ def test_conditional_generation_and_guidance():
     model.fit(x, labels, epochs=25, batch_size=64, verbose=0)
     for label in (0, 1):
         side = lambda s: np.mean(np.sign(s[:, 0]) == np.sign(CENTRES[label, 0]))  # noqa: E731
-        plain = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0)
-        guided = model.generate(200, num_steps=20, sampler="ddim", labels=label, seed=0, guidance_scale=3.0)
+        plain = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0)
+        guided = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0, guidance_scale=3.0)
         # Conditioning is learned, and classifier-free guidance sharpens it.
         assert side(plain) > 0.6
         assert side(guided) > 0.9 and side(guided) >= side(plain)
@@ -78,9 +83,9 @@ def test_classifier_guidance_moves_samples_toward_the_class():
         # log p(y=0 | x) grows with x[0]: guidance toward class 0 pushes right.
         return ops.matmul(x_t, direction)
 
-    plain = model.generate(64, num_steps=10, sampler="ddim", seed=0)
+    plain = model.generate(64, num_steps=10, scheduler="ddim", seed=0)
     guided = model.generate(
-        64, num_steps=10, sampler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
+        64, num_steps=10, scheduler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
     )
     assert guided[:, 0].mean() > plain[:, 0].mean() + 0.5
 
@@ -96,8 +101,41 @@ def test_compiled_loop_equals_a_python_loop():
         x = scheduler.step(out, int(t), x, ops.zeros_like(x))
     expected = np.clip((ops.convert_to_numpy(x) + 1.0) / 2.0, 0.0, 1.0)
     # generate draws x_T from the seed in the same way.
-    got = model.generate(3, num_steps=10, sampler="ddim", seed=keras.random.SeedGenerator(5))
+    got = model.generate(3, num_steps=10, scheduler="ddim", seed=keras.random.SeedGenerator(5))
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_scheduler_objects_keep_their_settings():
+    """The sampler is the scheduler object: the model's own (a DDIM model
+    samples with DDIM, 50 steps by default) or one passed to `generate`,
+    with its own `eta` (0: deterministic given x_T; > 0: noisy)."""
+    ddim = tiny_image_model(scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.0))
+    z = ddim.sample_latents(2, seed=0)
+    a = ddim.decode(z, seed=1, num_steps=5)
+    np.testing.assert_allclose(ddim.decode(z, seed=2, num_steps=5), a, atol=1e-6)
+    noisy = DDIMScheduler(num_train_timesteps=50, eta=1.0)
+    assert not np.allclose(ddim.decode(z, seed=2, num_steps=5, scheduler=noisy), a, atol=1e-3)
+    assert noisy.eta == 1.0 and noisy.num_inference_steps == 50  # the caller's object is untouched
+    stochastic = tiny_image_model(scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.5))
+    z = stochastic.sample_latents(2, seed=0)
+    assert not np.allclose(stochastic.decode(z, seed=1, num_steps=5), stochastic.decode(z, seed=2, num_steps=5))
+    # A name converts the model's scheduler, keeping its forward process.
+    assert ddim._sampler("ddpm", 5).num_train_timesteps == 50
+    with pytest.raises(ValueError, match=r"num_train_timesteps=1000"):
+        ddim.generate(1, scheduler=DDIMScheduler())
+
+
+def test_a_user_denoiser_is_checked():
+    x_t, t = keras.Input((2,)), keras.Input(())
+    label = keras.Input((), dtype="int32")
+    h = keras.layers.Concatenate()([x_t, keras.layers.Reshape((1,))(t)])
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(3, 4)(label))  # one row short
+    out = keras.layers.Dense(2)(keras.layers.Concatenate()([h, embedded]))
+    with pytest.raises(ValueError, match=r"needs num_classes \+ 1 = 4 rows.*Embedding\(input_dim=3\)"):
+        DDPM(denoiser=keras.Model([x_t, t, label], out), num_classes=3, value_range=None)
+    wrong = keras.Model([x_t, t], keras.layers.Dense(3)(h))
+    with pytest.raises(ValueError, match=r"shaped like x_t \(None, 2\).*\(2, 3\)"):
+        DDPM(denoiser=wrong, value_range=None)
 
 
 def test_seeded_sampling_is_reproducible_and_stream_advances():
@@ -122,8 +160,8 @@ def test_save_load_gives_same_samples_and_resumes(tmp_path):
     assert isinstance(restored.scheduler, DDPMScheduler)
     assert restored.scheduler.num_train_timesteps == 50
     np.testing.assert_allclose(
-        model.generate(2, num_steps=5, sampler="ddim", seed=0),
-        restored.generate(2, num_steps=5, sampler="ddim", seed=0),
+        model.generate(2, num_steps=5, scheduler="ddim", seed=0),
+        restored.generate(2, num_steps=5, scheduler="ddim", seed=0),
         atol=1e-6,
     )
     # Training resumes from the saved optimizer and seed state.
@@ -175,8 +213,8 @@ def test_unet_shapes_and_conditioning():
 def test_unet_layouts_give_the_same_outputs():
     # The layout is a speed choice (channels-first is faster on torch):
     # same weights, same function, channels-last inputs either way.
-    last = networks.build_unet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
-    first = networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+    last = networks.UNet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
+    first = networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
     rng = np.random.default_rng(0)
     weights = [rng.normal(size=w.shape).astype("float32") * 0.2 for w in last.weights]
     last.set_weights(weights)
@@ -193,10 +231,10 @@ def test_unet_layouts_give_the_same_outputs():
 
 def test_unet_data_format_errors():
     with pytest.raises(ValueError, match="data_format"):
-        networks.build_unet((8, 8, 1), data_format="NCHW")
+        networks.UNet((8, 8, 1), data_format="NCHW")
     if keras.backend.backend() == "tensorflow":
         with pytest.raises(ValueError, match="channels_first"):
-            networks.build_unet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
+            networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
         with pytest.raises(ValueError, match="channels_first"):
             DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first")
 
@@ -218,8 +256,8 @@ def test_bad_constructor_arguments(kwargs, match):
 
 def test_bad_sampling_and_training_arguments():
     model = toy_model()
-    with pytest.raises(ValueError, match="sampler"):
-        model.generate(2, sampler="euler")
+    with pytest.raises(ValueError, match="scheduler='euler'"):
+        model.generate(2, scheduler="euler")
     with pytest.raises(ValueError, match="guidance_scale"):
         model.generate(2, guidance_scale=2.0)
     with pytest.raises(ValueError, match="num_inference_steps"):

@@ -1,9 +1,12 @@
 """Denoisers for DDPM: a U-Net for images and an MLP for vectors.
 
-Both are functional `keras.Model`s called as `denoiser([x_t, t])`, or
-`denoiser([x_t, t, labels])` when class-conditional; they return a tensor
-shaped like `x_t` (the predicted noise, x_0 or v). The label `num_classes`
-is the "no label" token used by classifier-free guidance.
+Both are called as `denoiser([x_t, t])`, or `denoiser([x_t, t, labels])`
+when class-conditional, and return a tensor shaped like `x_t` (the
+predicted noise, x_0 or v). The timestep `t` is a float32 vector
+`(batch,)` of training-step indices in [0, T) (fractional values occur with
+continuous-time samplers); the label `num_classes` is the "no label" token
+of classifier-free guidance, so a label embedding needs `num_classes + 1`
+rows.
 """
 
 import keras
@@ -12,12 +15,13 @@ from keras import layers
 from keras_gen import backend
 from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.timestep_embedding import SinusoidalEmbedding
+from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
 
 def _inputs(data_shape, num_classes):
     x = keras.Input(data_shape, name="x_t")
-    t = keras.Input((), dtype="int32", name="timestep")
+    t = keras.Input((), dtype="float32", name="timestep")
     inputs = [x, t]
     if num_classes is not None:
         inputs.append(keras.Input((), dtype="int32", name="label"))
@@ -94,18 +98,8 @@ def _resolve_data_format(data_format):
     return data_format
 
 
-def build_unet(
-    data_shape,
-    width=64,
-    channel_multipliers=(1, 2),
-    num_res_blocks=2,
-    attention_resolutions=(4,),
-    num_classes=None,
-    dropout=0.0,
-    groups=8,
-    data_format="channels_last",
-    name="unet",
-):
+@keras.saving.register_keras_serializable(package="keras_gen")
+class UNet(Network):
     """The DDPM U-Net (Ho et al., 2020, appendix B), sized by arguments.
 
     Per resolution: `num_res_blocks` residual blocks (with self-attention at
@@ -131,10 +125,51 @@ def build_unet(
             RESULTS.md); it is refused on TensorFlow, where Keras 3.15
             adds convolution biases along the wrong axis in that layout
             (see `keras_gen.backend.check_image_data_format`).
+        name: the network's name.
 
-    Returns:
-        A `keras.Model` `[x_t, t(, label)] -> output` shaped like `x_t`.
+    Called as `unet([x_t, t(, label)])`; returns a tensor shaped like `x_t`.
+
+    Example:
+
+    ```python
+    unet = keras_gen.models.ddpm.UNet((28, 28, 1), width=32, num_classes=10)
+    out = unet([keras.random.normal((2, 28, 28, 1)), keras.ops.array([10.0, 500.0]), keras.ops.array([3, 10])])
+    ```
     """
+
+    def __init__(
+        self,
+        data_shape,
+        width=64,
+        channel_multipliers=(1, 2),
+        num_res_blocks=2,
+        attention_resolutions=(4,),
+        num_classes=None,
+        dropout=0.0,
+        groups=8,
+        data_format="channels_last",
+        name="unet",
+        **kwargs,
+    ):
+        config = dict(
+            data_shape=tuple(data_shape),
+            width=width,
+            channel_multipliers=tuple(channel_multipliers),
+            num_res_blocks=num_res_blocks,
+            attention_resolutions=tuple(attention_resolutions),
+            num_classes=num_classes,
+            dropout=dropout,
+            groups=groups,
+            data_format=data_format,
+        )
+        inputs, outputs = _unet_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
+        backend.check_image_data_format(self, "denoiser")
+
+
+def _unet_graph(
+    data_shape, width, channel_multipliers, num_res_blocks, attention_resolutions, num_classes, dropout, groups, data_format
+):
     data_shape = tuple(data_shape)
     if len(data_shape) != 3:
         raise ValueError(
@@ -200,12 +235,11 @@ def build_unet(
     )(h)
     if data_format == "channels_first":
         outputs = layers.Permute((2, 3, 1), name="to_channels_last")(outputs)
-    unet = keras.Model(inputs, outputs, name=name)
-    backend.check_image_data_format(unet, "denoiser")
-    return unet
+    return inputs, outputs
 
 
-def build_mlp_denoiser(data_shape, hidden_dim=256, num_layers=4, num_classes=None, name="mlp_denoiser"):
+@keras.saving.register_keras_serializable(package="keras_gen")
+class MLPDenoiser(Network):
     """A residual MLP denoiser for vector data (e.g. the 2-D toys).
 
     Args:
@@ -213,10 +247,25 @@ def build_mlp_denoiser(data_shape, hidden_dim=256, num_layers=4, num_classes=Non
         hidden_dim: width of the hidden layers.
         num_layers: number of residual hidden layers.
         num_classes: number of classes for a conditional denoiser.
+        name: the network's name.
 
-    Returns:
-        A `keras.Model` `[x_t, t(, label)] -> output` shaped like `x_t`.
+    Called as `mlp([x_t, t(, label)])`; returns a tensor shaped like `x_t`.
+
+    Example:
+
+    ```python
+    mlp = keras_gen.models.ddpm.MLPDenoiser((2,), hidden_dim=64)
+    out = mlp([keras.random.normal((4, 2)), keras.ops.full((4,), 10.0)])
+    ```
     """
+
+    def __init__(self, data_shape, hidden_dim=256, num_layers=4, num_classes=None, name="mlp_denoiser", **kwargs):
+        config = dict(data_shape=tuple(data_shape), hidden_dim=hidden_dim, num_layers=num_layers, num_classes=num_classes)
+        inputs, outputs = _mlp_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+
+def _mlp_graph(data_shape, hidden_dim, num_layers, num_classes):
     data_shape = tuple(data_shape)
     if len(data_shape) != 1:
         raise ValueError(
@@ -234,4 +283,4 @@ def build_mlp_denoiser(data_shape, hidden_dim=256, num_layers=4, num_classes=Non
         h = layers.Add()([h, r])
     h = layers.Activation("silu")(h)
     outputs = layers.Dense(data_shape[0], name="dense_out")(h)
-    return keras.Model(inputs, outputs, name=name)
+    return inputs, outputs

@@ -1,20 +1,17 @@
 """Generative adversarial networks: GAN, DCGAN and conditional GAN."""
 
 import keras
-import numpy as np
 from keras import ops
 
-from keras_gen.layers import ema as ema_lib
 from keras_gen.losses import adversarial
+from keras_gen.models.adversarial_model import AdversarialModel
 from keras_gen.models.gan import networks
 from keras_gen.models.gan import packing
-from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
-from keras_gen.utils import latent as latent_utils
 from keras_gen.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class GAN(MultiOptimizerModel):
+class GAN(AdversarialModel):
     """A generative adversarial network (Goodfellow et al., 2014).
 
     Each training step makes `d_steps` discriminator updates, then one
@@ -27,16 +24,23 @@ class GAN(MultiOptimizerModel):
     train with `fit(x, labels)` and ask for classes with
     `generate(labels=[...])`.
 
-    The default networks are DCGAN's for images (data in [-1, 1], tanh
-    output) and MLPs for vectors. Any `keras.Model`s work: the generator maps
-    `z` (or `[z, labels]`) to a sample, the discriminator maps a sample (or
-    `[sample, labels]`) to one logit per sample.
+    The default networks are DCGAN's for images (`GANGenerator`, ending in
+    tanh, and `GANDiscriminator`) and MLPs for vectors. Your own networks
+    work too (see "Bring your own networks" in the README): the generator
+    maps `z` of shape `(batch, latent_dim)` (or `[z, labels]`) to a sample
+    in [-1, 1] (end it in tanh: keras_gen maps [-1, 1] to `value_range`),
+    the discriminator maps a sample in [-1, 1] (or `[sample, labels]`) to
+    one logit per sample (no final sigmoid). Both are checked when the
+    model is built.
 
     Args:
         generator: a `keras.Model`, or `None` for the default.
         discriminator: a `keras.Model`, or `None` for the default.
         latent_dim: size of `z`.
         data_shape: shape of one sample (needed for the default networks).
+        value_range: `(low, high)` of the data and of the samples;
+            `"auto"`: (-1, 1) for images (DCGAN's tanh range), `None`
+            (unbounded) for vectors.
         num_classes: number of classes of a conditional GAN, or `None`.
         conditioning: how the default discriminator uses labels: `"concat"`
             or `"projection"` (Miyato & Koyama, 2018).
@@ -62,6 +66,8 @@ class GAN(MultiOptimizerModel):
             Unconditional models only.
         ema_decay: if set (e.g. 0.999), keep an exponential moving average
             of the generator's weights, which `generate` uses.
+        hidden_units, generator_filters, discriminator_filters: the
+            default networks' sizes (see `GANGenerator`, `GANDiscriminator`).
         seed: seed of the model's random stream.
 
     Example:
@@ -84,6 +90,7 @@ class GAN(MultiOptimizerModel):
         discriminator=None,
         latent_dim=64,
         data_shape=None,
+        value_range="auto",
         num_classes=None,
         conditioning="concat",
         loss="non_saturating",
@@ -94,14 +101,14 @@ class GAN(MultiOptimizerModel):
         minibatch_stddev=False,
         pack=1,
         ema_decay=None,
+        hidden_units=(256, 256),
+        generator_filters=(128, 64),
+        discriminator_filters=(64, 128),
         seed=None,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
         self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
-        self.num_classes = (
-            None if num_classes is None else validation.check_positive_int(num_classes, "num_classes")
-        )
         self.conditioning = validation.check_choice(conditioning, "conditioning", networks.CONDITIONINGS)
         self.loss = validation.check_choice(loss, "loss", adversarial.LOSSES)
         self.d_steps = validation.check_positive_int(d_steps, "d_steps")
@@ -112,72 +119,70 @@ class GAN(MultiOptimizerModel):
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_stddev = bool(minibatch_stddev)
         self.pack = validation.check_positive_int(pack, "pack")
-        if self.pack > 1 and self.num_classes is not None:
-            raise ValueError(
-                "`pack` > 1 (PacGAN) is for unconditional models: a pack mixes "
-                f"samples of different classes. Received: pack={pack!r} with "
-                f"num_classes={num_classes!r}"
-            )
-        self.ema_decay = None if ema_decay is None else validation.check_in_range(
-            ema_decay, "ema_decay", 0.0, 1.0
-        )
+        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.generator_filters = validation.check_int_sequence(generator_filters, "generator_filters")
+        self.discriminator_filters = validation.check_int_sequence(discriminator_filters, "discriminator_filters")
         if (generator is None or discriminator is None) and data_shape is None:
             raise ValueError(
                 "Pass `data_shape` (the shape of one sample) to build the "
                 "default networks, or pass both `generator` and `discriminator`. "
                 f"Received: data_shape=None, generator={generator!r}, discriminator={discriminator!r}"
             )
-        if generator is None:
-            generator = self.build_default_generator(data_shape)
-        if discriminator is None:
-            discriminator = self.build_default_discriminator(packing.packed_shape(data_shape, self.pack))
-        self.generator = generator
-        self.discriminator = discriminator
-        self.data_shape = packing.unpacked_shape(validation.network_input_shape(discriminator), self.pack)
-        self.generator_ema = (
-            ema_lib.clone_network(generator, name="generator_ema") if self.ema_decay else None
+        if data_shape is None:
+            data_shape = packing.unpacked_shape(validation.network_input_shape(discriminator), self.pack)
+        self._set_data_contract(data_shape, value_range, num_classes)
+        if self.pack > 1 and self.num_classes is not None:
+            raise ValueError(
+                "`pack` > 1 (PacGAN) is for unconditional models: a pack mixes "
+                f"samples of different classes. Received: pack={pack!r} with "
+                f"num_classes={num_classes!r}"
+            )
+        self.generator = self._default_network(
+            "generator", generator, lambda: self.build_default_generator(self.data_shape)
         )
+        self.discriminator = self._default_network(
+            "discriminator",
+            discriminator,
+            lambda: self.build_default_discriminator(packing.packed_shape(self.data_shape, self.pack)),
+        )
+        packed = packing.unpacked_shape(validation.network_input_shape(self.discriminator), self.pack)
+        if tuple(packed) != self.data_shape:
+            raise ValueError(
+                f"`discriminator` must take samples of shape {self.data_shape}"
+                + (f" packed by {self.pack}" if self.pack > 1 else "")
+                + f". Received: discriminator with input shape {validation.network_input_shape(self.discriminator)}"
+            )
+        self._check_generator_contract(self.latent_dim, self.data_shape)
+        self._init_ema(ema_decay)
         self._features = None
         if self.feature_matching_weight:
             try:
-                features = discriminator.get_layer("features").output
+                features = self.discriminator.get_layer("features").output
             except ValueError as e:
                 raise ValueError(
                     "`feature_matching_weight` needs a functional discriminator "
                     "with a layer named 'features'. Received: discriminator="
-                    f"{discriminator.name!r} without one."
+                    f"{self.discriminator.name!r} without one."
                 ) from e
-            self._features = keras.Model(discriminator.inputs, features)
+            self._features = keras.Model(self.discriminator.inputs, features)
 
     # -- networks ------------------------------------------------------------
 
     def build_default_generator(self, data_shape):
-        return networks.build_generator(self.latent_dim, data_shape, num_classes=self.num_classes)
+        return networks.GANGenerator(
+            self.latent_dim, data_shape, self.num_classes, self.hidden_units, self.generator_filters
+        )
 
     def build_default_discriminator(self, data_shape):
-        return networks.build_discriminator(
+        return networks.GANDiscriminator(
             data_shape,
             num_classes=self.num_classes,
             conditioning=self.conditioning,
             spectral_norm=self.spectral_norm,
             minibatch_stddev=self.minibatch_stddev,
+            hidden_units=self.hidden_units,
+            filters=self.discriminator_filters,
         )
-
-    def _expected_data_shape(self):
-        return self.data_shape
-
-    def default_optimizers(self):
-        # DCGAN (Radford et al., 2016, sec. 4): Adam, lr 2e-4, beta_1 0.5.
-        return {
-            "discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
-            "generator": keras.optimizers.Adam(2e-4, beta_1=0.5),
-        }
-
-    def phase_variables(self):
-        return {
-            "discriminator": self.discriminator.trainable_variables,
-            "generator": self.generator.trainable_variables,
-        }
 
     @property
     def loss_names(self):
@@ -188,24 +193,10 @@ class GAN(MultiOptimizerModel):
     # Extra discriminator terms logged by subclasses (e.g. the penalty).
     regularizer_names = ()
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            d_optimizer: the discriminator's optimizer (default: the paper's).
-            g_optimizer: the generator's optimizer (default: the paper's).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-        """
-        super().compile(
-            optimizers={"discriminator": d_optimizer, "generator": g_optimizer}, **kwargs
-        )
-
     # -- calls -----------------------------------------------------------------
 
-    def _generate(self, z, labels, training, network=None):
-        network = network or self.generator
-        inputs = z if self.num_classes is None else [z, labels]
-        return network(inputs, training=training)
+    def _generate(self, z, labels, training):
+        return self.generator(self._network_inputs(z, labels), training=training)
 
     def _discriminate(self, x, labels, training, packed=False):
         """One logit per sample (per pack of `pack` samples, which `x`
@@ -229,6 +220,7 @@ class GAN(MultiOptimizerModel):
 
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
+        x = self.to_model_space(x)
         batch_size = ops.shape(x)[0]
         # Packed once: the losses and the regularizers see the same packs.
         real = packing.pack_samples(x, self.pack)
@@ -260,11 +252,7 @@ class GAN(MultiOptimizerModel):
             return loss
 
         g_loss = self.optimize_step("generator", g_loss_fn)
-        if self.generator_ema is not None:
-            # The generator optimizer has counted this step: n - 1 earlier
-            # updates of the average (restarted by a new `compile`).
-            updates = self.get_optimizer("generator").iterations - 1
-            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay, num_updates=updates)
+        self.update_generator_ema()
         self.update_trackers(d_loss=d_loss, g_loss=g_loss, **terms)
 
     def _feature_matching(self, x, fake, labels):
@@ -276,70 +264,32 @@ class GAN(MultiOptimizerModel):
 
         return ops.sum(ops.square(ops.stop_gradient(features(x)) - features(fake)))
 
-    # -- sampling ----------------------------------------------------------------
-
-    def _sampling_network(self, use_ema):
-        return self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
-
-    def decode(self, z, labels=None, use_ema=True, batch_size=256):
-        """Maps latent vectors `z` (and labels) to samples, as a NumPy array."""
-        z = np.asarray(z, dtype="float32")
-        labels = self.labels_for(len(z), labels)
-        network = self._sampling_network(use_ema)
-        return self.map_batches(
-            lambda zb, lb: self._generate(zb, lb, training=False, network=network),
-            z,
-            labels,
-            batch_size=batch_size,
-        )
-
-    def generate(self, num_samples, seed=None, labels=None, use_ema=True):
-        """Draws samples.
-
-        Args:
-            num_samples: how many.
-            seed: an int for a reproducible draw, or `None` for the model's
-                random stream.
-            labels: for a conditional GAN, one class or `num_samples`
-                classes (default: cycling through the classes).
-            use_ema: use the EMA generator when there is one.
-
-        Returns:
-            A NumPy array `(num_samples, *data_shape)`.
-        """
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        labels = self.labels_for(num_samples, labels)
-        z = keras.random.normal((num_samples, self.latent_dim), seed=self._sample_seed(seed))
-        return self.decode(ops.convert_to_numpy(z), labels, use_ema)
-
-    def interpolate(self, num_steps=8, seed=None, method="slerp", labels=None, use_ema=True):
-        """Samples along a path between two random latent vectors.
-
-        Returns:
-            A NumPy array `(num_steps, *data_shape)`.
-        """
-        z = ops.convert_to_numpy(
-            keras.random.normal((2, self.latent_dim), seed=self._sample_seed(seed))
-        )
-        path = latent_utils.interpolate(z[0], z[1], num_steps, method)
-        if labels is not None:
-            labels = np.repeat(np.atleast_1d(labels)[:1], num_steps)
-        return self.decode(path, labels, use_ema)
-
-    def get_config(self):
-        config = super().get_config()
+    def _shared_config(self):
+        """The arguments `GAN` and its subclasses (WGAN-GP) all take."""
+        config = AdversarialModel.get_config(self)
         config.update(
             latent_dim=self.latent_dim,
             data_shape=self.data_shape,
             num_classes=self.num_classes,
             conditioning=self.conditioning,
+            pack=self.pack,
+        )
+        if self.uses_default_network("generator") or self.uses_default_network("discriminator"):
+            config.update(
+                hidden_units=self.hidden_units,
+                generator_filters=self.generator_filters,
+                discriminator_filters=self.discriminator_filters,
+            )
+        return config
+
+    def get_config(self):
+        config = self._shared_config()
+        config.update(
             loss=self.loss,
             d_steps=self.d_steps,
             label_smoothing=self.label_smoothing,
             feature_matching_weight=self.feature_matching_weight,
             spectral_norm=self.spectral_norm,
             minibatch_stddev=self.minibatch_stddev,
-            pack=self.pack,
-            ema_decay=self.ema_decay,
         )
         return config

@@ -6,6 +6,11 @@ from keras import ops
 from keras_gen import datasets
 from keras_gen.losses import ADVERSARIAL_LOSSES
 from keras_gen.models import GAN
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("gan", tmp_path)
 
 CENTERS = np.array([[2.0, 2.0], [-2.0, 2.0], [-2.0, -2.0], [2.0, -2.0]], dtype="float32")
 
@@ -40,8 +45,8 @@ def test_both_optimizers_advance():
 def test_each_phase_moves_only_its_network(frozen):
     x, _ = labelled_clusters(256)
     gan = small_gan()
-    optimizers = {"d_optimizer": keras.optimizers.SGD(0.05), "g_optimizer": keras.optimizers.SGD(0.05)}
-    optimizers["d_optimizer" if frozen == "discriminator" else "g_optimizer"] = keras.optimizers.SGD(0.0)
+    optimizers = {"discriminator_optimizer": keras.optimizers.SGD(0.05), "generator_optimizer": keras.optimizers.SGD(0.05)}
+    optimizers["discriminator_optimizer" if frozen == "discriminator" else "generator_optimizer"] = keras.optimizers.SGD(0.0)
     gan.compile(**optimizers)
     still = getattr(gan, frozen)
     moving = gan.generator if frozen == "discriminator" else gan.discriminator
@@ -55,7 +60,7 @@ def test_each_phase_moves_only_its_network(frozen):
 def test_samples_move_towards_the_data():
     x = (np.random.RandomState(0).randn(2048, 2) * 0.1 + [1.5, -1.0]).astype("float32")
     gan = small_gan()
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
+    gan.compile(discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), generator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
     before = np.linalg.norm(gan.generate(512, seed=0).mean(axis=0) - x.mean(axis=0))
     gan.fit(x, batch_size=128, epochs=8, verbose=0)
     after = np.linalg.norm(gan.generate(512, seed=0).mean(axis=0) - x.mean(axis=0))
@@ -74,7 +79,7 @@ def test_every_loss_trains(loss):
 def test_conditional_generation_returns_the_requested_classes():
     x, y = labelled_clusters(2048)
     gan = small_gan(num_classes=4, conditioning="projection", latent_dim=2)
-    gan.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
+    gan.compile(discriminator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5), generator_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
     gan.fit(x, y, batch_size=128, epochs=12, verbose=0)
     for label in range(4):
         samples = gan.generate(200, seed=label, labels=label)
@@ -104,18 +109,39 @@ def test_dcgan_with_every_option_saves_loads_and_resumes(tmp_path):
     assert not np.allclose(gan.generate(4, seed=0, labels=3), gan.generate(4, seed=0, labels=3, use_ema=False))
 
 
-def test_generate_and_interpolate_shapes():
-    gan = small_gan()
-    assert gan.generate(5, seed=0).shape == (5, 2)
-    np.testing.assert_allclose(gan.generate(5, seed=3), gan.generate(5, seed=3))
-    assert gan.interpolate(num_steps=6, seed=0).shape == (6, 2)
+def test_calling_the_model_on_latent_codes_decodes_them():
+    gan = small_gan(num_classes=3, data_shape=(8, 8, 1), value_range=(0.0, 1.0), ema_decay=0.9)
+    z = gan.sample_latents(4, seed=0)
+    labels = np.array([0, 1, 2, 0], "int32")
+    expected = gan.decode(z, labels=labels)
+    np.testing.assert_allclose(ops.convert_to_numpy(gan([z, labels])), expected, atol=1e-6)
+    np.testing.assert_allclose(gan.predict([z, labels], verbose=0), expected, atol=1e-6)
+    assert expected.min() >= 0.0 and expected.max() <= 1.0
+
+
+def test_keras_io_networks_that_break_the_contract_are_named():
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    sigmoid = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    with pytest.raises(ValueError, match=r"`discriminator` ends in a sigmoid.*one logit per sample"):
+        GAN(generator=generator, discriminator=sigmoid, latent_dim=4)
+    wrong = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"`generator` must return one sample of shape \(2,\).*\(2, 3\)"):
+        GAN(generator=wrong, discriminator=critic, latent_dim=4)
+    with pytest.raises(ValueError, match=r"`generator` must map latent codes `z` of shape \(batch, 5\)"):
+        GAN(generator=generator, discriminator=critic, latent_dim=5)
+    images = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64), keras.layers.Reshape((8, 8, 1)),
+                               keras.layers.Activation("sigmoid")])
+    image_critic = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"`generator` ends in a sigmoid.*end in tanh"):
+        GAN(generator=images, discriminator=image_critic, latent_dim=4)
 
 
 def test_conditional_errors_name_the_labels():
     x, y = labelled_clusters(64)
     gan = small_gan(num_classes=4)
     gan.compile()
-    with pytest.raises(ValueError, match="labels=None"):
+    with pytest.raises(ValueError, match=r"conditional \(num_classes=4\).*Received: y=None"):
         gan.fit(x, verbose=0)
     with pytest.raises(ValueError, match=r"values \[4, 7\]"):
         gan.fit(x, np.where(y == 0, 7, np.where(y == 1, 4, y)), verbose=0)
@@ -130,7 +156,7 @@ def test_missing_labels_in_a_stream_are_named():
     x, _ = labelled_clusters(64)
     gan = small_gan(num_classes=4)
     gan.compile()
-    with pytest.raises(ValueError, match="fit\\(x, labels\\)"):
+    with pytest.raises(ValueError, match="fit\\(x, labels\\).*Received: y=None"):
         gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), verbose=0)
 
 
@@ -168,7 +194,7 @@ def test_a_failed_fit_keeps_the_weights():
     gan = small_gan(num_classes=4)
     gan.compile()
     before = gan.generate(4, seed=0, labels=1)
-    with pytest.raises(ValueError, match="labels=None"):
+    with pytest.raises(ValueError, match="y=None"):
         gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(16), verbose=0)
     np.testing.assert_allclose(gan.generate(4, seed=0, labels=1), before)
     gan.fit(x, y, batch_size=16, epochs=1, verbose=0)  # and it still trains

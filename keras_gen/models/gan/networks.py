@@ -14,6 +14,7 @@ discriminator either concatenates a label embedding to its input
 import keras
 
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
+from keras_gen.models.network import Network
 from keras_gen.layers.spectral_normalization import SpectralNormalization
 from keras_gen.utils import validation
 
@@ -24,21 +25,7 @@ def _maybe_sn(layer, spectral_norm):
     return SpectralNormalization(layer) if spectral_norm else layer
 
 
-def build_generator(
-    latent_dim,
-    data_shape,
-    num_classes=None,
-    hidden_units=(256, 256),
-    filters=(128, 64),
-    batch_norm=True,
-    output_activation="auto",
-    name="generator",
-):
-    """Generator from `z` (and labels) to a sample.
-
-    `output_activation="auto"` ends images in tanh (data in [-1, 1], as in
-    DCGAN) and vectors in a linear layer (toy data on any scale).
-    """
+def _generator_graph(latent_dim, data_shape, num_classes, hidden_units, filters, batch_norm, output_activation):
     if output_activation == "auto":
         output_activation = "tanh" if len(data_shape) == 3 else None
     data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
@@ -71,25 +58,68 @@ def build_generator(
         x = keras.layers.Conv2DTranspose(
             channels, 4, strides=2, padding="same", activation=output_activation
         )(h)
-    return keras.Model(inputs if num_classes else z, x, name=name)
+    return (inputs if num_classes else z), x
 
 
-def build_discriminator(
-    data_shape,
-    num_classes=None,
-    conditioning="concat",
-    hidden_units=(256, 256),
-    filters=(64, 128),
-    batch_norm=False,
-    spectral_norm=False,
-    minibatch_stddev=False,
-    name="discriminator",
-):
-    """Discriminator from a sample (and labels) to one logit per sample.
+@keras.saving.register_keras_serializable(package="keras_gen")
+class GANGenerator(Network):
+    """The default GAN generator: DCGAN's for images, an MLP for vectors.
 
-    Its penultimate features come out of a layer named `"features"`, which
-    the GAN's feature-matching loss reads.
+    Images: a dense layer to a `(H / 2^k, W / 2^k, filters[0])` map, then
+    stride-2 4x4 transposed convolutions with batch norm and ReLU, ending in
+    tanh (Radford et al., 2016). Vectors: `hidden_units` ReLU layers, then
+    a linear output. A conditional generator takes `[z, labels]` and
+    concatenates a label embedding to `z`.
+
+    Args:
+        latent_dim: size of `z`.
+        data_shape: `(features,)` or `(height, width, channels)`, sides
+            divisible by `2 ** len(filters)`.
+        num_classes: classes of a conditional generator, or `None`.
+        hidden_units: hidden layers for vectors (the last one also feeds
+            the image generator's first map).
+        filters: channels of the image generator's stages, coarse to fine.
+        batch_norm: batch normalisation after each hidden layer.
+        output_activation: `"auto"` (tanh for images, linear for vectors),
+            or an activation name.
+        name: the network's name.
+
+    Example:
+
+    ```python
+    g = keras_gen.models.gan.GANGenerator(latent_dim=32, data_shape=(28, 28, 1))
+    images = g(keras.random.normal((4, 32)))      # (4, 28, 28, 1) in [-1, 1]
+    ```
     """
+
+    def __init__(
+        self,
+        latent_dim,
+        data_shape,
+        num_classes=None,
+        hidden_units=(256, 256),
+        filters=(128, 64),
+        batch_norm=True,
+        output_activation="auto",
+        name="generator",
+        **kwargs,
+    ):
+        config = dict(
+            latent_dim=int(latent_dim),
+            data_shape=tuple(data_shape),
+            num_classes=num_classes,
+            hidden_units=tuple(hidden_units),
+            filters=tuple(filters),
+            batch_norm=bool(batch_norm),
+            output_activation=output_activation,
+        )
+        inputs, outputs = _generator_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+
+def _discriminator_graph(
+    data_shape, num_classes, conditioning, hidden_units, filters, batch_norm, spectral_norm, minibatch_stddev
+):
     data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
     if conditioning not in CONDITIONINGS:
         raise ValueError(
@@ -132,4 +162,64 @@ def build_discriminator(
         projection = keras.layers.Dot(axes=-1)([embedding, features])
         logits = keras.layers.Add()([logits, projection])
     logits = keras.layers.Reshape(())(logits)
-    return keras.Model(inputs if num_classes else x, logits, name=name)
+    return (inputs if num_classes else x), logits
+
+
+@keras.saving.register_keras_serializable(package="keras_gen")
+class GANDiscriminator(Network):
+    """The default GAN discriminator: DCGAN's for images, an MLP for vectors.
+
+    Images: stride-2 4x4 convolutions with LeakyReLU(0.2); vectors:
+    `hidden_units` LeakyReLU layers; then one logit per sample. Its
+    penultimate features come out of a layer named `"features"` (the GAN's
+    feature matching reads them). Conditional: `[x, labels]`, with a label
+    map concatenated to the input (`"concat"`) or the projection term
+    `<embed(y), phi(x)>` added to the logit (`"projection"`, Miyato &
+    Koyama, 2018, eq. 3).
+
+    Args:
+        data_shape: `(features,)` or `(height, width, channels)`.
+        num_classes: classes of a conditional discriminator, or `None`.
+        conditioning: `"concat"` or `"projection"`.
+        hidden_units: hidden layers for vectors.
+        filters: channels of the image discriminator's stages.
+        batch_norm: batch normalisation after each hidden layer.
+        spectral_norm: spectral normalisation of every kernel (Miyato et
+            al., 2018).
+        minibatch_stddev: a minibatch standard-deviation feature (Karras et
+            al., 2018).
+        name: the network's name.
+
+    Example:
+
+    ```python
+    d = keras_gen.models.gan.GANDiscriminator(data_shape=(28, 28, 1))
+    logits = d(keras.random.normal((4, 28, 28, 1)))   # (4,)
+    ```
+    """
+
+    def __init__(
+        self,
+        data_shape,
+        num_classes=None,
+        conditioning="concat",
+        hidden_units=(256, 256),
+        filters=(64, 128),
+        batch_norm=False,
+        spectral_norm=False,
+        minibatch_stddev=False,
+        name="discriminator",
+        **kwargs,
+    ):
+        config = dict(
+            data_shape=tuple(data_shape),
+            num_classes=num_classes,
+            conditioning=conditioning,
+            hidden_units=tuple(hidden_units),
+            filters=tuple(filters),
+            batch_norm=bool(batch_norm),
+            spectral_norm=bool(spectral_norm),
+            minibatch_stddev=bool(minibatch_stddev),
+        )
+        inputs, outputs = _discriminator_graph(**config)
+        super().__init__(inputs, outputs, config, name=name, **kwargs)

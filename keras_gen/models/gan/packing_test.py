@@ -43,7 +43,7 @@ def test_packed_gan_trains_and_samples_move_towards_the_data():
     x = (np.random.RandomState(0).randn(1024, 2) * 0.1 + [1.0, -1.0]).astype("float32")
     model = GAN(data_shape=(2,), latent_dim=4, pack=2, seed=0)
     model.compile(
-        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
+        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5)
     )
     before = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
     # 1,024 rows in batches of 100: the last batch (24 rows) is not a
@@ -61,9 +61,9 @@ def test_the_penalty_is_taken_per_pack():
     w = np.array([0.5, -1.0, 2.0, 0.0, 1.0, 0.5], dtype="float32")
     critic = keras.Sequential([keras.Input((6,)), keras.layers.Dense(1, use_bias=False)])
     critic.layers[0].kernel.assign(w[:, None])
-    generator = networks.build_generator(2, (2,), hidden_units=(8,))
+    generator = networks.GANGenerator(2, (2,), hidden_units=(8,))
     model = WGANGP(generator, critic, latent_dim=2, n_critic=1, pack=3, seed=0)
-    model.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    model.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0))
     x = np.random.RandomState(0).randn(30, 2).astype("float32")
     history = model.fit(x, batch_size=30, epochs=1, verbose=0)
     expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2
@@ -88,6 +88,6 @@ def test_bad_packs_are_refused_with_the_received_value():
     with pytest.raises(ValueError, match="num_classes=3"):
         GAN(data_shape=(8, 8, 1), num_classes=3, pack=2)
     critic = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
-    generator = networks.build_generator(2, (2,), hidden_units=(8,))
+    generator = networks.GANGenerator(2, (2,), hidden_units=(8,))
     with pytest.raises(ValueError, match=r"input shape \(5,\)"):
         GAN(generator, critic, latent_dim=2, pack=2)

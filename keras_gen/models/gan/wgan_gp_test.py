@@ -4,6 +4,11 @@ import pytest
 from keras import ops
 
 from keras_gen.models import WGANGP
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("wgan_gp", tmp_path)
 
 
 def data(n=512):
@@ -27,11 +32,13 @@ def test_critic_takes_n_critic_steps_per_generator_step():
     assert int(model.get_optimizer("discriminator").iterations) == 12
     assert int(model.get_optimizer("generator").iterations) == 4
     assert history.history["gradient_penalty"][0] > 0
+    # Only the terms that are on are logged (the drift penalty is off).
+    assert set(history.history) == {"d_loss", "g_loss", "gradient_penalty"}
 
 
 def test_the_penalty_pulls_the_critic_gradient_norm_towards_one():
     model = WGANGP(data_shape=(2,), latent_dim=4, seed=0)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9))
+    model.compile(discriminator_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9))
     history = model.fit(data(), batch_size=64, epochs=4, verbose=0)
     gp = history.history["gradient_penalty"]
     assert gp[-1] < gp[0]
@@ -41,19 +48,26 @@ def test_samples_move_towards_the_data():
     x = data(2048)
     # The paper's five critic steps: with fewer, or a larger step, training
     # on this narrow single mode oscillates (measured on every backend).
-    model = WGANGP(data_shape=(2,), latent_dim=4, n_critic=5, seed=0)
-    model.compile(d_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9), g_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9))
-    before = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
-    model.fit(x, batch_size=128, epochs=12, verbose=0)
-    after = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
-    assert after < 0.3 * before
+    # A short GAN run can still oscillate for an unlucky initialisation, so
+    # the claim is about most runs: the median of three seeds.
+    ratios = []
+    for seed in range(3):
+        model = WGANGP(data_shape=(2,), latent_dim=4, n_critic=5, seed=seed)
+        model.compile(
+            discriminator_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9),
+            generator_optimizer=keras.optimizers.Adam(1e-3, 0.0, 0.9),
+        )
+        before = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
+        model.fit(x, batch_size=128, epochs=12, verbose=0)
+        ratios.append(np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0)) / before)
+    assert np.median(ratios) < 0.3, ratios
 
 
 def test_weight_clipping_keeps_the_critic_in_its_box():
     model = WGANGP(data_shape=(2,), latent_dim=4, clip_value=0.01, gradient_penalty_weight=0.0, n_critic=2, seed=0)
     model.compile()
     assert isinstance(model.get_optimizer("discriminator"), keras.optimizers.RMSprop)
-    model.compile(d_optimizer=keras.optimizers.SGD(1.0))
+    model.compile(discriminator_optimizer=keras.optimizers.SGD(1.0))
     model.fit(data(128), batch_size=64, epochs=1, verbose=0)
     for v in model.discriminator.trainable_variables:
         assert np.abs(ops.convert_to_numpy(v)).max() <= 0.01 + 1e-7

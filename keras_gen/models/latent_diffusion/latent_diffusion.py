@@ -6,6 +6,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.models.ddpm.ddpm import DDPM
+from keras_gen.models.ddpm.ddpm import DiffusionSampling
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.vae.vae import VAE
 from keras_gen.utils import validation
@@ -16,7 +17,7 @@ def _is_network(value):
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class LatentDiffusion(GenerativeModel):
+class LatentDiffusion(DiffusionSampling, GenerativeModel):
     """A diffusion model trained on the latents of a frozen autoencoder.
 
     The autoencoder (a trained `keras_gen.models.VAE` or `AutoEncoder`)
@@ -27,7 +28,9 @@ class LatentDiffusion(GenerativeModel):
     compiled DDPM/DDIM sampling loop, classifier-free guidance) is the
     `keras_gen.models.DDPM` held in `self.diffusion`, which sees latent
     vectors as its data; `generate` decodes its samples with the
-    autoencoder's `decode`.
+    autoencoder's `decode`. The model's `data_shape` and `value_range` are
+    the autoencoder's; its latent codes (`sample_latents`, `decode`,
+    `interpolate`) are the diffusion's initial noise.
 
     `scale_factor` makes the latents' standard deviation about 1, the scale
     the noise schedule assumes. As in Rombach et al. (appendix D.1) it is
@@ -60,7 +63,7 @@ class LatentDiffusion(GenerativeModel):
             instead of its mean.
         hidden_dim, num_layers: the default MLP denoiser's.
         width, channel_multipliers, num_res_blocks, attention_resolutions,
-            dropout: the default U-Net's (spatial latents only).
+            dropout, data_format: the default U-Net's (spatial latents only).
         seed: seed of the model's random stream.
 
     Example:
@@ -75,7 +78,7 @@ class LatentDiffusion(GenerativeModel):
     model = keras_gen.models.LatentDiffusion(vae, hidden_dim=128)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     model.fit(x, epochs=20, batch_size=64)                 # the VAE stays fixed
-    images = model.generate(16, num_steps=50, sampler="ddim", seed=0)
+    images = model.generate(16, scheduler="ddim", num_steps=50, seed=0)
     ```
     """
 
@@ -98,6 +101,7 @@ class LatentDiffusion(GenerativeModel):
         num_res_blocks=2,
         attention_resolutions=(4,),
         dropout=0.0,
+        data_format="channels_last",
         seed=None,
         **kwargs,
     ):
@@ -116,23 +120,21 @@ class LatentDiffusion(GenerativeModel):
             )
         self.latent_scale = latent_scale
         self.sample_posterior = sample_posterior
-        self.num_classes = num_classes
-        self.data_shape = tuple(
-            getattr(autoencoder, "data_shape", None) or validation.network_input_shape(autoencoder.encoder)
-        )
-        self.latent_shape = tuple(validation.network_input_shape(autoencoder.decoder))
+        data_shape = getattr(autoencoder, "data_shape", None) or validation.network_input_shape(autoencoder.encoder)
+        self._set_data_contract(tuple(data_shape), getattr(autoencoder, "value_range", None), num_classes)
+        self.code_shape = tuple(validation.network_input_shape(autoencoder.decoder))
         if denoiser is not None:
             denoiser_shape = tuple(validation.network_input_shape(denoiser))
-            if denoiser_shape != self.latent_shape:
+            if denoiser_shape != self.code_shape:
                 raise ValueError(
-                    f"The denoiser must take latents shaped like the decoder's input {self.latent_shape}. "
+                    f"The denoiser must take latents shaped like the decoder's input {self.code_shape}. "
                     f"Received: denoiser with input shape {denoiser_shape}"
                 )
         # One implementation of the diffusion: a DDPM whose data are the
         # (scaled) latents. Unbounded values: no [-1, 1] mapping or clipping.
         self.diffusion = DDPM(
             denoiser=denoiser,
-            data_shape=self.latent_shape,
+            data_shape=self.code_shape,
             scheduler=scheduler,
             num_classes=num_classes,
             label_dropout=label_dropout,
@@ -143,6 +145,7 @@ class LatentDiffusion(GenerativeModel):
             num_res_blocks=num_res_blocks,
             attention_resolutions=attention_resolutions,
             dropout=dropout,
+            data_format=data_format,
             hidden_dim=hidden_dim,
             num_layers=num_layers,
             seed=seed,
@@ -194,8 +197,10 @@ class LatentDiffusion(GenerativeModel):
     def ema_denoiser(self):
         return self.diffusion.ema_denoiser
 
-    def _expected_data_shape(self):
-        return self.data_shape
+    def uses_default_network(self, name):
+        if name == "denoiser":
+            return self.diffusion.uses_default_network("denoiser")
+        return super().uses_default_network(name)
 
     # -- the latent space --------------------------------------------------
 
@@ -229,13 +234,6 @@ class LatentDiffusion(GenerativeModel):
         scale = ops.convert_to_numpy(self._scale())
         return self.map_batches(lambda xb: self._latents(xb), x, batch_size=batch_size) * scale
 
-    def decode(self, z, batch_size=256):
-        """Data decoded from scaled latents (undoes the scale factor, then the
-        autoencoder's `decode`)."""
-        z = np.asarray(z, dtype="float32")
-        scale = float(ops.convert_to_numpy(self._scale()))
-        return self.autoencoder.decode(z / scale, batch_size=batch_size)
-
     # -- training ------------------------------------------------------------
 
     def build(self, input_shape=None):
@@ -265,59 +263,31 @@ class LatentDiffusion(GenerativeModel):
 
     # -- sampling ------------------------------------------------------------
 
-    def generate(
-        self,
-        num_samples,
-        num_steps=None,
-        sampler="ddpm",
-        eta=0.0,
-        guidance_scale=1.0,
-        labels=None,
-        seed=None,
-        use_ema=True,
-        batch_size=256,
-        verbose=False,
-    ):
-        """Samples latents with the latent DDPM, then decodes them.
+    @property
+    def latent_shape(self):
+        return self.code_shape
 
-        Args:
-            num_samples: how many samples.
-            num_steps: reverse steps (default: T for `"ddpm"`, 50 for
-                `"ddim"`).
-            sampler: `"ddpm"` (ancestral) or `"ddim"`.
-            eta: DDIM's η (0: deterministic).
-            guidance_scale: classifier-free guidance scale of a conditional
-                model (1: plain conditional sampling).
-            labels: class per sample (or one class for all) of a
-                conditional model; default cycles through the classes.
-            seed: int for a reproducible draw, or `None` for the model's
-                random stream.
-            use_ema: sample with the moving-average weights.
-            batch_size: samples per compiled call.
-            verbose: show a progress bar over the steps.
+    def _decode(self, z, labels, seed, batch_size, **options):
+        """The latent DDPM's reverse process from `z`, then the decoder."""
+        latents = self.diffusion._decode(z, labels, seed, batch_size, **options)
+        return self.decode_latents(latents, batch_size=batch_size)
 
-        Returns:
-            A NumPy array `(num_samples, *data_shape)`: the autoencoder's
-            decoding (for a Bernoulli VAE, pixel probabilities in [0, 1]).
-        """
-        z = self.diffusion.generate(
-            num_samples,
-            num_steps=num_steps,
-            sampler=sampler,
-            eta=eta,
-            guidance_scale=guidance_scale,
-            labels=labels,
-            seed=seed,
-            use_ema=use_ema,
-            batch_size=batch_size,
-            verbose=verbose,
-        )
-        return self.decode(z, batch_size=batch_size)
+    def decode_latents(self, z, batch_size=256):
+        """Data decoded from scaled latents (undoes the scale factor, then the
+        autoencoder's `decode`)."""
+        z = np.asarray(z, dtype="float32")
+        scale = float(ops.convert_to_numpy(self._scale()))
+        return self.autoencoder.decode(z / scale, batch_size=batch_size)
+
+    def reference_probe(self, num=4):
+        """The latent DDPM's denoiser on fixed latents (see `DDPM`)."""
+        return self.diffusion.reference_probe(num)
 
     # -- saving ------------------------------------------------------------------
 
     def get_config(self):
         config = super().get_config()
+        config.pop("value_range")  # the autoencoder's
         # A compiled autoencoder's training settings belong to its own run:
         # here it is frozen, and its optimizer is not restored.
         config["autoencoder"].pop("compile_config", None)
@@ -326,22 +296,12 @@ class LatentDiffusion(GenerativeModel):
             scheduler=diffusion["scheduler"],
             latent_scale=self.latent_scale,
             sample_posterior=self.sample_posterior,
-            **{
-                key: diffusion[key]
-                for key in (
-                    "num_classes",
-                    "label_dropout",
-                    "ema_decay",
-                    "hidden_dim",
-                    "num_layers",
-                    "width",
-                    "channel_multipliers",
-                    "num_res_blocks",
-                    "attention_resolutions",
-                    "dropout",
-                )
-            },
+            num_classes=self.num_classes,
+            label_dropout=self.diffusion.label_dropout,
+            ema_decay=self.diffusion.ema_decay,
         )
+        if self.uses_default_network("denoiser"):
+            config.update(self.diffusion.mlp_config if len(self.code_shape) == 1 else self.diffusion.unet_config)
         return config
 
     @classmethod

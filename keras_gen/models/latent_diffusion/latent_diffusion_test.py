@@ -8,9 +8,14 @@ import keras_gen
 from keras_gen.models.latent_diffusion import LatentDiffusion
 from keras_gen.models.vae.vae import VAE
 from keras_gen.schedulers import DDPMScheduler
+from keras_gen.testing import contract
 
 X, Y = keras_gen.datasets.load_digits("train", with_labels=True)
 X, Y = X[:256], Y[:256]
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("latent_diffusion", tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +64,11 @@ def test_fit_trains_the_denoiser_only_and_the_loss_falls(vae):
     # them undoes the scaling: the VAE's own reconstruction.
     z = model.encode(X)
     assert z.shape == (len(X), 4) and 0.6 < z.std() < 1.6
-    np.testing.assert_allclose(model.decode(z[:8]), vae.reconstruct(X[:8]), atol=1e-5)
+    np.testing.assert_allclose(model.decode_latents(z[:8]), vae.reconstruct(X[:8]), atol=1e-5)
 
 
 def test_samples_have_the_data_shape_and_reload_identically(trained, tmp_path):
-    samples = trained.generate(2, num_steps=4, sampler="ddim", seed=0)
+    samples = trained.generate(2, num_steps=4, scheduler="ddim", seed=0)
     assert samples.shape == (2, 8, 8, 1)
     assert samples.min() >= 0.0 and samples.max() <= 1.0  # Bernoulli means
     path = str(tmp_path / "latent_diffusion.keras")
@@ -74,7 +79,7 @@ def test_samples_have_the_data_shape_and_reload_identically(trained, tmp_path):
     np.testing.assert_allclose(
         ops.convert_to_numpy(restored.scale_factor), ops.convert_to_numpy(trained.scale_factor)
     )
-    np.testing.assert_allclose(restored.generate(2, num_steps=4, sampler="ddim", seed=0), samples, atol=1e-6)
+    np.testing.assert_allclose(restored.generate(2, num_steps=4, scheduler="ddim", seed=0), samples, atol=1e-6)
 
 
 def test_preset_round_trip(trained, tmp_path):
@@ -83,8 +88,8 @@ def test_preset_round_trip(trained, tmp_path):
     restored = LatentDiffusion.from_preset(directory)
     assert isinstance(restored, LatentDiffusion)
     np.testing.assert_allclose(
-        restored.generate(2, num_steps=4, sampler="ddim", seed=4),
-        trained.generate(2, num_steps=4, sampler="ddim", seed=4),
+        restored.generate(2, num_steps=4, scheduler="ddim", seed=4),
+        trained.generate(2, num_steps=4, scheduler="ddim", seed=4),
         atol=1e-6,
     )
 
@@ -99,8 +104,8 @@ def test_conditional_fit_on_tf_data_and_label_shapes(trained):
     history = model.fit(X[:128], Y[:128], epochs=1, batch_size=64, verbose=0)  # NumPy too
     assert np.isfinite(history.history["loss"][-1])
     assert ops.convert_to_numpy(model.scale_factor) > 0
-    one_class = model.generate(4, num_steps=4, sampler="ddim", labels=3, guidance_scale=2.0, seed=0)
-    per_sample = model.generate(4, num_steps=4, sampler="ddim", labels=[0, 1, 2, 3], guidance_scale=2.0, seed=0)
+    one_class = model.generate(4, num_steps=4, scheduler="ddim", labels=3, guidance_scale=2.0, seed=0)
+    per_sample = model.generate(4, num_steps=4, scheduler="ddim", labels=[0, 1, 2, 3], guidance_scale=2.0, seed=0)
     assert one_class.shape == (4, 8, 8, 1) and per_sample.shape == (4, 8, 8, 1)
     with pytest.raises(ValueError, match="labels"):
         model.generate(4, num_steps=4, labels=[0, 1])
@@ -120,7 +125,7 @@ def test_deterministic_autoencoder_and_a_fixed_scale():
     assert float(ops.convert_to_numpy(model.scale_factor)) == 0.5
     z = model.encode(X[:4])
     np.testing.assert_allclose(z, 0.5 * autoencoder.encode(X[:4]), atol=1e-5)
-    np.testing.assert_allclose(model.decode(z), autoencoder.reconstruct(X[:4]), atol=1e-5)
+    np.testing.assert_allclose(model.decode_latents(z), autoencoder.reconstruct(X[:4]), atol=1e-5)
 
 
 def test_bad_arguments_and_data(trained):
@@ -133,7 +138,7 @@ def test_bad_arguments_and_data(trained):
         tiny_model(vae, latent_scale=-1.0)
     with pytest.raises(ValueError, match="sample_posterior"):
         tiny_model(keras_gen.models.AutoEncoder(data_shape=(8, 8, 1), latent_dim=2), sample_posterior=True)
-    wrong = keras_gen.models.ddpm.build_mlp_denoiser((5,), hidden_dim=8, num_layers=1)
+    wrong = keras_gen.models.ddpm.MLPDenoiser((5,), hidden_dim=8, num_layers=1)
     with pytest.raises(ValueError, match="denoiser"):
         LatentDiffusion(vae, denoiser=wrong)
     model = tiny_model(vae)
@@ -142,5 +147,5 @@ def test_bad_arguments_and_data(trained):
         model.fit(np.zeros((4, 6, 6, 1), "float32"), verbose=0)
     with pytest.raises(ValueError, match="labels"):
         model.fit(X[:8], Y[:8], verbose=0)
-    with pytest.raises(ValueError, match="sampler"):
-        model.generate(2, sampler="euler")
+    with pytest.raises(ValueError, match="scheduler='euler'"):
+        model.generate(2, scheduler="euler")

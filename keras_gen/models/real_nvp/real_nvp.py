@@ -7,6 +7,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen import compat
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.bijector import BijectorMixin
@@ -44,20 +45,6 @@ def _check_data_shape(data_shape, num_scales):
     return data_shape
 
 
-def _check_data_range(data_range):
-    try:
-        low, high = (float(v) for v in data_range)
-        ok = np.isfinite(low) and np.isfinite(high) and low < high
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            "`data_range` must be a pair `(low, high)` of finite numbers with "
-            f"low < high. Received: data_range={data_range!r}"
-        )
-    return (low, high)
-
-
 @keras.saving.register_keras_serializable(package="keras_gen")
 class RealNVP(BijectorMixin, GenerativeModel):
     """RealNVP normalising flow with exact log-likelihood.
@@ -83,8 +70,8 @@ class RealNVP(BijectorMixin, GenerativeModel):
     initialises it from the data (see `initialize`).
 
     Discrete data (images): with `num_bins` set, the data hold `num_bins`
-    levels spread evenly over `data_range` (e.g. `num_bins=256,
-    data_range=(0, 255)` for 8-bit images, `num_bins=17, data_range=(0, 1)`
+    levels spread evenly over `value_range` (e.g. `num_bins=256,
+    value_range=(0, 255)` for 8-bit images, `num_bins=17, value_range=(0, 1)`
     for `keras_gen.datasets.load_digits`). Each level `k` is dequantised to
     `k + u` with `u ~ U[0, 1)` (Theis et al., 2016), rescaled to [0, 1) and
     passed through the logit transform with margin `logit_alpha` (sec. 4.1),
@@ -96,7 +83,8 @@ class RealNVP(BijectorMixin, GenerativeModel):
 
     `model(x)` returns the per-sample log-likelihood (with fresh
     dequantisation noise for discrete data); `forward`, `inverse`,
-    `log_prob`, `bits_per_dim` and `generate` cover the rest.
+    `log_prob`, `bits_per_dim` and `generate` cover the rest. The latent
+    code of a sample is its `z = f(x)`, shaped like the data.
 
     Args:
         data_shape: shape of one sample: `(features,)` or `(H, W, C)`.
@@ -109,13 +97,15 @@ class RealNVP(BijectorMixin, GenerativeModel):
         activation: activation of the coupling networks.
         num_bins: number of discrete levels of the data, or `None` for
             continuous data (no dequantisation, no logit).
-        data_range: `(low, high)`, the values of the lowest and highest
-            level (with `num_bins`).
+        value_range: `(low, high)` of the data: with `num_bins`, the values
+            of the lowest and highest level; `"auto"`: (0, 1) for images,
+            `None` (unbounded) for vectors.
         logit_alpha: margin of the logit transform, in (0, 0.5), or `None`
             to model the dequantised data rescaled to [0, 1) (with
             `num_bins`).
         actnorm: put an actnorm bijector before each coupling.
-        seed: seed of the model's random stream.
+        seed: seed of the model's random stream and of the initial
+            weights.
 
     Example:
 
@@ -142,7 +132,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
         num_blocks=2,
         activation="relu",
         num_bins=None,
-        data_range=(0.0, 1.0),
+        value_range="auto",
         logit_alpha=0.05,
         actnorm=True,
         seed=None,
@@ -170,7 +160,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
         self.num_blocks = validation.check_positive_int(num_blocks, "num_blocks", allow_zero=True)
         self.activation = activation
         keras.activations.get(activation)  # fails early on an unknown name
-        self.data_shape = _check_data_shape(data_shape, self.num_scales)
+        self._set_data_contract(_check_data_shape(data_shape, self.num_scales), value_range, None)
         if num_bins is not None:
             num_bins = validation.check_positive_int(num_bins, "num_bins")
             if num_bins < 2:
@@ -178,7 +168,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
                     f"`num_bins` must be None or an integer >= 2. Received: num_bins={num_bins}"
                 )
         self.num_bins = num_bins
-        self.data_range = _check_data_range(data_range)
+        if num_bins is not None and self.value_range is None:
+            raise ValueError(
+                "Discrete data (`num_bins`) need the values of their lowest and highest levels: pass "
+                "`value_range`. Received: value_range=None"
+            )
         if logit_alpha is not None:
             validation.check_in_range(
                 logit_alpha, "logit_alpha", 0.0, 0.5, "None or a number in (0, 0.5)"
@@ -192,7 +186,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
         self.logit_alpha = logit_alpha
         self.actnorm = bool(actnorm)
 
-        low, high = self.data_range
+        low, high = self.value_range or (0.0, 1.0)
         if self.num_bins is None:
             self.preprocess = None
             self._bin_width = None
@@ -203,7 +197,8 @@ class RealNVP(BijectorMixin, GenerativeModel):
             self.preprocess = LogitTransform(
                 low, self.num_bins * self._bin_width, self.logit_alpha, name="logit"
             )
-        self.bijectors, self._plan = self._build_bijectors()
+        with compat.seeded_initializers(self._network_seed("bijectors")):
+            self.bijectors, self._plan = self._build_bijectors()
         if self.actnorm:
             self.actnorm_initialized = self.add_weight(
                 shape=(), initializer="zeros", trainable=False, name="actnorm_initialized"
@@ -259,9 +254,6 @@ class RealNVP(BijectorMixin, GenerativeModel):
     def num_dims(self):
         """Number of dimensions of one sample."""
         return int(np.prod(self.data_shape))
-
-    def _expected_data_shape(self):
-        return self.data_shape
 
     # -- the bijection -------------------------------------------------------
 
@@ -364,7 +356,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
 
     def _dequantize(self, x, seed):
         """Level `k` of each entry plus `u ~ U[0, 1)`, back in data units."""
-        low = self.data_range[0]
+        low = self.value_range[0]
         levels = ops.clip(ops.round((x - low) / self._bin_width), 0.0, self.num_bins - 1.0)
         u = keras.random.uniform(ops.shape(x), dtype=x.dtype, seed=seed)
         return low + (levels + u) * self._bin_width
@@ -422,7 +414,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         x = np.asarray(x, dtype="float32")
-        validation.check_array_data(x, "x", self.data_shape)
+        self.data_checker().check_x(x, whole=True)
         if self.num_bins is None:
             return self.map_batches(self._log_density, x, batch_size=batch_size)
         seed = keras.random.SeedGenerator(seed)
@@ -450,36 +442,40 @@ class RealNVP(BijectorMixin, GenerativeModel):
 
     # -- sampling --------------------------------------------------------------
 
-    def generate(self, num_samples, temperature=1.0, seed=None, batch_size=1024):
+    @property
+    def latent_shape(self):
+        return self.data_shape
+
+    def _decode_batch(self, z, labels):
+        x, _ = self._inverse(z)
+        if self.num_bins is None:
+            return x
+        low = self.value_range[0]
+        levels = ops.clip(ops.floor((x - low) / self._bin_width), 0.0, self.num_bins - 1.0)
+        return low + levels * self._bin_width
+
+    def generate(self, num_samples, *, seed=None, labels=None, batch_size=1024, temperature=1.0):
         """Samples `x = f^-1(z)` with `z ~ N(0, temperature^2 I)`.
 
         Args:
             num_samples: how many samples.
-            temperature: scale of the base noise (Kingma & Dhariwal, 2018:
-                below 1 gives cleaner, less varied samples).
             seed: an int for a reproducible draw, or `None` to use the
                 model's random stream.
+            labels: must be `None` (unconditional).
             batch_size: samples per chunk of the inverse pass.
+            temperature: scale of the base noise (Kingma & Dhariwal, 2018:
+                below 1 gives cleaner, less varied samples).
 
         Returns:
             A NumPy array `(num_samples, *data_shape)`; for discrete data,
-            values on the `num_bins` levels of `data_range`.
+            values on the `num_bins` levels of `value_range`.
         """
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        temperature = validation.check_non_negative(temperature, "temperature")
-        z = keras.random.normal(
-            (num_samples,) + self.data_shape, seed=self._sample_seed(seed)
-        ) * temperature
+        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
 
-        def decode(zb):
-            x, _ = self._inverse(zb)
-            if self.num_bins is None:
-                return x
-            low = self.data_range[0]
-            levels = ops.clip(ops.floor((x - low) / self._bin_width), 0.0, self.num_bins - 1.0)
-            return low + levels * self._bin_width
-
-        return self.map_batches(decode, ops.convert_to_numpy(z), batch_size=batch_size)
+    def reference_probe(self, num=4):
+        """The forward map and its log-determinant on fixed samples."""
+        z, log_det = self.forward(self._fixed_samples(num))
+        return "forward", np.concatenate([np.ravel(ops.convert_to_numpy(log_det)), np.ravel(ops.convert_to_numpy(z))])
 
     # -- actnorm initialisation ------------------------------------------------
 
@@ -505,7 +501,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
             seed: int seed of the dequantisation noise.
         """
         x = np.asarray(x, dtype="float32")
-        validation.check_array_data(x, "x", self.data_shape)
+        self.data_checker().check_x(x, whole=True)
         x = x[:: max(1, len(x) // max_samples)][:max_samples]
         x = ops.convert_to_tensor(x)
         if self.num_bins is not None:
@@ -514,13 +510,14 @@ class RealNVP(BijectorMixin, GenerativeModel):
         if self.actnorm:
             self.actnorm_initialized.assign(1.0)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
+    def _prepare_fit(self, arguments):
+        super()._prepare_fit(arguments)  # checks the data first
+        x = arguments.get("x")
         if self.actnorm and isinstance(x, np.ndarray) and not self.is_initialized:
-            # Checked as given (`initialize` casts to float32 first), so bad
-            # data never reaches the data-dependent initialisation.
-            validation.check_array_data(x, "x", self.data_shape)
             self.initialize(x)
-        return super().fit(x, y, *args, **kwargs)
+
+    def default_optimizer(self):
+        return keras.optimizers.Adam(1e-3)
 
     def get_config(self):
         config = super().get_config()
@@ -533,7 +530,6 @@ class RealNVP(BijectorMixin, GenerativeModel):
             num_blocks=self.num_blocks,
             activation=self.activation,
             num_bins=self.num_bins,
-            data_range=self.data_range,
             logit_alpha=self.logit_alpha,
             actnorm=self.actnorm,
         )
@@ -542,7 +538,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("data_shape", "hidden_units", "data_range"):
+        if "data_range" in config:  # keras_gen 0.1.0
+            config["value_range"] = config.pop("data_range")
+        for key in ("data_shape", "hidden_units", "value_range"):
             if config.get(key) is not None:
                 config[key] = tuple(config[key])
         return cls(**config)

@@ -8,7 +8,12 @@ from keras import ops
 from keras_gen import datasets
 from keras_gen.backend import input_gradient
 from keras_gen.models import RealNVP
+from keras_gen.testing import contract
 
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("real_nvp", tmp_path)
 
 def randomize(model, scale=0.1, seed=0):
     """Moves every weight off its (identity) initial value."""
@@ -156,7 +161,7 @@ def test_digits_flow_trains_saves_and_reloads(tmp_path):
 
 
 def test_generate_is_reproducible_quantised_and_tempered():
-    flow = randomize(image_flow(data_range=(0.0, 255.0), num_bins=256))
+    flow = randomize(image_flow(value_range=(0.0, 255.0), num_bins=256))
     a = flow.generate(5, seed=7)
     np.testing.assert_array_equal(a, flow.generate(5, seed=7))
     assert a.shape == (5, 4, 4, 1) and a.min() >= 0 and a.max() <= 255
@@ -195,7 +200,7 @@ def test_actnorm_is_initialised_from_the_first_fit_only():
         (dict(data_shape=(4, 4)), r"data_shape=\(4, 4\)"),
         (dict(num_bins=1), r"num_bins=1"),
         (dict(logit_alpha=0.5), r"logit_alpha=0.5"),
-        (dict(data_range=(1.0, 0.0)), r"data_range=\(1.0, 0.0\)"),
+        (dict(value_range=(1.0, 0.0)), r"value_range=\(1.0, 0.0\)"),
         (dict(num_coupling_layers=0), r"num_coupling_layers=0"),
         (dict(hidden_units=(0,)), r"hidden_units=\(0,\)"),
     ],

@@ -11,3 +11,36 @@ from keras_gen.models.stylegan2.synthesis import SynthesisNetwork
 from keras_gen.models.stylegan2.synthesis_layers import NoiseInjection
 from keras_gen.models.stylegan2.synthesis_layers import SynthesisLayer
 from keras_gen.models.stylegan2.synthesis_layers import ToRGB
+from keras_gen.models import registry
+
+registry.register(
+    registry.Family(
+        name="stylegan2",
+        model_class=StyleGAN2,
+        description="StyleGAN2 (style-based generator, lazy R1 and path-length regularisation, ADA)",
+        configurations={
+            "tiny": registry.Configuration(
+                dict(resolution=4, latent_dim=8, w_dim=8, mapping_layers=1, channel_base=32, channel_max=8),
+                "tests",
+                "tiny",
+                batch_size=4,
+            ),
+            "digits": registry.Configuration(
+                dict(
+                    data_shape=(16, 16, 1),
+                    value_range=(0.0, 1.0),
+                    latent_dim=64,
+                    w_dim=64,
+                    channel_base=512,
+                    channel_max=64,
+                    r1_gamma=0.1,
+                    ema_decay=0.995,
+                ),
+                "digits resized to 16x16, in [0, 1] (the stylegan2_digits preset)",
+                "digits16",
+                batch_size=32,
+                learning_rate=0.0025,
+            ),
+        },
+    )
+)

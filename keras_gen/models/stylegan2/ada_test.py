@@ -26,7 +26,7 @@ def test_fit_tunes_p_from_the_discriminator_and_p_survives_save_and_load(tmp_pat
     model = StyleGAN2(
         discriminator=forced_discriminator(10.0),
         resolution=4, latent_dim=4, w_dim=4, mapping_layers=1, channel_base=16, channel_max=4,
-        r1_interval=0, pl_weight=0.0, ema_decay=None, seed=0,
+        r1_gamma=0.0, pl_weight=0.0, ema_decay=None, seed=0,
         augment="ada", ada_speed=320.0,
     )
     assert model.augment_probability == 0.0

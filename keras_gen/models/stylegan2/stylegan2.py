@@ -4,13 +4,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.layers import ema as ema_lib
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.losses import adversarial
 from keras_gen.losses import penalties
 from keras_gen.losses.path_length import path_length_penalty
-from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
+from keras_gen.models.adversarial_model import AdversarialModel
+from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.stylegan2.discriminator import StyleGAN2Discriminator
 from keras_gen.models.stylegan2.generator import StyleGAN2Generator
 from keras_gen.models.stylegan2.synthesis_layers import check_noise_mode
@@ -18,7 +18,7 @@ from keras_gen.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class StyleGAN2(MultiOptimizerModel):
+class StyleGAN2(AdversarialModel):
     """StyleGAN2: style-based generator with weight demodulation.
 
     The generator maps `z` to `w` with an 8-layer MLP (learning rate x0.01)
@@ -57,13 +57,23 @@ class StyleGAN2(MultiOptimizerModel):
     ([1, 3, 3, 1]) followed by a 3x3 convolution instead of a transposed
     convolution and blur; the default minibatch-stddev group is the batch.
 
-    Data: images `(resolution, resolution, image_channels)` in [-1, 1].
+    Data: images `(resolution, resolution, image_channels)` in
+    `value_range` (default [-1, 1]); `data_shape=(r, r, c)` is the same as
+    `resolution=r, image_channels=c`.
+
+    On TensorFlow, `compile(jit_compile=True)` fails from 16x16 up (XLA
+    refuses the second derivative inside the lazy-R1 `cond`:
+    "InvertPermutation: 0 is duplicated in the input"); the default
+    (`"auto"`) trains there without XLA.
 
     Args:
         generator: a `StyleGAN2Generator`, or `None` to build one from the
             arguments below.
         discriminator: a `keras.Model` from images to one logit per image,
             or `None` for `StyleGAN2Discriminator`.
+        data_shape: `(resolution, resolution, image_channels)`, or `None`
+            to use the two arguments below.
+        value_range: `(low, high)` of the images (default (-1, 1)).
         resolution: image side, a power of two >= 4.
         image_channels: image channels.
         latent_dim: size of `z`.
@@ -78,9 +88,10 @@ class StyleGAN2(MultiOptimizerModel):
         r1_gamma: R1 weight gamma (the paper: 10 for FFHQ 1024; small
             images need far less, the official auto-config uses
             `0.0002 * resolution^2 / batch_size`).
-        r1_interval: R1 every this many steps (16); 0 disables R1.
+        r1_interval: R1 every this many steps (16); `r1_gamma=0` disables R1.
         pl_weight: path-length weight (2); 0 disables it.
-        pl_interval: path-length regularisation every this many steps (4).
+        pl_interval: path-length regularisation every this many steps (4);
+            `pl_weight=0` disables it.
         pl_decay: step of the path-length running mean (0.01).
         ema_decay: decay of the generator's moving average, or `None`.
         w_avg_beta: decay of the running mean of `w` (0.995).
@@ -112,11 +123,9 @@ class StyleGAN2(MultiOptimizerModel):
     ```
     """
 
-    optimizer_names = ("discriminator", "generator")
-    network_args = ("generator", "discriminator")
     # Model parallelism: the equalised and modulated layers by name (the
     # mapping network's `dense_*` match the shared Keras-layer rules).
-    layout_rules = MultiOptimizerModel.layout_rules + (
+    layout_rules = AdversarialModel.layout_rules + (
         (r".*/conv/kernel", (None, None, None, "model")),  # modulated convs
         (r".*/(from_rgb|b\d+_conv\d*|b\d+_skip)/kernel", (None, None, None, "model")),
         (r".*/(affine|b\d+_fc|b\d+_out)/kernel", (None, "model")),
@@ -127,6 +136,8 @@ class StyleGAN2(MultiOptimizerModel):
         self,
         generator=None,
         discriminator=None,
+        data_shape=None,
+        value_range=(-1.0, 1.0),
         resolution=16,
         image_channels=1,
         latent_dim=128,
@@ -155,13 +166,21 @@ class StyleGAN2(MultiOptimizerModel):
         super().__init__(seed=seed, **kwargs)
         self.style_mixing_prob = validation.check_probability(style_mixing_prob, "style_mixing_prob")
         self.r1_gamma = validation.check_non_negative(r1_gamma, "r1_gamma")
-        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval", allow_zero=True)
+        # 0 would never be due: R1 is turned off with `r1_gamma=0` instead.
+        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval")
         self.pl_weight = validation.check_non_negative(pl_weight, "pl_weight")
-        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval", allow_zero=True)
+        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval")
         self.pl_decay = validation.check_probability(pl_decay, "pl_decay")
-        self.ema_decay = None if ema_decay is None else validation.check_probability(ema_decay, "ema_decay")
+        if data_shape is not None:
+            data_shape = validation.check_data_shape(data_shape)
+            if len(data_shape) != 3 or data_shape[0] != data_shape[1]:
+                raise ValueError(
+                    "StyleGAN2 generates square images: `data_shape` must be (resolution, resolution, "
+                    f"channels). Received: data_shape={data_shape}"
+                )
+            resolution, image_channels = data_shape[0], data_shape[2]
         if generator is None:
-            generator = StyleGAN2Generator(
+            generator = self._default_network("generator", None, lambda: StyleGAN2Generator(
                 latent_dim=latent_dim,
                 w_dim=w_dim,
                 mapping_layers=mapping_layers,
@@ -172,23 +191,30 @@ class StyleGAN2(MultiOptimizerModel):
                 channel_base=channel_base,
                 channel_max=channel_max,
                 name="generator",
-            )
+            ))
         elif not isinstance(generator, StyleGAN2Generator):
             raise ValueError(
                 "`generator` must be a `StyleGAN2Generator` (or None for the "
                 f"default). Received: generator={generator!r}"
             )
         self.generator = generator
-        if discriminator is None:
-            discriminator = StyleGAN2Discriminator(
+        self._set_data_contract(
+            (generator.resolution, generator.resolution, generator.image_channels), value_range, None
+        )
+        self.discriminator = self._default_network(
+            "discriminator",
+            discriminator,
+            lambda: StyleGAN2Discriminator(
                 resolution=generator.resolution,
                 image_channels=generator.image_channels,
                 channel_base=channel_base,
                 channel_max=channel_max,
                 mbstd_group_size=mbstd_group_size,
                 name="discriminator",
-            )
-        self.discriminator = discriminator
+            ),
+        )
+        # The generator is a `StyleGAN2Generator` (checked above).
+        self._check_discriminator_contract()
         self.mbstd_group_size = mbstd_group_size
         self.channel_base, self.channel_max = channel_base, channel_max
         self.diff_augment = diff_augment
@@ -212,9 +238,7 @@ class StyleGAN2(MultiOptimizerModel):
             self.augmenter = DiffAugment(diff_augment, seed=augment_seed, name="diff_augment")
         if self.augmenter is not None:
             self.diff_augment = self.augmenter.policy
-        self.generator_ema = (
-            ema_lib.clone_network(generator, name="generator_ema") if self.ema_decay is not None else None
-        )
+        self._init_ema(ema_decay)
         # The running mean `a` of the path lengths (eq. 4), model state.
         self.pl_mean = self.add_weight(shape=(), initializer="zeros", trainable=False, name="pl_mean")
 
@@ -233,9 +257,6 @@ class StyleGAN2(MultiOptimizerModel):
         if isinstance(self.augmenter, AdaptiveAugment):
             return float(ops.convert_to_numpy(self.augmenter.probability))
         return 1.0 if self.augmenter is not None else 0.0
-
-    def _expected_data_shape(self):
-        return (self.resolution, self.resolution, self.image_channels)
 
     # -- optimizers ----------------------------------------------------------------
 
@@ -258,22 +279,6 @@ class StyleGAN2(MultiOptimizerModel):
             "discriminator": self.discriminator.trainable_variables,
             "generator": self.generator.trainable_variables,
         }
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Configures training.
-
-        Args:
-            d_optimizer: the discriminator's optimizer (default: the paper's
-                Adam, adjusted for lazy R1).
-            g_optimizer: the generator's optimizer (default: the paper's
-                Adam, adjusted for lazy path-length regularisation).
-            **kwargs: `run_eagerly`, `jit_compile`, `steps_per_execution`.
-                On TensorFlow, `jit_compile=True` fails from 16x16 up (XLA
-                refuses the second derivative inside the lazy-R1 `cond`:
-                "InvertPermutation: 0 is duplicated in the input"); the
-                default ("auto") trains there without XLA.
-        """
-        super().compile(optimizers={"discriminator": d_optimizer, "generator": g_optimizer}, **kwargs)
 
     # -- training ------------------------------------------------------------------
 
@@ -311,7 +316,7 @@ class StyleGAN2(MultiOptimizerModel):
 
     def train_step_logic(self, data):
         x, _ = self._unpack_labelled(data)
-        x = ops.convert_to_tensor(x)
+        x = self.to_model_space(ops.convert_to_tensor(x))
         batch_size = ops.shape(x)[0]
         step = ops.cast(ops.convert_to_tensor(self.optimizer.iterations), "int32")
         zero = ops.zeros((), dtype="float32")
@@ -374,56 +379,33 @@ class StyleGAN2(MultiOptimizerModel):
         _, (g_loss, pl_value, new_mean, w) = self.optimize_step("generator", g_loss_fn)
         self.pl_mean.assign(new_mean)
         self.generator.mapping.track(w)
+        self.update_generator_ema()
         if self.generator_ema is not None:
-            # The generator optimizer has counted this step: n - 1 earlier
-            # updates of the average (restarted by a new `compile`).
-            updates = self.get_optimizer("generator").iterations - 1
-            ema_lib.update_ema(self.generator_ema, self.generator, self.ema_decay, num_updates=updates)
             # The tracked average of w is a statistic, not a weight: copy it.
-            self.generator_ema.mapping.w_avg.assign(self.generator.mapping.w_avg)
+            self.generator_ema.network.mapping.w_avg.assign(self.generator.mapping.w_avg)
         self.update_trackers(d_loss=d_loss, g_loss=g_loss)
         self.loss_trackers["r1_penalty"].update_state(r1_value, sample_weight=ops.cast(due_r1, "float32"))
         self.loss_trackers["pl_penalty"].update_state(pl_value, sample_weight=ops.cast(due_pl, "float32"))
 
     # -- sampling ------------------------------------------------------------------
 
-    def _sampling_network(self, use_ema):
-        return self.generator_ema if (use_ema and self.generator_ema is not None) else self.generator
-
-    def decode(
+    def _decode(
         self,
         z,
+        labels,
+        seed,
+        batch_size,
         truncation_psi=1.0,
         truncation_cutoff=None,
         z_mix=None,
         mixing_cutoff=None,
         noise_mode="const",
-        seed=None,
         use_ema=True,
-        batch_size=256,
     ):
-        """Maps latent vectors `z` to images, as a NumPy array.
-
-        Args:
-            z: `(n, latent_dim)` latents.
-            truncation_psi: truncation `psi` (1: none, 0: the average image).
-            truncation_cutoff: truncate only the layers before this index.
-            z_mix: optional `(n, latent_dim)` second latents for style
-                mixing: layers `>= mixing_cutoff` use their styles.
-            mixing_cutoff: the crossover layer, in `[0, num_ws]` (small:
-                coarse styles from `z_mix`; large: only fine ones).
-            noise_mode: `"const"` (deterministic), `"random"` or `"none"`.
-            seed: the seed of random noise (`noise_mode="random"`).
-            use_ema: use the moving-average generator when there is one.
-            batch_size: images per call.
-        """
         check_noise_mode(noise_mode)
         validation.check_in_range(truncation_psi, "truncation_psi", -np.inf)
         if truncation_cutoff is not None:
             validation.check_positive_int(truncation_cutoff, "truncation_cutoff", allow_zero=True)
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"`z` must have shape (n, {self.latent_dim}). Received: z.shape={z.shape}")
         if z_mix is not None:
             z_mix = np.asarray(z_mix, dtype="float32")
             if z_mix.shape != z.shape:
@@ -432,8 +414,7 @@ class StyleGAN2(MultiOptimizerModel):
                 raise ValueError(
                     f"Style mixing needs `mixing_cutoff` in [0, {self.num_ws}]. Received: mixing_cutoff={mixing_cutoff!r}"
                 )
-        network = self._sampling_network(use_ema)
-        noise_seed = self._sample_seed(seed) if noise_mode == "random" else None
+        network = self.sampling_network(use_ema)
 
         def decode_batch(zb, zmb):
             ws = network.map(zb, truncation_psi, truncation_cutoff)
@@ -441,23 +422,73 @@ class StyleGAN2(MultiOptimizerModel):
                 ws_mix = network.map(zmb, truncation_psi, truncation_cutoff)
                 layers = ops.arange(self.num_ws)[None, :, None]
                 ws = ops.where(layers < int(mixing_cutoff), ws, ws_mix)
-            return network.synthesis(ws, noise_mode=noise_mode, seed=noise_seed)
+            return network.synthesis(ws, noise_mode=noise_mode, seed=seed if noise_mode == "random" else None)
 
         return self.map_batches(decode_batch, z, z_mix, batch_size=batch_size)
 
-    def sample_latents(self, num_samples, seed=None):
-        """`(num_samples, latent_dim)` standard normal latents, as NumPy."""
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        z = keras.random.normal((num_samples, self.latent_dim), seed=self._sample_seed(seed))
-        return ops.convert_to_numpy(z)
+    def decode(
+        self,
+        z,
+        *,
+        labels=None,
+        seed=None,
+        batch_size=256,
+        truncation_psi=1.0,
+        truncation_cutoff=None,
+        z_mix=None,
+        mixing_cutoff=None,
+        noise_mode="const",
+        use_ema=True,
+    ):
+        """Maps latent vectors `z` to images in `value_range`, as NumPy.
 
-    def generate(self, num_samples, seed=None, truncation_psi=1.0, truncation_cutoff=None, noise_mode="const", use_ema=True):
+        Args:
+            z: `(n, latent_dim)` latents.
+            labels: must be `None` (StyleGAN2 is unconditional).
+            seed: the seed of random noise (`noise_mode="random"`).
+            batch_size: images per call.
+            truncation_psi: truncation `psi` (1: none, 0: the average image).
+            truncation_cutoff: truncate only the layers before this index.
+            z_mix: optional `(n, latent_dim)` second latents for style
+                mixing: layers `>= mixing_cutoff` use their styles.
+            mixing_cutoff: the crossover layer, in `[0, num_ws]` (small:
+                coarse styles from `z_mix`; large: only fine ones).
+            noise_mode: `"const"` (deterministic), `"random"` or `"none"`.
+            use_ema: use the moving-average generator when there is one.
+        """
+        return super().decode(
+            z,
+            labels=labels,
+            seed=seed,
+            batch_size=batch_size,
+            truncation_psi=truncation_psi,
+            truncation_cutoff=truncation_cutoff,
+            z_mix=z_mix,
+            mixing_cutoff=mixing_cutoff,
+            noise_mode=noise_mode,
+            use_ema=use_ema,
+        )
+
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        truncation_psi=1.0,
+        truncation_cutoff=None,
+        noise_mode="const",
+        use_ema=True,
+    ):
         """Draws images.
 
         Args:
             num_samples: how many.
             seed: an int for a reproducible draw, or `None` for the model's
                 random stream.
+            labels: must be `None` (StyleGAN2 is unconditional).
+            batch_size: images per call.
             truncation_psi: the truncation trick's `psi`: 1 keeps the full
                 distribution, smaller values trade variety for typical
                 images, 0 gives the image of the average `w`.
@@ -467,28 +498,35 @@ class StyleGAN2(MultiOptimizerModel):
             use_ema: use the moving-average generator when there is one.
 
         Returns:
-            A NumPy array `(num_samples, resolution, resolution, channels)`.
+            A NumPy array `(num_samples, resolution, resolution, channels)`
+            in `value_range`.
         """
-        z = self.sample_latents(num_samples, seed)
-        return self.decode(
-            z,
+        return GenerativeModel.generate(
+            self,
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
             truncation_psi=truncation_psi,
             truncation_cutoff=truncation_cutoff,
             noise_mode=noise_mode,
-            seed=None if seed is None else int(seed) + 1,
             use_ema=use_ema,
         )
 
     def get_config(self):
         config = super().get_config()
         g = self.generator
+        if self.uses_default_network("generator"):
+            config.update(
+                resolution=g.resolution,
+                image_channels=g.image_channels,
+                latent_dim=g.latent_dim,
+                w_dim=g.w_dim,
+                mapping_layers=g.mapping.num_layers,
+                mapping_lr_multiplier=g.mapping.lr_multiplier,
+                w_avg_beta=g.mapping.w_avg_beta,
+            )
         config.update(
-            resolution=g.resolution,
-            image_channels=g.image_channels,
-            latent_dim=g.latent_dim,
-            w_dim=g.w_dim,
-            mapping_layers=g.mapping.num_layers,
-            mapping_lr_multiplier=g.mapping.lr_multiplier,
             channel_base=self.channel_base,
             channel_max=self.channel_max,
             style_mixing_prob=self.style_mixing_prob,
@@ -497,8 +535,6 @@ class StyleGAN2(MultiOptimizerModel):
             pl_weight=self.pl_weight,
             pl_interval=self.pl_interval,
             pl_decay=self.pl_decay,
-            ema_decay=self.ema_decay,
-            w_avg_beta=g.mapping.w_avg_beta,
             diff_augment=self.diff_augment,
             augment=self.augment,
             ada_target=self.ada_target,

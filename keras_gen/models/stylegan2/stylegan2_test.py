@@ -4,6 +4,11 @@ import pytest
 from keras import ops
 
 from keras_gen.models import StyleGAN2
+from keras_gen.testing import contract
+
+
+def test_family_contract(tmp_path):
+    contract.run_family_contract_test("stylegan2", tmp_path)
 
 
 def tiny(**kwargs):
@@ -47,7 +52,7 @@ def test_each_optimizer_advances_and_tracks_w(trained):
     moved = [np.abs(numpy(v) - b).max() for b, v in zip(before, model.generator.trainable_variables)]
     assert max(moved) > 1e-4
     assert np.abs(numpy(model.generator.mapping.w_avg)).max() > 0
-    np.testing.assert_array_equal(numpy(model.generator_ema.mapping.w_avg), numpy(model.generator.mapping.w_avg))
+    np.testing.assert_array_equal(numpy(model.generator_ema.network.mapping.w_avg), numpy(model.generator.mapping.w_avg))
     assert np.isfinite(history["d_loss"]).all() and np.isfinite(history["g_loss"]).all()
     # `generate` uses the EMA generator, which lags behind.
     assert not np.allclose(model.generate(4, seed=0), model.generate(4, seed=0, use_ema=False))
@@ -73,10 +78,13 @@ def test_truncation_changes_what_it_should_and_nothing_else():
     plain = model.decode(z)
     # psi = 1: unchanged, and equal to mapping + synthesis by hand.
     np.testing.assert_allclose(model.decode(z, truncation_psi=1.0), plain, atol=1e-6)
+    # (Samples are clipped to value_range, as the official code clamps its
+    # images to [-1, 1].)
     ws = model.generator.broadcast(model.generator.mapping(z))
-    np.testing.assert_allclose(numpy(model.generator.synthesis(ws)), plain, atol=1e-5)
+    np.testing.assert_allclose(np.clip(numpy(model.generator.synthesis(ws)), -1, 1), plain, atol=1e-5)
     # psi = 0: every sample is the image of the average w.
     average = numpy(model.generator.synthesis(model.generator.broadcast(ops.convert_to_tensor(w_avg[None]))))
+    average = np.clip(average, -1, 1)
     collapsed = model.decode(z, truncation_psi=0.0)
     np.testing.assert_allclose(collapsed, np.repeat(average, 4, axis=0), atol=1e-5)
     assert plain.std(axis=0).mean() > 1e-3
@@ -119,7 +127,8 @@ def test_networks_follow_the_requested_sizes():
     channels = [layer.filters for layer in model.generator.synthesis.conv_layers]
     assert channels == [8, 8, 8, 4, 4]  # min(64 / res, 8) at 4, 8, 8, 16, 16
     assert [conv0.filters for conv0, _, _ in model.discriminator.blocks] == [4, 8]
-    assert model._expected_data_shape() == (16, 16, 1)
+    assert model.data_shape == (16, 16, 1)
+    assert StyleGAN2(data_shape=(16, 16, 3), latent_dim=8, w_dim=8, channel_base=64, channel_max=8).resolution == 16
 
 
 @pytest.mark.parametrize(
@@ -131,6 +140,9 @@ def test_networks_follow_the_requested_sizes():
         (dict(channel_max=0), "channel_max=0"),
         (dict(style_mixing_prob=1.5), "style_mixing_prob=1.5"),
         (dict(r1_interval=-1), "r1_interval=-1"),
+        (dict(r1_interval=0), "r1_interval=0"),
+        (dict(pl_interval=0), "pl_interval=0"),
+        (dict(data_shape=(16, 8, 1)), r"data_shape=\(16, 8, 1\)"),
         (dict(pl_weight=-2.0), "pl_weight=-2.0"),
         (dict(diff_augment="flip"), "policy='flip'"),
         (dict(generator=keras.Sequential([keras.layers.Dense(2)])), "generator="),

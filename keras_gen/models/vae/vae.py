@@ -8,9 +8,9 @@ import numpy as np
 from keras import ops
 
 from keras_gen.callbacks.kl_warmup import KLWarmup
+from keras_gen.models import network as network_lib
 from keras_gen.models.autoencoder import networks
 from keras_gen.models.generative_model import GenerativeModel
-from keras_gen.utils import latent as latent_utils
 from keras_gen.utils import validation
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -32,25 +32,40 @@ class VAE(GenerativeModel):
     (Bowman et al., 2016; Sønderby et al., 2016).
 
     The decoder defines `p(x|z)`: for `likelihood="bernoulli"` it outputs
-    logits (data in [0, 1]); for `"gaussian"` it outputs the mean, and a
-    learned per-dimension log standard deviation completes the density.
+    logits of pixel probabilities (the data, mapped from `value_range` to
+    [0, 1], are the Bernoulli means); for `"gaussian"` it outputs the mean,
+    and a learned per-dimension log standard deviation completes the
+    density.
 
     `model(x)` returns the posterior parameters `(z_mean, z_log_var)`; use
-    `reconstruct`, `generate`, `interpolate` and `log_prob` for the rest.
-    Losses are reported per sample in nats (summed over dimensions).
+    `encode`, `reconstruct`, `generate`, `decode`, `interpolate` and
+    `log_prob` for the rest. Losses are reported per sample in nats
+    (summed over dimensions).
+
+    Your own networks (checked when the model is built): the encoder maps a
+    sample to `2 * latent_dim` values (mean, then log-variance), to a pair
+    `[z_mean, z_log_var]`, or to keras.io's triple `[z_mean, z_log_var, z]`
+    (the sampled `z` is ignored: the model samples it); the decoder maps a
+    code of `latent_dim` values to a sample: logits for `"bernoulli"` (no
+    final sigmoid), the mean for `"gaussian"`.
 
     Args:
-        encoder: a `keras.Model` from a sample to `2 * latent_dim` values
-            (mean, then log-variance) or to a pair of `latent_dim` tensors;
-            `None` builds the default for `data_shape`.
+        encoder: a `keras.Model` from a sample to the posterior's
+            parameters (see above); `None` builds the default `Encoder`.
         decoder: a `keras.Model` from `latent_dim` to a sample; `None` builds
-            the default.
+            the default `Decoder`.
         latent_dim: size of `z`.
         data_shape: shape of one sample (needed for the default networks).
+        value_range: `(low, high)` of the data and the samples; `"auto"`:
+            (0, 1) for a Bernoulli VAE and for images, `None` (unbounded)
+            for the vectors of a Gaussian VAE.
         likelihood: `"bernoulli"` or `"gaussian"`.
         beta: weight of the KL term (1 is the VAE; > 1 a beta-VAE).
         kl_warmup_epochs: epochs over which the KL weight ramps from 0.
-        seed: seed of the model's random stream.
+        hidden_units, filters: the default networks' hidden layer sizes
+            and convolution channels (see `Encoder`, `Decoder`).
+        seed: seed of the model's random stream and of the default
+            networks' initial weights.
 
     Example:
 
@@ -65,6 +80,7 @@ class VAE(GenerativeModel):
     """
 
     network_args = ("encoder", "decoder")
+    default_value_range = (0.0, 1.0)
 
     def __init__(
         self,
@@ -72,9 +88,12 @@ class VAE(GenerativeModel):
         decoder=None,
         latent_dim=16,
         data_shape=None,
+        value_range="auto",
         likelihood="bernoulli",
         beta=1.0,
         kl_warmup_epochs=0,
+        hidden_units=(256, 256),
+        filters=(32, 64),
         seed=None,
         **kwargs,
     ):
@@ -85,14 +104,26 @@ class VAE(GenerativeModel):
         self.kl_warmup_epochs = validation.check_positive_int(
             kl_warmup_epochs, "kl_warmup_epochs", allow_zero=True
         )
+        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.filters = validation.check_int_sequence(filters, "filters")
         networks.require_data_shape(data_shape, encoder, decoder)
-        if encoder is None:
-            encoder = networks.build_encoder(data_shape, 2 * self.latent_dim)
-        if decoder is None:
-            decoder = networks.build_decoder(self.latent_dim, data_shape)
-        self.encoder = encoder
-        self.decoder = decoder
-        self.data_shape = validation.network_input_shape(encoder)
+        if data_shape is None:
+            data_shape = validation.network_input_shape(encoder)
+        if isinstance(value_range, str) and value_range == "auto" and self.likelihood == "bernoulli":
+            value_range = (0.0, 1.0)  # probabilities, for vectors too
+        self._set_data_contract(data_shape, value_range, None)
+        if self.likelihood == "bernoulli" and self.value_range is None:
+            raise ValueError(
+                "A Bernoulli VAE models data in a bounded range: pass `value_range` (e.g. (0, 1)), or "
+                "use likelihood='gaussian' for unbounded data. Received: value_range=None"
+            )
+        self.encoder = self._default_network(
+            "encoder", encoder, lambda: networks.Encoder(self.data_shape, 2 * self.latent_dim, self.hidden_units, self.filters)
+        )
+        self.decoder = self._default_network(
+            "decoder", decoder, lambda: networks.Decoder(self.latent_dim, self.data_shape, self.hidden_units, self.filters)
+        )
+        self._check_network_contract()
         if self.likelihood == "gaussian":
             self.log_scale = self.add_weight(
                 shape=self.data_shape, initializer="zeros", name="log_scale"
@@ -109,8 +140,34 @@ class VAE(GenerativeModel):
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
 
-    def _expected_data_shape(self):
-        return self.data_shape
+    @property
+    def model_range(self):
+        # Bernoulli means are probabilities; a Gaussian works in the data's units.
+        return (0.0, 1.0) if self.likelihood == "bernoulli" else None
+
+    def _check_network_contract(self):
+        if not self.uses_default_network("encoder"):
+            try:
+                out = network_lib.symbolic_outputs(self.encoder, [(2,) + self.data_shape])
+            except Exception as e:
+                raise ValueError(
+                    f"`encoder` must take samples of shape {(None,) + self.data_shape}; calling it failed: "
+                    f"{e}. Received: encoder={self.encoder.name!r}"
+                ) from e
+            shapes = [tuple(o.shape[1:]) for o in out] if isinstance(out, (list, tuple)) else [tuple(out.shape[1:])]
+            d = self.latent_dim
+            if shapes not in ([(2 * d,)], [(d,), (d,)], [(d,), (d,), (d,)]):
+                raise ValueError(
+                    f"`encoder` must return 2 * latent_dim = {2 * d} values (mean, then log-variance), "
+                    f"a pair [z_mean, z_log_var] or a triple [z_mean, z_log_var, z] of {d} values each. "
+                    f"Received: encoder with output shapes {shapes}"
+                )
+        if not self.uses_default_network("decoder"):
+            networks.check_decoder_input(self.decoder, self.latent_dim)
+            if self.likelihood == "bernoulli":
+                network_lib.refuse_final_activation(
+                    self.decoder, "decoder", ("sigmoid",), "logits of pixel probabilities (likelihood='bernoulli')"
+                )
 
     # -- the model's densities ----------------------------------------------
 
@@ -118,7 +175,8 @@ class VAE(GenerativeModel):
         self._check_batch(inputs)
         out = self.encoder(inputs, training=training)
         if isinstance(out, (list, tuple)):
-            z_mean, z_log_var = out
+            # `[z_mean, z_log_var]`, or keras.io's `[z_mean, z_log_var, z]`.
+            z_mean, z_log_var = out[0], out[1]
         else:
             z_mean, z_log_var = ops.split(out, 2, axis=-1)
         return z_mean, z_log_var
@@ -148,6 +206,7 @@ class VAE(GenerativeModel):
         return ops.sigmoid(decoded) if self.likelihood == "bernoulli" else decoded
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        x = self.to_model_space(x)
         z_mean, z_log_var = y_pred
         z, _ = self._sample_posterior(z_mean, z_log_var)
         decoded = self.decoder(z, training=training)
@@ -164,11 +223,14 @@ class VAE(GenerativeModel):
             loss = loss + ops.sum(ops.stack(losses))
         return loss
 
-    def fit(self, *args, callbacks=None, **kwargs):
-        callbacks = list(callbacks or [])
-        if self.kl_warmup_epochs and not any(isinstance(c, KLWarmup) for c in callbacks):
-            callbacks.append(KLWarmup())
-        return super().fit(*args, callbacks=callbacks, **kwargs)
+    def _prepare_fit(self, arguments):
+        super()._prepare_fit(arguments)
+        callbacks = arguments.get("callbacks")
+        if self.kl_warmup_epochs and isinstance(callbacks, (list, tuple, type(None))):
+            callbacks = list(callbacks or [])
+            if not any(isinstance(c, KLWarmup) for c in callbacks):
+                callbacks.append(KLWarmup())
+            arguments["callbacks"] = callbacks
 
     # -- inference ---------------------------------------------------------------
 
@@ -176,47 +238,36 @@ class VAE(GenerativeModel):
         """Posterior parameters `(z_mean, z_log_var)` of `x`, as NumPy arrays."""
         return self.predict(x, batch_size=batch_size, verbose=0)
 
-    def decode(self, z, batch_size=256):
-        """The mean of `p(x|z)` (pixel probabilities for Bernoulli)."""
-        z = np.asarray(z, dtype="float32")
-        if len(z) == 0:
-            return np.zeros((0,) + self.data_shape, "float32")
-        return self.map_batches(
-            lambda zb: self._mean_of(self.decoder(zb, training=False)), z, batch_size=batch_size
-        )
+    @property
+    def latent_shape(self):
+        return (self.latent_dim,)
+
+    def _decode_batch(self, z, labels):
+        return self._mean_of(self.decoder(z, training=False))
 
     def reconstruct(self, x, batch_size=256):
-        """Decodes the posterior mean of each input."""
+        """Decodes the posterior mean of each input (in `value_range`)."""
         z_mean, _ = self.encode(x, batch_size)
-        return self.decode(z_mean, batch_size)
+        return self.decode(z_mean, batch_size=batch_size)
 
-    def generate(self, num_samples, seed=None, temperature=1.0):
-        """Decodes `z ~ N(0, temperature^2 I)`.
+    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+        """Decodes `z ~ N(0, temperature^2 I)` (the mean of `p(x|z)`).
 
         Args:
             num_samples: how many samples.
             seed: an int for a reproducible draw, or `None` to use the
                 model's random stream.
+            labels: must be `None` (the VAE is unconditional).
+            batch_size: samples per call.
             temperature: scale of the prior noise.
 
         Returns:
-            A NumPy array of `num_samples` samples (means of `p(x|z)`).
+            A NumPy float32 array `(num_samples, *data_shape)` in
+            `value_range` (pixel probabilities for a Bernoulli VAE).
         """
-        num_samples = validation.check_positive_int(num_samples, "num_samples")
-        z = keras.random.normal(
-            (num_samples, self.latent_dim), seed=self._sample_seed(seed)
-        ) * float(temperature)
-        return self.decode(ops.convert_to_numpy(z))
-
-    def interpolate(self, x_start, x_end, num_steps=8, method="linear"):
-        """Decodes points between the posterior means of two inputs.
-
-        Returns:
-            A NumPy array `(num_steps, *data_shape)`.
-        """
-        z = self.encode(np.stack([x_start, x_end]))[0]
-        path = latent_utils.interpolate(z[0], z[1], num_steps, method)
-        return self.decode(path)
+        return super().generate(
+            num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature
+        )
 
     def log_prob(self, x, num_samples=100, batch_size=None, seed=0):
         """Importance-weighted estimate of `log p(x)` per sample, in nats.
@@ -238,7 +289,8 @@ class VAE(GenerativeModel):
         """
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         x = np.asarray(x, dtype="float32")
-        validation.check_array_data(x, "x", self.data_shape)
+        self.data_checker().check_x(x, whole=True)
+        x = self.to_model_space(x)
         batch_size = batch_size or max(1, 8192 // num_samples)
         seed = keras.random.SeedGenerator(seed)
         results = []
@@ -262,6 +314,9 @@ class VAE(GenerativeModel):
             )
         return np.concatenate(results)
 
+    def default_optimizer(self):
+        return keras.optimizers.Adam(1e-3)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -271,5 +326,7 @@ class VAE(GenerativeModel):
             beta=self.beta,
             kl_warmup_epochs=self.kl_warmup_epochs,
         )
+        if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
+            config.update(hidden_units=self.hidden_units, filters=self.filters)
         return config
 
