@@ -15,4 +15,4 @@ from keras_gen import utils
 from keras_gen.backend import input_gradient
 from keras_gen.backend import optimize_step
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

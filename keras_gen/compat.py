@@ -110,3 +110,17 @@ def inbound_tensors(layer):
     """The symbolic input tensors of every call of `layer` in functional
     graphs, one list per call. Keras 3.15: `Layer._inbound_nodes[i].input_tensors`."""
     return [list(node.input_tensors) for node in getattr(layer, "_inbound_nodes", [])]
+
+
+def own_variables(layer):
+    """The variables `layer` created itself (not its sublayers'). Keras
+    3.15: `Layer._trainable_variables + Layer._non_trainable_variables`."""
+    return list(layer._trainable_variables) + list(layer._non_trainable_variables)
+
+
+def snake_case(name):
+    """Keras' own class-name-to-layer-name rule (`Conv2D` -> `conv2d`).
+    Keras 3.15: `keras.src.utils.naming.to_snake_case`."""
+    from keras.src.utils import naming
+
+    return naming.to_snake_case(name)

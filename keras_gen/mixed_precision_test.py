@@ -8,7 +8,7 @@ import pytest
 from keras import ops
 
 from keras_gen import models
-from keras_gen.schedulers import DDPMScheduler
+from keras_gen.models import registry
 
 POLICIES = ("mixed_bfloat16", "mixed_float16")
 
@@ -21,80 +21,24 @@ def policy(request):
     keras.config.set_dtype_policy(previous)
 
 
-def conv(filters, name, shape=(4, 4, 3)):
-    return keras.Sequential([keras.Input(shape), keras.layers.Conv2D(filters, 1)], name=name)
-
-
 def vectors(dim, low=0.0):
     return np.random.RandomState(0).uniform(low, 1.0, (8, dim)).astype("float32")
 
 
-# name -> (tiny model, training data, sampling call)
-FAMILIES = {
-    "AutoEncoder": (
-        lambda: models.AutoEncoder(data_shape=(4,), latent_dim=2, seed=0),
-        lambda: vectors(4),
-        lambda m: m.reconstruct(vectors(4)[:2]),
-    ),
-    "VAE": (
-        lambda: models.VAE(data_shape=(4,), latent_dim=2, seed=0),
-        lambda: vectors(4),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "GAN": (
-        lambda: models.GAN(data_shape=(4,), latent_dim=2, seed=0),
-        lambda: vectors(4, -1.0),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "WGANGP": (
-        lambda: models.WGANGP(data_shape=(2,), latent_dim=2, n_critic=1, seed=0),
-        lambda: vectors(2, -1.0),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "AAE": (
-        lambda: models.AAE(data_shape=(4,), latent_dim=2, seed=0),
-        lambda: vectors(4),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "RealNVP": (
-        lambda: models.RealNVP(data_shape=(2,), num_coupling_layers=2, hidden_units=(8,), seed=0),
-        lambda: vectors(2, -1.0),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "CycleGAN": (
-        lambda: models.CycleGAN(
-            generator_ab=conv(3, "g"), generator_ba=conv(3, "f"),
-            discriminator_a=conv(1, "d_a"), discriminator_b=conv(1, "d_b"), pool_size=4, seed=0,
-        ),
-        lambda: tuple(np.random.RandomState(i).uniform(-1, 1, (8, 4, 4, 3)).astype("float32") for i in (0, 1)),
-        lambda m: m.translate_a_to_b(np.zeros((2, 4, 4, 3), "float32")),
-    ),
-    "StyleGAN2": (
-        lambda: models.StyleGAN2(
-            resolution=4, latent_dim=4, w_dim=4, mapping_layers=1, channel_base=8, channel_max=4, seed=0
-        ),
-        lambda: np.random.RandomState(0).uniform(-1, 1, (8, 4, 4, 1)).astype("float32"),
-        lambda m: m.generate(2, seed=0),
-    ),
-    "DDPM": (
-        lambda: models.DDPM(
-            data_shape=(2,), value_range=None, hidden_dim=8, num_layers=2,
-            scheduler=DDPMScheduler(num_train_timesteps=20, clip_sample=False), seed=0,
-        ),
-        lambda: vectors(2, -1.0),
-        lambda m: m.generate(2, seed=0, num_steps=4),
-    ),
-}
-
-
 @pytest.mark.parametrize("policy", POLICIES, indirect=True)
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("family", registry.names())
 def test_every_family_trains_and_samples_under_the_policy(family, policy):
-    make, data, sample = FAMILIES[family]
-    model = make()
-    model.compile()
-    x = data()
-    history = model.fit(*(x if isinstance(x, tuple) else (x,)), batch_size=4, epochs=1, verbose=0)
+    if family == "ddpm" and policy == "mixed_float16" and keras.backend.backend() == "jax":
+        # The U-Net's self-attention calls jax.nn.dot_product_attention, whose
+        # CPU dot_general has no float16 x float16 -> float32 kernel.
+        pytest.xfail(
+            "jax 0.10.2 on CPU: \"The precision 'F16_F16_F32' is not supported by dot_general on CPU\" "
+            "(float16 attention; mixed_bfloat16 and GPUs are fine)"
+        )
+    family = registry.get(family)
+    model = family.compile(family.build("tiny", seed=0))
+    x, y = family.sample_data(model, 8)
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     for name, values in history.history.items():
         assert np.isfinite(values).all(), (name, values)
     # Variables stay float32: only the computation is in low precision.
@@ -106,13 +50,13 @@ def test_every_family_trains_and_samples_under_the_policy(family, policy):
         optimizers = [model.get_optimizer(n) for n in model.optimizer_names] if isinstance(
             model, models.MultiOptimizerModel
         ) else [model.optimizer]
-        if family != "RealNVP":  # computes in float32 but for its networks
+        if family.name != "real_nvp":  # computes in float32 but for its networks
             assert all(isinstance(o, keras.optimizers.LossScaleOptimizer) for o in optimizers)
             # (A step whose scaled gradients overflow is skipped and the
             # scale halved, so early steps may not count.)
             assert all(0 < float(ops.convert_to_numpy(o.dynamic_scale)) <= 2.0**15 for o in optimizers)
-    samples = np.asarray(sample(model), dtype="float32")
-    assert samples.shape[0] == 2 and np.isfinite(samples).all()
+    samples = model.generate(2, seed=0, **family.generate_options("tiny", x))
+    assert samples.shape[0] == 2 and samples.dtype == np.float32 and np.isfinite(samples).all()
 
 
 @pytest.mark.parametrize("policy", ["mixed_float16"], indirect=True)

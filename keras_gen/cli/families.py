@@ -108,7 +108,8 @@ def build(family_name, data, args):
     try:
         model = family.build(name, **overrides)
     except ValueError as e:
-        raise CommandError(f"argument --data: {e}") from e
+        argument = "--image-size" if "data_shape" in overrides else "--data"
+        raise CommandError(f"argument {argument}: {e}") from e
     family.compile(model, name, learning_rate=args.learning_rate)
     if data.kind == "pairs":
         x = tuple(_to_range(d, model.value_range) for d in data.train)

@@ -17,3 +17,4 @@ from keras_gen.presets.registry import list_presets
 from keras_gen.presets.safety import PresetIntegrityError
 from keras_gen.presets.safety import UnsafePresetError
 from keras_gen.presets.saving import save_to_preset
+from keras_gen.presets.upgrade import upgrade_preset

@@ -1,14 +1,17 @@
 """`from_preset`: a model from a preset handle, checked before it is built."""
 
+import copy
 import importlib
 import json
 import os
+import warnings
 
 import keras
 
 from keras_gen.presets import handles
 from keras_gen.presets import safety
 from keras_gen.presets import saving
+from keras_gen.presets import upgrade
 from keras_gen.presets import weights as weights_lib
 
 
@@ -83,76 +86,44 @@ def preset_class(config):
     )
 
 
-def _canonical(config):
-    """A config with every layer or model name replaced by a placeholder, so
-    that two builds of one architecture compare equal."""
-    names = set()
-
-    def collect(obj):
-        if isinstance(obj, dict):
-            if isinstance(obj.get("name"), str):
-                names.add(obj["name"])
-            for value in obj.values():
-                collect(value)
-        elif isinstance(obj, (list, tuple)):
-            for value in obj:
-                collect(value)
-
-    def strip(obj):
-        if isinstance(obj, dict):
-            return {k: strip(v) for k, v in obj.items() if k != "name"}
-        if isinstance(obj, (list, tuple)):
-            return [strip(v) for v in obj]
-        if isinstance(obj, str) and obj in names:
-            return "<name>"
-        return obj
-
-    collect(config)
-    return strip(json.loads(json.dumps(config)))
-
-
-def _default_networks(cls, inner):
-    """Names of the stored sub-networks that are the class's defaults.
-
-    The model is built once with its stored networks left out, so that it
-    creates its default networks from its own arguments; a stored network
-    that has the same architecture was built that way.
-    """
-    stored = [name for name in getattr(cls, "network_args", ()) if inner.get(name) is not None]
-    if not stored:
-        return []
-    try:
-        reference = cls.from_config({k: (None if k in stored else v) for k, v in inner.items()})
-    except Exception:
-        return []  # the class cannot build defaults from this config
-    return [
-        name
-        for name in stored
-        if _canonical(keras.saving.serialize_keras_object(getattr(reference, name)))
-        == _canonical(inner[name])
-    ]
-
-
 def _apply_overrides(cls, config, overrides, source):
     if "config" not in config or not isinstance(config["config"], dict):
         raise safety.PresetIntegrityError(f"The config of {source} has no 'config' entry.")
-    network_args = tuple(getattr(cls, "network_args", ()))
-    if not network_args and not issubclass(cls, _generative_model()):
+    if not issubclass(cls, _generative_model()):
         raise ValueError(
             f"Config overrides apply to keras_gen model presets; {source} holds "
             f"a {cls.__name__}. Received: {sorted(overrides)}"
         )
-    inner = dict(config["config"])
-    # Default networks are rebuilt from the overridden arguments (a new
-    # `num_classes` gives a new label embedding); custom networks are kept.
-    rebuilt = [n for n in _default_networks(cls, inner) if n not in overrides]
-    for name in rebuilt:
-        inner[name] = None
+    return _with_overrides(config, overrides)
+
+
+def _normalized(value):
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return value
+
+
+def check_overrides_applied(model, overrides, source):
+    """Every override must show in the built model's config: one that a
+    preset cannot take (a hyper-parameter of a default network the preset
+    replaced with a network of its own, say) is refused by name."""
+    config = model.get_config()
     for key, value in overrides.items():
-        if key in network_args and isinstance(value, keras.Model):
-            value = keras.saving.serialize_keras_object(value)
-        inner[key] = value
-    return dict(config, config=inner)
+        if isinstance(value, keras.layers.Layer):
+            continue  # a network: it replaced the stored one
+        if key not in config or _normalized(config[key]) != _normalized(value):
+            hint = ""
+            custom = [n for n in getattr(model, "network_args", ()) if not model.uses_default_network(n)]
+            if custom:
+                hint = (
+                    f" The preset's {', '.join(custom)} {'is a network' if len(custom) == 1 else 'are networks'} "
+                    "of its own, which the model's hyper-parameters do not configure; pass a new network instead."
+                )
+            raise ValueError(
+                f"The override `{key}` has no effect on {source} (the model built from it has "
+                f"{key}={config.get(key)!r}).{hint} Received: {key}={value!r}"
+            )
 
 
 def _with_overrides(config, overrides):
@@ -184,14 +155,18 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
         model_class: the class the preset must hold (or subclass); `None`
             accepts any model.
         **config_overrides: constructor arguments replacing the preset's.
-            Sub-networks that the model built by default are rebuilt from
-            the new arguments; the weights are then loaded by structure and
-            shape, and those that do not fit (e.g. a label embedding for a
-            new `num_classes`) keep their initial values. They are listed in
-            a warning and in the model's `skipped_weights` attribute. A
-            sub-network passed as an override (e.g. `encoder=my_encoder`)
-            replaces the stored architecture (it is rebuilt from its
-            config) and receives the preset's weights where they fit.
+            Each takes effect or is refused with a named error. Default
+            networks are rebuilt from the new arguments (a new `data_shape`,
+            `num_classes` or width); the weights are then loaded by
+            structure and shape, and those that do not fit (e.g. a label
+            embedding for a new `num_classes`) keep their initial values.
+            They are listed in a warning and in the model's
+            `skipped_weights` attribute. A network passed as an override
+            (e.g. `encoder=my_encoder`) replaces the stored one and receives
+            the preset's weights where they fit.
+
+    A preset saved by keras_gen 0.1.0 is upgraded in memory (with a
+    warning); `keras_gen.presets.upgrade_preset` writes the upgraded form.
 
     Returns:
         The model (`keras.Model`), uncompiled.
@@ -219,8 +194,17 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
             f"{wanted.__name__}.{hint}"
         )
     weights_path = os.path.join(directory, handles.WEIGHTS_FILE)
+    metadata = _read_json(directory, handles.METADATA_FILE, source) if (
+        load_weights or os.path.isfile(os.path.join(directory, handles.METADATA_FILE))
+    ) else {}
+    if upgrade.is_legacy(metadata):
+        warnings.warn(
+            f"{source} was saved by keras_gen {metadata.get('keras_gen_version')}; it is upgraded in memory. "
+            "Write the upgraded preset once with `keras_gen.presets.upgrade_preset(old, new)`.",
+            stacklevel=3,
+        )
+        config = upgrade.upgrade_config(config)
     if load_weights:
-        metadata = _read_json(directory, handles.METADATA_FILE, source)
         if not os.path.isfile(weights_path):
             raise safety.PresetIntegrityError(f"{source} has no {handles.WEIGHTS_FILE} in {directory!r}.")
         safety.check_weights_hash(weights_path, metadata, source)
@@ -230,19 +214,32 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
         # Overrides reach deserialization too (`encoder={...}`, "pkg>Name"):
         # checked before anything is built, and again once merged.
         safety.check_config(_with_overrides(config, config_overrides), source, overrides=tuple(config_overrides))
+    legacy = upgrade.is_legacy(metadata)
     with safety.safe_deserialization():
+        # (Deserialisation consumes the dicts it is given: copies.)
+        stored = keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+        model = stored
         if config_overrides:
             config = _apply_overrides(cls, config, config_overrides, source)
             safety.check_config(config, source, overrides=tuple(config_overrides))
-        model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+            model = keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+    saving.ensure_built(stored)
     saving.ensure_built(model)
+    if config_overrides:
+        check_overrides_applied(model, config_overrides, source)
     skipped = ()
     if load_weights:
-        if config_overrides:
-            skipped, unused = weights_lib.load_matching_weights(model, weights_path)
-            weights_lib.report_skipped(source, skipped, unused)
-            skipped = tuple(key for key, _, _ in skipped)
+        if legacy:
+            found, unused = upgrade.load_legacy_weights(stored, weights_path)
+            # New state (moving-average counters) has no 0.1.0 counterpart.
+            weights_lib.report_skipped(source, [s for s in found if s[1] is not None], unused)
         else:
-            model.load_weights(weights_path)
+            stored.load_weights(weights_path)
+        if model is not stored:
+            # The overridden model takes the stored weights that still fit,
+            # matched by network, layer and name (see `transfer_weights`).
+            found, unused = weights_lib.transfer_weights(stored, model)
+            weights_lib.report_skipped(source, found, unused)
+            skipped = tuple(key for key, _, _ in found)
     model.skipped_weights = skipped
     return model

@@ -64,12 +64,12 @@ def test_config_overrides_keep_the_weights(tmp_path):
 def test_a_new_head_skips_and_reports_the_mismatched_weights(tmp_path):
     model = tiny_gan(num_classes=3)
     model.save_to_preset(str(tmp_path / "gan"))
-    with pytest.warns(UserWarning, match=r"embedding/vars/0: preset \(3, 2\), model \(5, 2\)"):
+    with pytest.warns(UserWarning, match=r"generator/embedding\[0\]/embeddings: preset \(3, 2\), model \(5, 2\)"):
         loaded = GAN.from_preset(str(tmp_path / "gan"), num_classes=5)
     assert loaded.num_classes == 5
     assert sorted(loaded.skipped_weights) == [
-        "discriminator/layers/embedding/vars/0",
-        "generator/layers/embedding/vars/0",
+        "discriminator/embedding[0]/embeddings",
+        "generator/embedding[0]/embeddings",
     ]
     # Every other weight came from the preset.
     for ours, theirs in zip(loaded.generator.layers, model.generator.layers):

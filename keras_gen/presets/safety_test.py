@@ -16,7 +16,14 @@ from keras_gen.presets import safety
 
 
 def tiny_vae():
-    return VAE(data_shape=(6,), latent_dim=2, seed=0)
+    # Networks of the user's own: functional configs in the preset, where a
+    # hostile edit can hide a layer (default networks are stored as their
+    # hyper-parameters only).
+    inputs = keras.Input((6,))
+    encoder = keras.Model(inputs, keras.layers.Dense(4)(keras.layers.Dense(8, activation="relu")(inputs)))
+    codes = keras.Input((2,))
+    decoder = keras.Model(codes, keras.layers.Dense(6)(keras.layers.Dense(8, activation="relu")(codes)))
+    return VAE(encoder=encoder, decoder=decoder, latent_dim=2, seed=0)
 
 
 @pytest.fixture

@@ -81,7 +81,10 @@ def make_inputs(name, seed=0):
     """Initial weights, data and noise tables for model `name`."""
     model = build(name)
     rng = np.random.RandomState(seed)
-    inputs = {f"w{i}": (rng.randn(*w.shape) * 0.5).astype("float32") for i, w in enumerate(model.weights)}
+    inputs = {
+        f"w{i}": np.zeros(w.shape, w.dtype) if "int" in str(w.dtype) else np.asarray(rng.randn(*w.shape) * 0.5, "float32")
+        for i, w in enumerate(model.weights)
+    }
     dim = 2 if name == "toy" else 4
     n = BATCH * STEPS
     inputs["x"] = rng.rand(n, dim).astype("float32")
@@ -101,9 +104,7 @@ def train(name, inputs):
     model = build(name)
     if name != "toy":
         model.noise_tables = {"normal": inputs["normal"], "uniform": inputs["uniform"]}
-    MultiOptimizerModel.compile(
-        model, optimizers={n: keras.optimizers.SGD(0.02) for n in model.optimizer_names}
-    )
+    MultiOptimizerModel.compile(model, **{f"{n}_optimizer": keras.optimizers.SGD(0.02) for n in model.optimizer_names})
     model.set_weights([inputs[f"w{i}"] for i in range(len(model.weights))])
     x = inputs["x"]
     y = {"toy": inputs["z"], "gan": inputs["y"], "aae": inputs["y"]}.get(name)

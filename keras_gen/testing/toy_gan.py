@@ -34,9 +34,12 @@ def make_critic(data_dim):
 class ToyGAN(MultiOptimizerModel):
     optimizer_names = ("critic", "generator")
     loss_names = ("c_loss", "g_loss", "penalty")
+    # `fit(x, z)` injects the noise as `y`.
+    label_policy = "free"
 
-    def __init__(self, latent_dim=3, data_dim=2, penalty_weight=0.1, **kwargs):
+    def __init__(self, latent_dim=3, data_dim=2, penalty_weight=0.1, value_range=None, **kwargs):
         super().__init__(**kwargs)
+        self._set_data_contract((data_dim,), value_range, None)
         self.latent_dim = latent_dim
         self.data_dim = data_dim
         self.penalty_weight = penalty_weight
@@ -54,9 +57,6 @@ class ToyGAN(MultiOptimizerModel):
             "critic": self.critic.trainable_variables,
             "generator": self.generator.trainable_variables,
         }
-
-    def _expected_data_shape(self):
-        return (self.data_dim,)
 
     def _unpack(self, data):
         # `fit(x)` draws the noise; `fit(x, z)` injects it.

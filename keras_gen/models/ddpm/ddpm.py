@@ -512,7 +512,9 @@ class DDPM(DiffusionSampling, GenerativeModel):
         sampling chain itself draws backend-specific noise)."""
         x_t = self._fixed_normal((num,) + tuple(self.data_shape))
         t = np.linspace(0, self.scheduler.num_train_timesteps - 1, num).astype("float32")
-        labels = None if self.num_classes is None else np.arange(num, dtype="int32") % self.num_classes
+        labels = None
+        if self.num_classes is not None:
+            labels = ops.convert_to_tensor(np.arange(num, dtype="int32") % self.num_classes)
         out = self._denoise(self.ema_denoiser.network, ops.convert_to_tensor(x_t), ops.convert_to_tensor(t), labels)
         return "ema_denoiser", out
 

@@ -518,8 +518,7 @@ class StyleGAN2(AdversarialModel):
         g = self.generator
         if self.uses_default_network("generator"):
             config.update(
-                resolution=g.resolution,
-                image_channels=g.image_channels,
+                data_shape=self.data_shape,
                 latent_dim=g.latent_dim,
                 w_dim=g.w_dim,
                 mapping_layers=g.mapping.num_layers,
