@@ -12,9 +12,30 @@ BENCH_VENV ?= .venv-bench
 # Arguments of benchmarks/run_all.py, e.g. `make bench BENCH_ARGS="--quick"`.
 BENCH_ARGS ?=
 
-.PHONY: install test test-jax test-tensorflow test-torch demo bench clean
+# Fashion-MNIST's four IDX files, as Debian's dataset-fashion-mnist installs them.
+FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
+FASHION_MNIST_FILES := $(addprefix $(FASHION_MNIST_DIR)/,train-images-idx3-ubyte.gz \
+	train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
 
-install: $(STAMP)
+.PHONY: install fashion-mnist test test-jax test-tensorflow test-torch demo bench clean
+
+install: $(STAMP) fashion-mnist
+
+# The real-scale benchmark data (about 30 MB), installed with apt-get where
+# it exists and we are root; elsewhere the install carries on without it
+# (keras_gen.datasets.load_fashion_mnist also reads $$KERAS_GEN_FASHION_MNIST_DIR
+# and Keras' download cache, and the tests that need the files skip).
+fashion-mnist:
+	@for f in $(FASHION_MNIST_FILES); do test -f $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends dataset-fashion-mnist; } >/dev/null 2>&1 \
+	    || echo "note: apt-get could not install dataset-fashion-mnist; the Fashion-MNIST tests will skip"; \
+	  else \
+	    echo "note: Fashion-MNIST not installed (needs apt-get as root: apt-get install dataset-fashion-mnist); its tests will skip"; \
+	  fi; \
+	fi
 
 # CPU builds: torch==2.13.0 is the local CPU wheel; tensorflow-cpu is the
 # light TF install.  Re-run when pyproject.toml changes.

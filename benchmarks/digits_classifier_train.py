@@ -27,6 +27,8 @@ import numpy as np
 import keras_gen
 from keras_gen.metrics import digits_cnn as dc
 
+import classifier_training as training
+
 
 def translate(x, rng):
     """Random translation by up to one pixel in each direction."""
@@ -46,13 +48,9 @@ def area_round_trip(size):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=80)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    training.add_arguments(parser, epochs=80, batch_size=32, learning_rate=1e-3, out=dc.WEIGHTS_PATH)
     parser.add_argument("--blur-share", type=float, default=0.3,
                         help="share of training digits shown as 16x16 / 32x32 round trips")
-    parser.add_argument("--out", default=dc.WEIGHTS_PATH)
     args = parser.parse_args()
 
     keras.utils.set_random_seed(args.seed)
@@ -64,36 +62,25 @@ def main():
     # Each epoch sees every train digit once, sharp or blurred at random.
     variants = np.stack([x_train, area_round_trip(16), area_round_trip(32)])
 
-    model = dc.build_digits_classifier()
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    best, best_weights, start = (-1.0, 0.0), None, time.time()
-    for epoch in range(args.epochs):
+    def fit_epoch(model):
         pick = rng.choice(3, size=len(x_train), p=[1 - args.blur_share, args.blur_share / 2, args.blur_share / 2])
         x_epoch = variants[pick, np.arange(len(x_train))]
         model.fit(translate(x_epoch, rng), y_train, batch_size=args.batch_size, epochs=1, verbose=0)
-        p_val = model.predict(x_val, verbose=0)
-        accuracy = float((p_val.argmax(-1) == y_val).mean())
-        loss = float(-np.log(p_val[np.arange(len(y_val)), y_val] + 1e-7).mean())
-        # Val accuracy saturates near 100 %: the val loss breaks ties.
-        if (accuracy, -loss) >= best:
-            best, best_weights, best_epoch = (accuracy, -loss), model.get_weights(), epoch + 1
-    # A fresh, uncompiled copy: the file holds the weights, not Adam's state.
-    model = dc.build_digits_classifier()
-    model.set_weights(best_weights)
-    test = float((model.predict(x_test, verbose=0).argmax(-1) == y_test).mean())
+
+    start = time.time()
+    model, accuracy, loss, best_epoch = training.train_best_epoch(
+        dc.DIGITS, keras.optimizers.Adam(args.learning_rate), fit_epoch, args.epochs, x_val, y_val
+    )
+    test = training.accuracy_and_loss(model, x_test, y_test)[0]
     model.save_weights(args.out)
     larger = []
     for size in (16, 32):
         resized = dc.digits_classifier(image_size=size, weights_path=args.out)
         x = keras_gen.datasets.load_digits("test", image_size=size)
-        larger.append(float((resized.predict(x, verbose=0).argmax(-1) == y_test).mean()))
+        larger.append(training.accuracy_and_loss(resized, x, y_test)[0])
     print(
-        f"backend {keras.backend.backend()}: best val accuracy {100 * best[0]:.2f} % "
-        f"(loss {-best[1]:.4f}) at epoch "
+        f"backend {keras.backend.backend()}: best val accuracy {100 * accuracy:.2f} % "
+        f"(loss {loss:.4f}) at epoch "
         f"{best_epoch}; test accuracy {100 * test:.2f} % ({len(y_test)} images; "
         f"{100 * larger[0]:.2f} % / {100 * larger[1]:.2f} % at 16x16 / 32x32); "
         f"{time.time() - start:.0f} s; weights written to {args.out}"

@@ -31,6 +31,9 @@ class MetricsCallback(keras.callbacks.Callback):
         validation_data: data to choose the Parzen bandwidth.
         generate_kwargs: extra arguments for `model.generate`.
         verbose: 1 prints the results after each evaluation.
+        classifier: the shipped classifier of the `classifier_*` metrics
+            (`"digits"`, `"fashion_mnist"`), or `None` to choose it by the
+            data's shape (see `keras_gen.metrics.evaluate`).
 
     Example:
 
@@ -55,6 +58,7 @@ class MetricsCallback(keras.callbacks.Callback):
         validation_data=None,
         generate_kwargs=None,
         verbose=0,
+        classifier=None,
     ):
         super().__init__()
         self.data = np.asarray(data)
@@ -66,8 +70,8 @@ class MetricsCallback(keras.callbacks.Callback):
         self.generate_kwargs = dict(generate_kwargs or {})
         self.verbose = verbose
         metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
-        # Resolved once: the digits classifier is loaded here, not per epoch.
-        self.metrics = [evaluate_lib.get_metric(m, self.data.shape[1:]) for m in metrics]
+        # Resolved once: the classifier is loaded here, not per epoch.
+        self.metrics = [evaluate_lib.get_metric(m, self.data.shape[1:], classifier) for m in metrics]
         self.history = {}
         if value_range is not None:
             evaluate_lib.check_data_range(self.data, value_range)  # fail before training

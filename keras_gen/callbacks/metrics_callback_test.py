@@ -44,3 +44,11 @@ def test_data_outside_the_value_range_fail_before_training():
     data = np.random.default_rng(0).uniform(size=(20, 8, 8, 1))  # [0, 1]
     with pytest.raises(ValueError, match=r"value_range=\(-1, 1\)"):
         MetricsCallback(data, ["frechet_distance"], value_range=(-1, 1))
+
+
+def test_the_classifier_can_be_named_for_an_ambiguous_shape():
+    data = np.zeros((4, 32, 32, 1), "float32")
+    default = MetricsCallback(data, ["classifier_frechet_distance"])
+    named = MetricsCallback(data, ["classifier_frechet_distance"], classifier="fashion_mnist")
+    assert default.metrics[0].feature_extractor.name == "digits_features_32"
+    assert named.metrics[0].feature_extractor.name == "fashion_mnist_features_32"

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from keras_gen.datasets import image_options
 from keras_gen.utils import validation
 
 # The fixed split used by every keras_gen example, test and benchmark.
@@ -76,9 +77,4 @@ def load_digits(
             ]
         )
         images = np.clip(images, 0.0, 1.0)
-    if binarize:
-        images = (images >= 0.5).astype("float32")
-    images = images.astype("float32")[..., None]
-    if flatten:
-        images = images.reshape(len(images), -1)
-    return (images, labels) if with_labels else images
+    return image_options.finish(images.astype("float32")[..., None], labels, binarize, flatten, with_labels)

@@ -5,8 +5,12 @@ from keras_gen.metrics.mmd import gaussian_mmd
 from keras_gen.metrics.mode_coverage import mode_coverage
 from keras_gen.metrics.bits_per_dim import BitsPerDim
 from keras_gen.metrics.bits_per_dim import bits_per_dim
+from keras_gen.metrics.classifiers import SHIPPED_CLASSIFIERS
+from keras_gen.metrics.classifiers import shipped_classifier
 from keras_gen.metrics.digits_cnn import digits_classifier
 from keras_gen.metrics.digits_cnn import digits_features
+from keras_gen.metrics.fashion_mnist_cnn import fashion_mnist_classifier
+from keras_gen.metrics.floor import real_data_floor
 from keras_gen.metrics.evaluation import METRIC_NAMES
 from keras_gen.metrics.evaluation import evaluate
 from keras_gen.metrics.evaluation import get_metric

@@ -1,25 +1,28 @@
 """A small CNN trained on the embedded digits: an offline feature extractor.
 
 The weights ship with the package (`digits_classifier.weights.h5`, 211 kB)
-and are reproduced by `benchmarks/digits_classifier_train.py`. The
-classifier plays, for the 8x8 digits, the role that InceptionV3 plays for
-photographs: its penultimate activations feed `FrechetDistance`,
-`KernelDistance` and `PrecisionRecall`, its class probabilities feed
-`InceptionScore`. A Fréchet distance on these features is a *classifier
-Fréchet distance*; it is not comparable to (and must never be reported as)
-FID.
+and are reproduced by `benchmarks/digits_classifier_train.py`; see
+`shipped_classifier.py` for the role they play (a Fréchet distance on its
+features is a *classifier Fréchet distance*, never FID).
 """
 
-import os
-
-import keras
-
-from keras_gen.utils import validation
-
-WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "digits_classifier.weights.h5")
+from keras_gen.metrics.shipped_classifier import ShippedClassifier
 
 # Width of the penultimate layer (the features).
 NUM_FEATURES = 64
+
+
+DIGITS = ShippedClassifier(
+    "digits",
+    image_size=8,
+    stages=((32, 32), (64,)),
+    num_features=NUM_FEATURES,
+    dropout=0.3,
+    larger_images="area",
+    weights_file="digits_classifier.weights.h5",
+    training_script="benchmarks/digits_classifier_train.py",
+)
+WEIGHTS_PATH = DIGITS.weights_path
 
 
 def build_digits_classifier():
@@ -27,17 +30,7 @@ def build_digits_classifier():
     probabilities; the layer named `"features"` gives the 64 penultimate
     ReLU activations. No batch norm and no randomness at inference, so the
     outputs agree across backends to float32 rounding."""
-    x = keras.Input((8, 8, 1), name="images")
-    h = keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(x)
-    h = keras.layers.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(h)
-    h = keras.layers.MaxPooling2D(2, name="pool1")(h)  # 4x4
-    h = keras.layers.Conv2D(64, 3, padding="same", activation="relu", name="conv3")(h)
-    h = keras.layers.MaxPooling2D(2, name="pool2")(h)  # 2x2
-    h = keras.layers.Flatten(name="flatten")(h)
-    h = keras.layers.Dense(NUM_FEATURES, activation="relu", name="features")(h)
-    h = keras.layers.Dropout(0.3, name="dropout")(h)
-    y = keras.layers.Dense(10, activation="softmax", name="probabilities")(h)
-    return keras.Model(x, y, name="digits_classifier")
+    return DIGITS.build()
 
 
 def digits_classifier(features=False, image_size=8, weights_path=None):
@@ -72,34 +65,7 @@ def digits_classifier(features=False, image_size=8, weights_path=None):
         name="classifier_frechet_distance")
     ```
     """
-    image_size = validation.check_positive_int(image_size, "image_size")
-    if image_size % 8:
-        raise ValueError(
-            "`image_size` must be a multiple of 8 (the classifier sees 8x8 "
-            f"digits). Received: image_size={image_size}"
-        )
-    weights_path = weights_path or WEIGHTS_PATH
-    if not os.path.exists(weights_path):
-        raise FileNotFoundError(
-            "The digits classifier weights were not found (a package install "
-            "without its data files?). Received: weights_path="
-            f"{weights_path!r}. Recreate them with "
-            "`python benchmarks/digits_classifier_train.py`."
-        )
-    classifier = build_digits_classifier()
-    classifier.load_weights(weights_path)
-    classifier.trainable = False
-    if features:
-        classifier = keras.Model(
-            classifier.inputs,
-            classifier.get_layer("features").output,
-            name="digits_features",
-        )
-    if image_size == 8:
-        return classifier
-    images = keras.Input((image_size, image_size, 1), name="images")
-    small = keras.layers.AveragePooling2D(image_size // 8, name="area_resize")(images)
-    return keras.Model(images, classifier(small), name=f"{classifier.name}_{image_size}")
+    return DIGITS.load(features, image_size, weights_path)
 
 
 def digits_features(image_size=8, weights_path=None):

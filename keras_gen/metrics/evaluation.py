@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from keras_gen.metrics.bits_per_dim import BitsPerDim
-from keras_gen.metrics.digits_cnn import digits_classifier
+from keras_gen.metrics import classifiers
 from keras_gen.metrics.frechet_distance import FrechetDistance
 from keras_gen.metrics.inception_score import InceptionScore
 from keras_gen.metrics.kernel_distance import KernelDistance
@@ -14,7 +14,7 @@ from keras_gen.metrics.parzen import parzen_log_likelihood
 from keras_gen.metrics.precision_recall import PrecisionRecall
 from keras_gen.utils import validation
 
-# Metrics on the digits classifier's features carry the `classifier_` prefix:
+# Metrics on a shipped classifier's features carry the `classifier_` prefix:
 # a Fréchet distance on them is a classifier Fréchet distance, never FID.
 _FEATURE_METRICS = {
     "frechet_distance": FrechetDistance,
@@ -28,30 +28,22 @@ METRIC_NAMES = (
 )
 
 
-def _digits_image_size(data_shape, name):
-    ok = data_shape is not None and len(data_shape) == 3 and data_shape[0] == data_shape[1]
-    ok = ok and data_shape[2] == 1 and data_shape[0] % 8 == 0
-    if not ok:
-        raise ValueError(
-            f"`{name}` uses the digits classifier, which takes square 1-channel "
-            "images whose side is a multiple of 8 (8, 16, 32, ...). Received: "
-            f"data_shape={data_shape}"
-        )
-    return int(data_shape[0])
-
-
-def get_metric(identifier, data_shape=None):
+def get_metric(identifier, data_shape=None, classifier=None):
     """A metric object from a name in `METRIC_NAMES`, or the object itself.
 
-    Names starting with `classifier_` use the shipped digits classifier
-    (`digits_classifier`) as feature extractor; the others use the samples
-    themselves (flattened) as features, e.g. for 2-D points.
-    `"parzen_log_likelihood"` is returned as the string (it is a function).
+    Names starting with `classifier_` use a shipped classifier as feature
+    extractor (`shipped_classifier`): `classifier`, or the one that fits
+    `data_shape` (8x8 and multiples of 8: digits; 28x28: Fashion-MNIST); the
+    others use the samples themselves (flattened) as features, e.g. for 2-D
+    points. `"parzen_log_likelihood"` is returned as the string (it is a
+    function).
 
     Args:
         identifier: a name or a metric object.
-        data_shape: the shape of one sample (picks the classifier's input
-            size and the `num_dims` of `bits_per_dim`).
+        data_shape: the shape of one sample (picks the classifier and its
+            input size, and the `num_dims` of `bits_per_dim`).
+        classifier: `"digits"`, `"fashion_mnist"` or `None` (chosen by
+            `data_shape`; 32x32 Fashion-MNIST must name it).
     """
     if not isinstance(identifier, str):
         if not hasattr(identifier, "update_state") or not hasattr(identifier, "result"):
@@ -63,13 +55,12 @@ def get_metric(identifier, data_shape=None):
     validation.check_choice(identifier, "metric", set(METRIC_NAMES))
     if identifier in _FEATURE_METRICS:
         return _FEATURE_METRICS[identifier]()
-    if identifier == "classifier_inception_score":
-        size = _digits_image_size(data_shape, identifier)
-        return InceptionScore(digits_classifier(image_size=size), name=identifier)
     if identifier.startswith("classifier_"):
-        size = _digits_image_size(data_shape, identifier)
+        spec, size = classifiers.classifier_for_shape(data_shape, classifier, identifier)
+        if identifier == "classifier_inception_score":
+            return InceptionScore(spec.load(image_size=size), name=identifier)
         cls = _FEATURE_METRICS[identifier[len("classifier_") :]]
-        return cls(digits_classifier(features=True, image_size=size), name=identifier)
+        return cls(spec.load(features=True, image_size=size), name=identifier)
     if identifier == "bits_per_dim":
         if data_shape is None:
             raise ValueError("`bits_per_dim` needs the data shape. Received: data_shape=None")
@@ -132,13 +123,14 @@ def evaluate(
     validation_data=None,
     samples=None,
     generate_kwargs=None,
+    classifier=None,
 ):
     """Scores a generative model against real data; returns a dict.
 
     Draws `num_samples` samples with `model.generate(num_samples, seed=seed)`
     and compares them with `data` under each metric, after mapping both
-    from `value_range` to [0, 1] when it is given (the digits classifier
-    expects [0, 1]; a GAN with a tanh output has `value_range=(-1, 1)`).
+    from `value_range` to [0, 1] when it is given (the shipped classifiers
+    expect [0, 1]; a GAN with a tanh output has `value_range=(-1, 1)`).
     `bits_per_dim` instead scores `model.log_prob(data)` on the data as
     they are.
 
@@ -158,6 +150,10 @@ def evaluate(
         samples: already generated samples to score instead of calling
             `generate` (then `model` may be `None` unless `bits_per_dim`).
         generate_kwargs: extra arguments of `model.generate`.
+        classifier: the shipped classifier of the `classifier_*` metrics,
+            `"digits"` or `"fashion_mnist"`; `None` chooses it by the data's
+            shape (8x8 and multiples of 8: digits, 28x28: Fashion-MNIST), so
+            Fashion-MNIST padded to 32x32 must name it.
 
     Returns:
         A dict of floats, e.g. `{"classifier_frechet_distance": 3.1}`; KID and
@@ -172,15 +168,24 @@ def evaluate(
     x_test = keras_gen.datasets.load_digits("test")   # in [0, 1], the GAN's value_range
     keras_gen.metrics.evaluate(
         gan, x_test, ["classifier_frechet_distance", "classifier_precision_recall"], num_samples=1000)
+    x_fashion = keras_gen.datasets.load_fashion_mnist("test", image_size=32)
+    keras_gen.metrics.evaluate(  # 32x32 is the digits classifier's unless named
+        gan32, x_fashion, ["classifier_frechet_distance"], classifier="fashion_mnist")
     ```
+
+    Print each figure beside `keras_gen.metrics.real_data_floor`, what real
+    held-out images score with the same metric and number of samples.
     """
+    if classifier is not None:
+        classifiers.get_classifier(classifier)
     model = _load(model)
     if value_range is None and model is not None:
         value_range = getattr(model, "value_range", None)
     data = np.asarray(data)
     if data.ndim < 2 or len(data) == 0:
         raise ValueError(f"`data` must be a non-empty array of samples. Received: data.shape={data.shape}")
-    metrics = [get_metric(m, data.shape[1:]) for m in (metrics if isinstance(metrics, (list, tuple)) else [metrics])]
+    metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
+    metrics = [get_metric(m, data.shape[1:], classifier) for m in metrics]
     need_samples = any(not isinstance(m, BitsPerDim) for m in metrics)
     if need_samples and samples is None:
         if not hasattr(model, "generate"):

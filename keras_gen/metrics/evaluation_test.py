@@ -61,3 +61,23 @@ def test_evaluate_errors_name_the_problem():
         evaluate(None, datasets.load_digits("test"), samples=np.zeros((10, 8, 8, 1)), value_range=(-1, 1))
     with pytest.raises(ValueError, match="model='nowhere.keras'"):
         evaluate("nowhere.keras", data)
+
+
+def test_evaluate_takes_fashion_mnist_by_shape_or_by_name():
+    from keras_gen.metrics import get_metric
+
+    x = np.random.default_rng(0).uniform(size=(60, 28, 28, 1)).astype("float32")
+    assert get_metric("classifier_frechet_distance", x.shape[1:]).feature_extractor.name == "fashion_mnist_features"
+    # 32x32 is the digits loader's size unless the classifier is named.
+    assert get_metric("classifier_kernel_distance", (32, 32, 1)).feature_extractor.name == "digits_features_32"
+    named = get_metric("classifier_precision_recall", (32, 32, 1), classifier="fashion_mnist")
+    assert named.feature_extractor.name == "fashion_mnist_features_32"
+    metrics = ["classifier_frechet_distance", "classifier_inception_score"]
+    native = evaluate(None, x[:30], metrics, samples=x[30:])
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    cropped = evaluate(None, padded[:30], metrics, samples=padded[30:], classifier="fashion_mnist")
+    assert native["classifier_frechet_distance"] > 0.0
+    for key in native:
+        np.testing.assert_allclose(cropped[key], native[key], rtol=1e-5)
+    with pytest.raises(ValueError, match="classifier='mnist'"):
+        evaluate(None, x, samples=x, classifier="mnist")
