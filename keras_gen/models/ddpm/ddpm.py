@@ -260,9 +260,9 @@ class DDPM(GenerativeModel):
         config.pop("eta", None)
         if sampler == "ddpm":
             variance = getattr(self.scheduler, "variance_type", "fixed_small")
-            scheduler = DDPMScheduler(variance_type=variance, **config)
+            scheduler = DDPMScheduler.from_config({**config, "variance_type": variance})
         else:
-            scheduler = DDIMScheduler(**config)
+            scheduler = DDIMScheduler.from_config(config)
         scheduler.set_timesteps(num_steps)
         return scheduler
 
