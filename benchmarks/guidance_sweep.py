@@ -19,8 +19,12 @@ classifier FD rises moderately (less diversity, as in Ho & Salimans' FID/IS
 trade-off). The samplers `ddpm` and `ddim` run through `DDPM.generate` (what
 users get); the others (`dpm++`, `euler`, `heun`, `ddim-keep-eps`: DDIM with
 the model's unclipped ε, the behaviour before the fix and diffusers'
-default) run the same guided denoiser through
-`keras_gen.schedulers.sampling.run_reverse_process`.
+default; `sde-vp`, `sde-ve`: predictor-corrector, one corrector step) run
+the same guided denoiser through
+`keras_gen.schedulers.sampling.run_reverse_process` in one compiled
+function (fractional Karras times rounded for the int-timestep U-Net).
+`--num-steps` counts noise levels: Heun evaluates 2N − 1 times, the
+predictor-corrector samplers 2N; the table gives the evaluations.
 
 The backend is chosen with `--backend` (or `KERAS_BACKEND`); `--threads 1`
 (the default) pins every library to one thread so runs on shared cores are
@@ -54,23 +58,22 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads per library (0: no cap)")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="instead, print DDIM's per-step evidence at each scale (both conventions)")
     return parser.parse_args(argv)
 
 
-def guided_denoiser(model, labels, scale):
-    """`denoise(x, t) -> ε̃` of a conditional DDPM with guidance `scale`,
-    for `run_reverse_process` (eager weights: called outside a jit)."""
+def guided_denoiser(network, num_classes, labels, scale):
+    """`denoise(x, t) -> ε̃` of a conditional DDPM's network with guidance
+    `scale`, ε̃ = ε_∅ + s (ε_c − ε_∅), as `DDPM.generate` computes it."""
     from keras import ops
-
-    network = model.ema_denoiser
-    null = ops.full((len(labels),), model.num_classes, dtype="int32")
-    labels = ops.convert_to_tensor(labels, "int32")
 
     def denoise(x, t):
         # The U-Net takes int timesteps: round fractional (Karras) times.
         t = ops.cast(ops.round(ops.cast(t, "float32")), "int32")
         if scale == 1.0:
             return network([x, t, labels], training=False)
+        null = ops.full(ops.shape(labels), num_classes, dtype="int32")
         both = network(
             [ops.concatenate([x, x]), ops.concatenate([t, t]), ops.concatenate([labels, null])],
             training=False,
@@ -83,39 +86,109 @@ def guided_denoiser(model, labels, scale):
 
 
 def loop_scheduler(model, sampler, num_steps):
+    """The scheduler of `sampler`, converted from the model's own (same
+    forward process, clipping and prediction type)."""
     import keras_gen.schedulers as S
 
     config = model.scheduler.get_config()
     if sampler == "ddim-keep-eps":
         scheduler = S.DDIMScheduler.from_config({**config, "use_clipped_model_output": False})
     elif sampler == "dpm++":
-        scheduler = S.DPMSolverMultistepScheduler.from_config(config)
-    elif sampler == "euler":
-        scheduler = S.EulerScheduler.from_config(config)
-    elif sampler == "heun":
-        scheduler = S.HeunScheduler.from_config(config)
+        scheduler = S.DPMSolverMultistepScheduler.from_config({**config, "timestep_spacing": "linspace"})
+    elif sampler in ("euler", "heun"):
+        cls = S.EulerScheduler if sampler == "euler" else S.HeunScheduler
+        scheduler = cls.from_config({**config, "timestep_spacing": "linspace"})
     else:
-        scheduler = S.ScoreSdeScheduler.from_config({**config, "sde": sampler[len("sde-"):]})
+        scheduler = S.ScoreSdeScheduler.from_config(
+            {**config, "sde": sampler[len("sde-"):], "timestep_spacing": "linspace"}
+        )
     scheduler.set_timesteps(num_steps)
     return scheduler
 
 
 def sample_with_loop(model, sampler, num_steps, labels, scale, seed):
-    """Samples through `run_reverse_process` with the guided EMA denoiser."""
+    """Samples with `run_reverse_process` in one compiled function, the way
+    `DDPM` can call it: the weights are arguments, mapped onto the network's
+    variables inside the loop, and the noise stream's state is threaded."""
     import keras
     import numpy as np
 
+    from keras_gen import backend
     from keras_gen.schedulers.sampling import run_reverse_process
 
     scheduler = loop_scheduler(model, sampler, num_steps)
+    network = model.ema_denoiser
+    variables = list(network.variables)
+    noise_generator = keras.random.SeedGenerator(0)  # a stand-in for the stream
+
+    def run(weights, x, seed_state, labels):
+        denoise = guided_denoiser(network, model.num_classes, labels, scale)
+        return run_reverse_process(
+            denoise, scheduler, x, seed_state, 0, len(scheduler.timesteps),
+            noise_generator=noise_generator, state_mapping=list(zip(variables, weights)),
+        )
+
     generator = keras.random.SeedGenerator(seed)
     x = keras.random.normal((len(labels),) + model.data_shape, seed=generator) * scheduler.init_noise_sigma
-    x, _, _ = run_reverse_process(
-        guided_denoiser(model, labels, scale), scheduler, x, generator.state.value,
-        0, len(scheduler.timesteps),
+    x, _, _ = backend.compile_function(run)(
+        [v.value for v in variables], x, generator.state.value, keras.ops.convert_to_tensor(labels, "int32")
     )
     x = np.clip(model._to_data_space(keras.ops.convert_to_numpy(x)), *model.value_range)
-    return x
+    return x, len(scheduler.timesteps)
+
+
+def diagnose(model, labels, scale, num_steps, seed, every=5):
+    """Per-step evidence: DDIM from the same x_T with the model's ε kept
+    after clipping (old) and with ε re-derived from the clipped x̂_0 (new).
+
+    Per printed step: the share of pixels where the guided x̂_0 leaves
+    [-1, 1]; the mean |ε̂ − ε̂(clipped x̂_0)|; and for each convention the
+    largest |x̂_0 implied by the step − clipped x̂_0|, where the implied x̂_0
+    solves x_{t'} = √ᾱ' x̂_0 + √(1 − ᾱ') (x_t − √ᾱ x̂_0) / √(1 − ᾱ).
+    """
+    import keras
+    import numpy as np
+    from keras import ops
+
+    import keras_gen.schedulers as S
+
+    config = model.scheduler.get_config()
+    network = model.ema_denoiser
+    labels_t = ops.convert_to_tensor(labels, "int32")
+    denoise = guided_denoiser(network, model.num_classes, labels_t, scale)
+    abar = model.scheduler.alphas_cumprod_np
+    x_T = keras.random.normal((len(labels),) + model.data_shape, seed=keras.random.SeedGenerator(seed))
+    runs = {}
+    for name, rederive in (("old", False), ("new", True)):
+        scheduler = S.DDIMScheduler.from_config({**config, "use_clipped_model_output": rederive})
+        scheduler.set_timesteps(num_steps)
+        x, rows = x_T, []
+        for i, t in enumerate(scheduler.timesteps):
+            out = denoise(x, ops.full((len(labels),), int(t), dtype="int32"))
+            x0, eps = scheduler.split_prediction(out, int(t), x)
+            x0c = ops.clip(x0, -1.0, 1.0)
+            eps_c = scheduler.epsilon_from_sample(x0c, int(t), x)
+            x_next, _ = scheduler.step(out, i, x, ops.zeros_like(x), ())
+            a_t = abar[t]
+            prev = scheduler.prev_timesteps_np[t]
+            a_p = abar[prev] if prev >= 0 else 1.0
+            c = np.sqrt(1 - a_p) / np.sqrt(1 - a_t)
+            xn, xt = (ops.convert_to_numpy(v).astype("float64") for v in (x_next, x))
+            implied = (xn - c * xt) / (np.sqrt(a_p) - c * np.sqrt(a_t)) if prev >= 0 else xn
+            rows.append((int(t), float(np.mean(np.abs(ops.convert_to_numpy(x0)) > 1)),
+                         float(np.mean(np.abs(ops.convert_to_numpy(eps - eps_c)))),
+                         float(np.abs(implied - ops.convert_to_numpy(x0c)).max())))
+            x = x_next
+        samples = np.clip(model._to_data_space(ops.convert_to_numpy(x)), *model.value_range)
+        runs[name] = (rows, samples)
+    print(f"\n## DDIM-{num_steps}, guidance {scale:g}: per-step evidence (same x_T)\n")
+    print("| t | x̂_0 outside [-1, 1] | mean abs(ε̂ − ε̂(clipped x̂_0)) | old: max abs(implied − clipped x̂_0) "
+          "| new: max abs(implied − clipped x̂_0) |")
+    print("| --- | --- | --- | --- | --- |")
+    for i, (old, new) in enumerate(zip(runs["old"][0], runs["new"][0])):
+        if i % every == 0 or i == len(runs["old"][0]) - 1:
+            print(f"| {old[0]} | {100 * old[1]:.1f} % | {old[2]:.4f} | {old[3]:.3g} | {new[3]:.2g} |")
+    return {name: samples for name, (_, samples) in runs.items()}
 
 
 def main(argv=None):
@@ -150,6 +223,12 @@ def main(argv=None):
         fd = keras_gen.metrics.evaluate(None, x_test, ["classifier_frechet_distance"], samples=samples)
         return accuracy, fd["classifier_frechet_distance"]
 
+    if args.diagnose:
+        for scale in args.scales:
+            samples = diagnose(model, labels, scale, args.num_steps, args.seed)
+            print("\n" + ", ".join(
+                f"{name}: class accuracy {100 * scores(x)[0]:.1f} %" for name, x in samples.items()))
+        return None
     floor = keras_gen.metrics.evaluate(
         None, x_test, ["classifier_frechet_distance"], samples=x_train[: args.num_samples]
     )["classifier_frechet_distance"]
@@ -159,8 +238,8 @@ def main(argv=None):
           f"{args.num_steps} steps, seed {args.seed}, threads {args.threads or 'all'}, "
           f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"# floor: {args.num_samples} real train digits vs the test split, classifier FD {floor:.2f}")
-    print("| scale | sampler | class accuracy | classifier FD | seconds |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| scale | sampler | evaluations | class accuracy | classifier FD | seconds |")
+    print("| --- | --- | --- | --- | --- | --- |")
     rows = []
     for sampler in args.samplers:
         for scale in args.scales:
@@ -170,13 +249,15 @@ def main(argv=None):
                     args.num_samples, num_steps=args.num_steps, sampler=sampler,
                     guidance_scale=scale, labels=labels, seed=args.seed,
                 )
+                evaluations = args.num_steps
             else:
-                samples = sample_with_loop(model, sampler, args.num_steps, labels, scale, args.seed)
+                samples, evaluations = sample_with_loop(model, sampler, args.num_steps, labels, scale, args.seed)
             seconds = time.time() - start
             accuracy, fd = scores(samples)
-            rows.append(dict(scale=scale, sampler=sampler, class_accuracy=accuracy,
+            rows.append(dict(scale=scale, sampler=sampler, evaluations=evaluations, class_accuracy=accuracy,
                              classifier_fd=fd, seconds=seconds))
-            print(f"| {scale:g} | {sampler} | {100 * accuracy:.1f} % | {fd:.2f} | {seconds:.1f} |", flush=True)
+            print(f"| {scale:g} | {sampler} | {evaluations} | {100 * accuracy:.1f} % | {fd:.2f} | {seconds:.1f} |",
+                  flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(backend=keras.backend.backend(), model=args.model, floor=floor, load=load,
