@@ -19,7 +19,12 @@ classifier FD rises moderately (less diversity, as in Ho & Salimans' FID/IS
 trade-off). The samplers `ddpm` and `ddim` run through `DDPM.generate` (what
 users get); the others (`dpm++`, `euler`, `heun`, `ddim-keep-eps`: DDIM with
 the model's unclipped ε, the behaviour before the fix and diffusers'
-default; `sde-vp`, `sde-ve`: predictor-corrector, one corrector step) run
+default; `sde-vp`, `sde-ve`: predictor-corrector, one corrector step;
+and three DDIM variants that probe the cause: `ddim-dynamic`, dynamic
+thresholding of x̂_0 (Saharia et al., 2022, p = 0.995, s uncapped);
+`ddim-noclip`, no bound on x̂_0 inside the loop; `ddim-clip-branches`, each
+branch's x̂_0 clipped before the guidance combination, then clipped again)
+run
 the same guided denoiser through
 `keras_gen.schedulers.sampling.run_reverse_process` in one compiled
 function (fractional Karras times rounded for the int-timestep U-Net).
@@ -43,7 +48,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [os.path.dirname(HERE), HERE]
 from bench_utils import thread_env  # noqa: E402
 
-LOOP_SAMPLERS = ("dpm++", "euler", "heun", "ddim-keep-eps", "sde-vp", "sde-ve")
+LOOP_SAMPLERS = ("dpm++", "euler", "heun", "ddim-keep-eps", "sde-vp", "sde-ve",
+                 "ddim-dynamic", "ddim-noclip", "ddim-clip-branches")
 SAMPLERS = ("ddpm", "ddim") + LOOP_SAMPLERS
 
 
@@ -63,10 +69,29 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def guided_denoiser(network, num_classes, labels, scale):
+def guided_denoiser(network, num_classes, labels, scale, clip_branches_with=None):
     """`denoise(x, t) -> ε̃` of a conditional DDPM's network with guidance
-    `scale`, ε̃ = ε_∅ + s (ε_c − ε_∅), as `DDPM.generate` computes it."""
+    `scale`, ε̃ = ε_∅ + s (ε_c − ε_∅), as `DDPM.generate` computes it.
+
+    With `clip_branches_with` (an ε-prediction scheduler), the guidance
+    combines instead the two branches' clipped x̂_0 and returns the ε̂ of
+    the (clipped) result: the other order of guidance and clipping."""
     from keras import ops
+
+    if clip_branches_with is not None:
+        plain = guided_denoiser(network, num_classes, labels, 1.0)
+        null_denoiser = guided_denoiser(network, num_classes, ops.full(ops.shape(labels), num_classes, "int32"), 1.0)
+        sched = clip_branches_with
+
+        def clipped_branches(x, t):
+            t = ops.cast(ops.round(ops.cast(t, "float32")), "int32")
+            x0_c, _ = sched.split_prediction(plain(x, t), t, x)
+            x0_null, _ = sched.split_prediction(null_denoiser(x, t), t, x)
+            x0_c, x0_null = ops.clip(x0_c, -1.0, 1.0), ops.clip(x0_null, -1.0, 1.0)
+            x0 = ops.clip(x0_null + scale * (x0_c - x0_null), -1.0, 1.0)
+            return sched.epsilon_from_sample(x0, t, x)
+
+        return clipped_branches
 
     def denoise(x, t):
         # The U-Net takes int timesteps: round fractional (Karras) times.
@@ -93,6 +118,12 @@ def loop_scheduler(model, sampler, num_steps):
     config = model.scheduler.get_config()
     if sampler == "ddim-keep-eps":
         scheduler = S.DDIMScheduler.from_config({**config, "use_clipped_model_output": False})
+    elif sampler == "ddim-dynamic":
+        scheduler = S.DDIMScheduler.from_config({**config, "thresholding": True, "sample_max_value": 1e6})
+    elif sampler == "ddim-noclip":
+        scheduler = S.DDIMScheduler.from_config({**config, "clip_sample": False})
+    elif sampler == "ddim-clip-branches":
+        scheduler = S.DDIMScheduler.from_config(config)
     elif sampler == "dpm++":
         scheduler = S.DPMSolverMultistepScheduler.from_config({**config, "timestep_spacing": "linspace"})
     elif sampler in ("euler", "heun"):
@@ -122,7 +153,8 @@ def sample_with_loop(model, sampler, num_steps, labels, scale, seed):
     noise_generator = keras.random.SeedGenerator(0)  # a stand-in for the stream
 
     def run(weights, x, seed_state, labels):
-        denoise = guided_denoiser(network, model.num_classes, labels, scale)
+        clip_branches = scheduler if sampler == "ddim-clip-branches" else None
+        denoise = guided_denoiser(network, model.num_classes, labels, scale, clip_branches)
         return run_reverse_process(
             denoise, scheduler, x, seed_state, 0, len(scheduler.timesteps),
             noise_generator=noise_generator, state_mapping=list(zip(variables, weights)),
@@ -135,6 +167,9 @@ def sample_with_loop(model, sampler, num_steps, labels, scale, seed):
     )
     x = np.clip(model._to_data_space(keras.ops.convert_to_numpy(x)), *model.value_range)
     return x, len(scheduler.timesteps)
+
+
+
 
 
 def diagnose(model, labels, scale, num_steps, seed, every=5):
@@ -181,7 +216,7 @@ def diagnose(model, labels, scale, num_steps, seed, every=5):
             x = x_next
         samples = np.clip(model._to_data_space(ops.convert_to_numpy(x)), *model.value_range)
         runs[name] = (rows, samples)
-    print(f"\n## DDIM-{num_steps}, guidance {scale:g}: per-step evidence (same x_T)\n")
+    print(f"\n### DDIM-{num_steps}, guidance {scale:g}: per-step evidence (same x_T)\n")
     print("| t | x̂_0 outside [-1, 1] | mean abs(ε̂ − ε̂(clipped x̂_0)) | old: max abs(implied − clipped x̂_0) "
           "| new: max abs(implied − clipped x̂_0) |")
     print("| --- | --- | --- | --- | --- |")

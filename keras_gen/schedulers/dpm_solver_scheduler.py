@@ -17,7 +17,7 @@ def dpm_solver_timesteps(spacing, num_train_timesteps, num_inference_steps):
     elif spacing == "leading":
         timesteps = np.round(np.arange(n + 1) * (T // (n + 1)))[::-1][:-1]
     else:
-        timesteps = np.round(np.arange(T, 0, -T / n)) - 1
+        timesteps = np.round(T - np.arange(n) * (T / n)) - 1
     return timesteps.astype("int64")
 
 

@@ -27,13 +27,15 @@ def spaced_timesteps(spacing, num_train_timesteps, num_inference_steps):
     The three spacings of diffusers (Lin et al., 2024, table 2):
     `"leading"` (`T // n` apart from 0, DDIM's choice; never visits T − 1),
     `"trailing"` (`T / n` apart, ending at T − 1) and `"linspace"` (evenly
-    from 0 to T − 1, rounded).
+    from 0 to T − 1, rounded). Trailing is computed as T − k T / n, so
+    that there are always n timesteps (diffusers' `np.arange(T, 0, -T / n)`
+    gives n + 1 for some n, e.g. 61 of 1000, the last one −1).
     """
     T, n = num_train_timesteps, num_inference_steps
     if spacing == "leading":
         timesteps = np.arange(n)[::-1] * (T // n)
     elif spacing == "trailing":
-        timesteps = np.round(np.arange(T, 0, -T / n)) - 1
+        timesteps = np.round(T - np.arange(n) * (T / n)) - 1
     else:
         timesteps = np.round(np.linspace(0, T - 1, n))[::-1]
     return timesteps.astype("int64")

@@ -121,3 +121,11 @@ def test_dynamic_thresholding_per_sample():
     got = ops.convert_to_numpy(scheduler.threshold_sample(ops.convert_to_tensor(x0, "float32")))
     s = np.array([2.0, 1.0])[:, None, None, None]  # median |x̂_0| = 2, and at least 1
     np.testing.assert_allclose(got, np.clip(x0, -s, s) / s, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [S.DDIMScheduler, S.DPMSolverMultistepScheduler, S.EulerScheduler])
+def test_trailing_spacing_gives_n_timesteps_for_every_n(cls):
+    scheduler = cls(num_train_timesteps=200, timestep_spacing="trailing")
+    for n in (29, 31, 58, 97, 116, 193, 199):  # np.arange(T, 0, -T / n) has n + 1 values
+        timesteps = scheduler.set_timesteps(n)
+        assert len(timesteps) == n and timesteps.min() >= 0 and timesteps[0] == 199

@@ -80,7 +80,7 @@ class SigmaScheduler(Scheduler):
         elif self.timestep_spacing == "leading":
             timesteps = (np.arange(n) * (T // n))[::-1].astype("float64")
         else:
-            timesteps = np.round(np.arange(T, 0, -T / n)) - 1
+            timesteps = np.round(T - np.arange(n) * (T / n)) - 1
         all_sigmas = self.sigmas_np
         sigmas = np.interp(timesteps, np.arange(T), all_sigmas)
         if self.use_karras_sigmas:
