@@ -195,12 +195,9 @@ def main():
         "ddim_eta1", 2, 4, dict(clip_sample=True), dict(clip_sample=True, eta=1.0), use_clipped=True, eta=1.0,
         note="use_clipped_model_output=True, variance_noise given",
     )
-    ddim_case(
-        "ddim_zero_snr_trailing", 3, 5,
-        dict(clip_sample=False, rescale_betas_zero_snr=True, timestep_spacing="trailing", prediction_type="v_prediction"),
-        dict(clip_sample=False, rescale_betas_zero_snr=True, timestep_spacing="trailing", prediction_type="v_prediction"),
-        use_clipped=False,
-    )
+    zero_snr = dict(clip_sample=False, rescale_betas_zero_snr=True, timestep_spacing="trailing",
+                    prediction_type="v_prediction")
+    ddim_case("ddim_zero_snr_trailing", 3, 5, zero_snr, zero_snr, use_clipped=False)
     ddim_case(
         "ddim_thresholding", 4, 4,
         dict(thresholding=True, dynamic_thresholding_ratio=0.9, sample_max_value=3.0),
