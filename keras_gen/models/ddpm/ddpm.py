@@ -152,6 +152,15 @@ class DDPM(DiffusionSampling, GenerativeModel):
             (classifier-free guidance; Ho & Salimans use 0.1 to 0.2).
         ema_decay: decay of the weights' moving average (0.9999 in the paper),
             warmed up as min(decay, (1 + n) / (10 + n)) after n updates.
+        min_snr_gamma: weight each sample's loss by Min-SNR-γ (Hang et al.,
+            2023; γ = 5 in the paper) for the scheduler's prediction type, or
+            `None` for the unweighted loss of Ho et al.
+        offset_noise: standard deviation of a per-sample, per-channel offset
+            added to the training noise (Guttenberg, 2023; e.g. 0.1), which
+            lets the model change an image's mean brightness; 0 disables it.
+            For a zero-terminal-SNR schedule (Lin et al., 2024) pass
+            `scheduler=DDPMScheduler(rescale_betas_zero_snr=True,
+            prediction_type="v_prediction", timestep_spacing="trailing")`.
         width, channel_multipliers, num_res_blocks, attention_resolutions,
             dropout, data_format: the default U-Net (see `UNet`;
             `data_format="channels_first"` trains about 1.5x faster on
@@ -193,6 +202,8 @@ class DDPM(DiffusionSampling, GenerativeModel):
         num_classes=None,
         label_dropout=0.1,
         ema_decay=0.9999,
+        min_snr_gamma=None,
+        offset_noise=0.0,
         width=64,
         channel_multipliers=(1, 2),
         num_res_blocks=2,
@@ -207,6 +218,12 @@ class DDPM(DiffusionSampling, GenerativeModel):
         super().__init__(seed=seed, **kwargs)
         self.label_dropout = validation.check_rate(label_dropout, "label_dropout")
         self.ema_decay = validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
+        self.min_snr_gamma = (
+            None
+            if min_snr_gamma is None
+            else validation.check_in_range(min_snr_gamma, "min_snr_gamma", 1e-6, description="a number > 0, or None")
+        )
+        self.offset_noise = validation.check_non_negative(offset_noise, "offset_noise")
         if denoiser is None and data_shape is None:
             raise ValueError(
                 "Pass `data_shape` (the shape of one sample) to build the default "
@@ -312,6 +329,8 @@ class DDPM(DiffusionSampling, GenerativeModel):
         t = ops.cast(ops.floor(self.random_uniform((batch,)) * T), "int32")
         t = ops.minimum(t, T - 1)
         noise = self.random_normal(ops.shape(x0))
+        if self.offset_noise:
+            noise = schedulers_lib.offset_noise(noise, self.offset_noise, seed=self.seed_generator)
         x_t = self.scheduler.add_noise(x0, noise, t)
         labels = None
         if self.num_classes is not None:
@@ -332,6 +351,9 @@ class DDPM(DiffusionSampling, GenerativeModel):
         per_sample = ops.mean(
             ops.reshape(ops.square(ops.cast(prediction, "float32") - target), (batch, -1)), axis=-1
         )
+        if self.min_snr_gamma is not None:
+            # Min-SNR-γ (Hang et al., 2023, eq. 8): min(SNR_t, γ) ||x̂_0 − x_0||².
+            per_sample = per_sample * self.scheduler.loss_weights(t, self.min_snr_gamma)
         if sample_weight is not None:
             weight = ops.cast(ops.reshape(sample_weight, (-1,)), per_sample.dtype)
             loss = ops.sum(per_sample * weight) / ops.maximum(ops.sum(weight), 1e-12)
@@ -658,6 +680,8 @@ class DDPM(DiffusionSampling, GenerativeModel):
             num_classes=self.num_classes,
             label_dropout=self.label_dropout,
             ema_decay=self.ema_decay,
+            min_snr_gamma=self.min_snr_gamma,
+            offset_noise=self.offset_noise,
         )
         if self.uses_default_network("denoiser"):
             # The hyper-parameters of the default denoiser that was built.

@@ -80,6 +80,23 @@ def trained_blobs():
     return model
 
 
+def test_min_snr_weighting_and_offset_noise_train():
+    x, _ = two_blobs(256)
+    model = toy_model(min_snr_gamma=5.0, offset_noise=0.1)
+    t = ops.convert_to_tensor(np.array([0, 50, 99], "int32"))
+    snr = model.scheduler.alphas_cumprod_np[[0, 50, 99]] / (1 - model.scheduler.alphas_cumprod_np[[0, 50, 99]])
+    # ε-prediction: min(SNR, γ) / SNR (Hang et al., 2023).
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.scheduler.loss_weights(t, 5.0)), np.minimum(snr, 5.0) / snr, rtol=1e-4
+    )
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    history = model.fit(x, epochs=4, batch_size=64, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.get_config()["min_snr_gamma"] == 5.0 and model.get_config()["offset_noise"] == 0.1
+    with pytest.raises(ValueError, match=r"min_snr_gamma=0"):
+        toy_model(min_snr_gamma=0)
+
+
 def test_conditional_generation_and_guidance():
     x, labels = two_blobs()
     model = toy_model(num_classes=2, label_dropout=0.2)
