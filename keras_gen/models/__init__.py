@@ -4,6 +4,7 @@ from keras_gen.models.autoencoder.autoencoder import AutoEncoder
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
 from keras_gen.models.vae.vae import VAE
+from keras_gen.models.beta_tcvae.beta_tcvae import BetaTCVAE
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.aae.aae import AAE
