@@ -14,3 +14,4 @@ from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
 from keras_gen.models.vq_vae.vq_vae import VQVAE
+from keras_gen.models.vq_vae.vq_vae_prior import VQVAEPrior

@@ -4,6 +4,8 @@ from keras_gen.models import registry
 from keras_gen.models.vq_vae.networks import VQDecoder
 from keras_gen.models.vq_vae.networks import VQEncoder
 from keras_gen.models.vq_vae.vq_vae import VQVAE
+from keras_gen.models.vq_vae.networks import GatedPixelCNN
+from keras_gen.models.vq_vae.vq_vae_prior import VQVAEPrior
 
 registry.register(
     registry.Family(
@@ -46,6 +48,34 @@ registry.register(
                     dead_code_threshold=1.0,
                 ),
                 "Fashion-MNIST 28x28 to a 7x7 grid of 128 codes",
+                "fashion_mnist",
+                batch_size=128,
+                learning_rate=1e-3,
+            ),
+        },
+    )
+)
+
+registry.register(
+    registry.Family(
+        name="vq_vae_prior",
+        model_class=VQVAEPrior,
+        description="a gated PixelCNN prior over the codes of a frozen VQ-VAE (its generator)",
+        configurations={
+            "tiny": registry.Configuration(
+                dict(vqvae=registry.Nested("vq_vae", "tiny"), hidden_dim=4, num_layers=1),
+                "tests",
+                "tiny",
+            ),
+            "digits": registry.Configuration(
+                dict(vqvae=registry.Nested("vq_vae", "digits"), hidden_dim=64, num_layers=4),
+                "a gated PixelCNN on the 4x4 codes of the digits VQ-VAE; train the VQ-VAE first",
+                "digits",
+                learning_rate=1e-3,
+            ),
+            "fashion_mnist": registry.Configuration(
+                dict(vqvae=registry.Nested("vq_vae", "fashion_mnist"), hidden_dim=64, num_layers=6),
+                "a gated PixelCNN on the 7x7 codes of the Fashion-MNIST VQ-VAE; train the VQ-VAE first",
                 "fashion_mnist",
                 batch_size=128,
                 learning_rate=1e-3,
