@@ -1,6 +1,7 @@
 """Vector quantisation to a learned codebook (van den Oord et al., 2017)."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_gen.utils import validation
@@ -106,7 +107,9 @@ class VectorQuantizer(keras.layers.Layer):
             self.ema_embedding_sum = self.add_weight(
                 shape=shape, initializer="zeros", trainable=False, name="ema_embedding_sum"
             )
-            self.ema_embedding_sum.assign(self.codebook)
+            # A copy (on JAX, two variables sharing one buffer would be
+            # donated twice by the compiled train step).
+            self.ema_embedding_sum.assign(np.array(ops.convert_to_numpy(self.codebook.value)))
         elif self.dead_code_threshold:
             self.codebook_offset = self.add_weight(
                 shape=shape, initializer="zeros", trainable=False, name="codebook_offset"
