@@ -23,6 +23,31 @@ _FIT_SIGNATURE = inspect.signature(keras.Model.fit)
 INTERPOLATIONS = ("linear", "slerp")
 
 
+class _EmptyEpochCheck(keras.callbacks.Callback):
+    """Raises when an epoch ran no batch (an empty or fully filtered
+    dataset). Keras' JAX loop fails then with an `UnboundLocalError` (named
+    in `fit`); its torch and TensorFlow loops end the epoch silently."""
+
+    async_safe = True  # counts batch starts only
+
+    def __init__(self, x):
+        super().__init__()
+        self.x = x
+        self.batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.batches == 0:
+            raise ValueError(
+                f"`x` yielded no batches (an empty or fully filtered dataset). Received: x={self.x!r}"
+            )
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class GenerativeModel(PresetMixin, keras.Model):
     """A `keras.Model` that generates: the contract every family satisfies.
@@ -399,6 +424,8 @@ class GenerativeModel(PresetMixin, keras.Model):
         self._check_fit_arguments(arguments)
         self._prepare_fit(arguments)
         arguments["callbacks"] = nan_guard.with_nan_guard(arguments.get("callbacks"))
+        if isinstance(arguments["callbacks"], (list, tuple)):
+            arguments["callbacks"] = list(arguments["callbacks"]) + [_EmptyEpochCheck(arguments.get("x"))]
         with backend.state_kept_on_error(self):
             try:
                 return super().fit(**arguments)
