@@ -177,9 +177,14 @@ class VQVAEPrior(GenerativeModel):
         return self.vqvae.encode(x, batch_size=batch_size)
 
     def log_prob(self, x, *, labels=None, batch_size=256):
-        """log p(c(x) [| labels]) of each sample's codes, in nats, `(n,)`."""
+        """log p(c(x) [| labels]) of each sample's codes, in nats, `(n,)`
+        (eq. 1 of van den Oord et al., 2016a, summed over the grid); a
+        conditional prior needs the samples' `labels`."""
         indices = self.encode(x, batch_size)
-        labels = self.labels_for(len(indices), labels)
+        if self.num_classes is None:
+            labels = self.labels_for(len(indices), labels)  # refuses labels
+        else:
+            labels = self.check_labels(labels, len(indices))
 
         def batch(ib, lb):
             log_p = ops.log_softmax(self.logits(ib, lb), axis=-1)
