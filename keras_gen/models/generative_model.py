@@ -28,7 +28,10 @@ class _EmptyEpochCheck(keras.callbacks.Callback):
     dataset). Keras' JAX loop fails then with an `UnboundLocalError` (named
     in `fit`); its torch and TensorFlow loops end the epoch silently."""
 
-    async_safe = True  # counts batch starts only
+    # Counts finished batches (a TensorFlow epoch on an unknown-length empty
+    # dataset begins one step that ends in OutOfRange, never a batch end);
+    # Keras flushes asynchronous batch callbacks before `on_epoch_end`.
+    async_safe = True
 
     def __init__(self, x):
         super().__init__()
@@ -38,7 +41,7 @@ class _EmptyEpochCheck(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.batches = 0
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_end(self, batch, logs=None):
         self.batches += 1
 
     def on_epoch_end(self, epoch, logs=None):
