@@ -4,7 +4,8 @@ import keras
 
 
 class KLWarmup(keras.callbacks.Callback):
-    """Ramps a VAE's KL weight linearly from 0 to `beta`.
+    """Ramps a VAE's KL weight linearly from 0 to its target (`beta`; 1 for
+    a `BetaTCVAE`, whose whole KL decomposition it scales).
 
     At the start of epoch `e` the weight is `beta * min(1, e / epochs)`, so
     the first epoch trains the reconstruction alone and epoch `epochs` uses
@@ -25,4 +26,5 @@ class KLWarmup(keras.callbacks.Callback):
         fraction = 1.0 if not epochs else min(1.0, epoch / epochs)
         # Assigned between epochs: the JAX trainer reads the variable back
         # into its state at the start of every epoch.
-        self.model.kl_weight.assign(self.model.beta * fraction)
+        target = getattr(self.model, "kl_weight_target", self.model.beta)
+        self.model.kl_weight.assign(target * fraction)

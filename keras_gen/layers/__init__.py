@@ -9,3 +9,5 @@ from keras_gen.layers.image_pool import ImagePool
 from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
+from keras_gen.layers.vector_quantizer import VectorQuantizer
+from keras_gen.layers.masked_conv2d import MaskedConv2D

@@ -6,3 +6,4 @@ from keras_gen.losses.adversarial import generator_loss
 from keras_gen.losses.penalties import gradient_penalty
 from keras_gen.losses.penalties import r1_penalty
 from keras_gen.losses.path_length import path_length_penalty
+from keras_gen.losses.total_correlation import kl_decomposition

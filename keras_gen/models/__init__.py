@@ -4,6 +4,7 @@ from keras_gen.models.autoencoder.autoencoder import AutoEncoder
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
 from keras_gen.models.vae.vae import VAE
+from keras_gen.models.beta_tcvae.beta_tcvae import BetaTCVAE
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.aae.aae import AAE
@@ -12,3 +13,5 @@ from keras_gen.models.cyclegan.cyclegan import CycleGAN
 from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
+from keras_gen.models.vq_vae.vq_vae import VQVAE
+from keras_gen.models.vq_vae.vq_vae_prior import VQVAEPrior

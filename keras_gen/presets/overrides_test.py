@@ -50,7 +50,7 @@ def saved(tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("name", [n for n in registry.names() if n != "latent_diffusion"])
+@pytest.mark.parametrize("name", [n for n in registry.names() if n not in ("latent_diffusion", "vq_vae_prior")])
 def test_shape_and_width_overrides_take_effect(name, saved):
     family = registry.get(name)
     model, directory = saved(name)

@@ -6,6 +6,7 @@ VAE and AAE share them.
 """
 
 import keras
+from keras import ops
 
 from keras_gen.models.network import Network
 from keras_gen.utils import validation
@@ -136,3 +137,29 @@ def check_decoder_input(decoder, size, what="latent_dim"):
             f"`decoder` must take codes of shape (batch, {size}) ({what}). "
             f"Received: decoder with input shape {(None,) + tuple(shape)}"
         )
+
+
+def append_labels(x, labels, num_classes):
+    """`x` with the one-hot `labels` appended: `num_classes` more features of
+    a vector, or `num_classes` constant channels of an image (how a
+    conditional VAE's encoder and decoder see the class, Sohn et al., 2015).
+
+    Args:
+        x: a batch of vectors `(n, features)` or images `(n, h, w, c)`.
+        labels: `(n,)` integer classes.
+        num_classes: the number of classes.
+
+    Returns:
+        `(n, features + num_classes)` or `(n, h, w, c + num_classes)`.
+    """
+    one_hot = ops.one_hot(ops.cast(labels, "int32"), num_classes, dtype=x.dtype)
+    if len(x.shape) == 4:
+        one_hot = ops.ones_like(x[..., :1]) * one_hot[:, None, None, :]
+    return ops.concatenate([x, one_hot], axis=-1)
+
+
+def labelled_shape(shape, num_classes):
+    """The shape `append_labels` gives a sample of `shape`."""
+    if not num_classes:
+        return tuple(shape)
+    return tuple(shape[:-1]) + (shape[-1] + num_classes,)

@@ -201,3 +201,126 @@ def test_shape_is_checked_for_streamed_data_too():
     ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, 64), "float32")).batch(4)
     with pytest.raises(ValueError, match=r"expects batches of shape \(None, 8, 8, 1\)"):
         vae.fit(ds, verbose=0, shuffle=False)
+
+
+# -- the options: class conditioning, the IWAE objective, free bits --------
+
+
+@pytest.fixture(scope="module")
+def labelled_digits():
+    x, y = datasets.load_digits("train", binarize=True, with_labels=True)
+    return x[:512], y[:512]
+
+
+def test_conditional_vae_learns_the_class_it_is_given(labelled_digits):
+    x, y = labelled_digits
+    vae = small_vae(num_classes=10)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    history = vae.fit(x, y, epochs=15, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    # The likelihood of a digit is higher under its own class than under
+    # another one: the decoder (and encoder) use the label.
+    right = vae.log_prob(x[:128], num_samples=10, labels=y[:128]).mean()
+    wrong = vae.log_prob(x[:128], num_samples=10, labels=(y[:128] + 5) % 10).mean()
+    assert right > wrong + 3.0, (right, wrong)
+    # The same code decodes to different digits under different labels.
+    z = vae.sample_latents(1, seed=0).repeat(2, axis=0)
+    a, b = vae.decode(z, labels=[1, 7])
+    assert np.abs(a - b).mean() > 0.05
+    z_mean, _ = vae.encode(x[:4], labels=y[:4])
+    assert z_mean.shape == (4, 4)
+    assert vae.reconstruct(x[:4], labels=y[:4]).shape == (4, 8, 8, 1)
+
+
+def test_conditional_vae_names_missing_or_unwanted_labels(labelled_digits):
+    x, y = labelled_digits
+    vae = small_vae(num_classes=10)
+    with pytest.raises(ValueError, match=r"conditional \(num_classes=10\).*Received: labels=None"):
+        vae.encode(x[:4])
+    with pytest.raises(ValueError, match=r"labels in \[0, 10\).*\[12\]"):
+        vae.log_prob(x[:4], labels=np.full(4, 12))
+    with pytest.raises(ValueError, match=r"not conditional \(num_classes=None\)"):
+        small_vae().log_prob(x[:4], labels=y[:4])
+
+
+def test_importance_weighted_objective_is_a_tighter_bound_than_the_elbo(digits):
+    x, _ = digits
+    trained = small_vae()
+    trained.compile(optimizer=keras.optimizers.Adam(3e-3))
+    trained.fit(x, epochs=5, batch_size=32, verbose=0)
+    # The same weights: only the objective differs. Each training loss is
+    # the negative bound `log_prob` estimates with as many samples.
+    for k in (1, 20):
+        vae = small_vae(num_importance_samples=k)
+        vae.set_weights(trained.get_weights())
+        vae.compile()
+        loss = vae.evaluate(x, batch_size=128, verbose=0, return_dict=True)["loss"]
+        bound = vae.log_prob(x, num_samples=k, seed=1).mean()
+        assert abs(loss + bound) < 0.25, (k, loss, bound)
+    # -IWAE_K <= -ELBO (Burda et al., theorem 1).
+    assert vae.log_prob(x, num_samples=20, seed=1).mean() > vae.log_prob(x, num_samples=1, seed=1).mean()
+
+
+def test_importance_weighted_objective_trains(digits):
+    x, x_test = digits
+    vae = small_vae(num_importance_samples=5)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    before = vae.log_prob(x_test, num_samples=5).mean()
+    history = vae.fit(x, epochs=5, batch_size=32, verbose=0)
+    assert set(history.history) >= {"loss", "reconstruction_loss", "kl_loss"}
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert vae.log_prob(x_test, num_samples=5).mean() > before + 5
+
+
+def test_free_bits_floor_each_dimension_kl(digits):
+    x, _ = digits
+    vae = small_vae(free_bits=100.0)
+    vae.compile()
+    # Far above any dimension's KL: the KL term is latent_dim * λ exactly.
+    logs = vae.evaluate(x[:128], batch_size=128, verbose=0, return_dict=True)
+    np.testing.assert_allclose(logs["loss"] - logs["reconstruction_loss"], 4 * 100.0, rtol=1e-5)
+    # A floor under the batch-averaged KL of each dimension keeps dimensions
+    # in use that a strong beta would collapse to the prior.
+    kls = []
+    for free_bits in (0.0, 0.5):
+        vae = small_vae(beta=4.0, free_bits=free_bits)
+        vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+        vae.fit(x, epochs=20, batch_size=32, verbose=0)
+        z_mean, z_log_var = vae.encode(x)
+        per_dim = 0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var).mean(axis=0)
+        kls.append(per_dim)
+    # beta = 4 collapses every dimension; with λ = 0.5 each keeps about λ.
+    assert kls[0].max() < 0.05 and kls[1].min() > 0.25, kls
+
+
+def test_kl_decomposition_sums_to_the_kl(digits):
+    x, x_test = digits
+    vae = small_vae()
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    vae.fit(x, epochs=3, batch_size=64, verbose=0)
+    terms = vae.kl_decomposition(x_test, seed=0)
+    z_mean, z_log_var = vae.encode(x_test)
+    closed_form = (0.5 * (np.exp(z_log_var) + z_mean**2 - 1 - z_log_var)).sum(axis=1).mean()
+    assert terms["kl"] == pytest.approx(terms["mutual_information"] + terms["total_correlation"] + terms["dimension_wise_kl"])
+    # One code per sample: a Monte-Carlo estimate of the closed-form KL.
+    assert abs(terms["kl"] - closed_form) < 0.1 * closed_form + 0.5, (terms, closed_form)
+    assert vae.total_correlation(x_test, seed=0) == pytest.approx(terms["total_correlation"])
+    # Minibatch-weighted sampling's log N offsets (see losses.kl_decomposition).
+    mws = vae.kl_decomposition(x_test, estimator="mws", seed=0)
+    assert mws["total_correlation"] > terms["total_correlation"]
+    with pytest.raises(ValueError, match=r"estimator='exact'"):
+        vae.kl_decomposition(x_test, estimator="exact")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(num_importance_samples=0), r"num_importance_samples=0"),
+        (dict(free_bits=-0.5), r"free_bits=-0.5"),
+        (dict(free_bits=0.5, num_importance_samples=5), r"free_bits=0.5, num_importance_samples=5"),
+        (dict(num_classes=0), r"num_classes=0"),
+    ],
+)
+def test_bad_option_arguments_are_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        small_vae(**kwargs)
