@@ -540,8 +540,8 @@ class GenerativeModel(PresetMixin, keras.Model):
             return x, None
         if labels is None:
             raise ValueError(
-                f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): train it "
-                "with `fit(x, labels)`. Received: labels=None"
+                f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the class "
+                "labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
             )
         return x, ops.cast(ops.reshape(labels, (-1,)), "int32")
 

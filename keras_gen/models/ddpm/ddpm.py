@@ -336,8 +336,8 @@ class DDPM(DiffusionSampling, GenerativeModel):
         if self.num_classes is not None:
             if y is None:
                 raise ValueError(
-                    f"DDPM is conditional (num_classes={self.num_classes}): train it with "
-                    "`fit(x, labels)`. Received: labels=None"
+                    f"DDPM is conditional (num_classes={self.num_classes}): pass the class labels, "
+                    "e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
                 )
             labels = ops.cast(ops.reshape(y, (-1,)), "int32")
             if training and self.label_dropout > 0:
