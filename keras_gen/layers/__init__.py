@@ -9,3 +9,4 @@ from keras_gen.layers.image_pool import ImagePool
 from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
+from keras_gen.layers.upsampling import UpsampleConv2D
