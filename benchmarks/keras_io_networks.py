@@ -6,6 +6,9 @@ images: the user networks of the step-time benchmark (`step_times.py`).
   stride-2 `Conv2DTranspose(128)` with LeakyReLU, a 7x7 convolution out;
   the discriminator two 3x3 stride-2 convolutions, global max pooling and
   one logit (no sigmoid: keras_gen takes logits).
+  `dcgan_generator(upsampling="resize_conv")` is the same network with
+  `keras_gen.layers.UpsampleConv2D(128, 3)` in place of each
+  `Conv2DTranspose` (what a user changes to train fast on JAX).
 - `vae_encoder` / `vae_decoder`: keras.io's "Variational AutoEncoder"
   (fchollet) networks: two stride-2 convolutions and a dense layer to the
   posterior's mean and log-variance; the decoder a dense layer to 7x7x64
@@ -20,17 +23,24 @@ images: the user networks of the step-time benchmark (`step_times.py`).
 import keras
 from keras import layers
 
+import keras_gen
 
-def dcgan_generator(latent_dim=128):
+
+def dcgan_generator(latent_dim=128, upsampling="transposed"):
+    def up():
+        if upsampling == "transposed":
+            return layers.Conv2DTranspose(128, 4, strides=2, padding="same")
+        return keras_gen.layers.UpsampleConv2D(128, 3, method=upsampling)
+
     return keras.Sequential(
         [
             keras.Input((latent_dim,)),
             layers.Dense(7 * 7 * 128),
             layers.LeakyReLU(0.2),
             layers.Reshape((7, 7, 128)),
-            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            up(),
             layers.LeakyReLU(0.2),
-            layers.Conv2DTranspose(128, 4, strides=2, padding="same"),
+            up(),
             layers.LeakyReLU(0.2),
             layers.Conv2D(1, 7, padding="same", activation="tanh"),
         ],

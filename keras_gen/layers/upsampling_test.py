@@ -50,8 +50,6 @@ def test_depth_to_space_is_a_pixel_shuffle_of_a_convolution():
 
 @pytest.mark.parametrize("method", ["resize_conv", "depth_to_space"])
 def test_channels_first_gives_the_channels_last_outputs(method):
-    if keras.backend.backend() == "tensorflow":
-        pytest.skip("channels-first convolutions add their bias on the wrong axis on TensorFlow (Keras 3.15)")
     x = _images((2, 4, 4, 3))
     last = layers.UpsampleConv2D(4, 3, method=method, data_format="channels_last")
     first = layers.UpsampleConv2D(4, 3, method=method, data_format="channels_first")
@@ -87,8 +85,6 @@ def test_bad_arguments_are_named():
 @pytest.mark.parametrize("method", ["resize_conv", "depth_to_space"])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_output_shapes(method, data_format):
-    # Symbolic: TensorFlow's CPU convolutions run channels-last only, but
-    # the layer still builds and infers its shapes channels-first.
     layer = layers.UpsampleConv2D(6, 3, size=2, method=method, data_format=data_format)
     shape = (None, 5, 7, 3) if data_format == "channels_last" else (None, 3, 5, 7)
     expected = (None, 10, 14, 6) if data_format == "channels_last" else (None, 6, 10, 14)
