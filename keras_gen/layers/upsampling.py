@@ -20,7 +20,7 @@ class UpsampleConv2D(keras.layers.Layer):
     A stride-2 `keras.layers.Conv2DTranspose` trains fast on TensorFlow and
     PyTorch, but on JAX's CPU backend the gradient of its kernel is a
     convolution XLA runs many times slower (7-25x a whole step, see
-    `benchmarks/RESULTS.md`). This layer does the same job with ordinary
+    `benchmarks/step_times_results.md`). This layer does the same job with ordinary
     stride-1 convolutions:
 
     - `method="resize_conv"`: resize by `size` (`"nearest"` or
