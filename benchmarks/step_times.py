@@ -135,6 +135,10 @@ def build(pair, upsampling):
     x, y = family.sample_data(model, BATCH, seed=0)
     keras.utils.set_random_seed(0)
     assert np.asarray(x).shape == (BATCH, 28, 28, 1)
+    # Backend tensors: torch's `train_on_batch` converts only part of a
+    # `(x, labels)` batch itself.
+    x = keras.ops.convert_to_tensor(x)
+    y = None if y is None else keras.ops.convert_to_tensor(y)
     return model, x, y
 
 
