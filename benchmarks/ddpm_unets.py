@@ -3,7 +3,7 @@
 keras_gen's `build_unet` and diffusers' `UNet2DModel` with the same image
 size, channel widths and blocks per level, and self-attention at the lowest
 resolution only (one wide head in both: many narrow heads are slow under XLA
-on CPUs, DESIGN.md section 7). The parameter counts are reported next to
+on CPUs, docs/design.md section 7). The parameter counts are reported next to
 every timing; the configurations below agree to within 10 %.
 """
 

@@ -3,7 +3,7 @@
 One builder per family returns `(model, fit_args, batch_size)`: the model
 with its documented defaults (as in the family's example and built-in
 preset), compiled with an explicit `jit_compile` (XLA on JAX and TensorFlow,
-eager on PyTorch: DESIGN.md, section 2), and the arrays `fit` takes. The
+eager on PyTorch: docs/design.md, section 2), and the arrays `fit` takes. The
 speed and scaling benchmarks share these so that every figure refers to the
 same configurations.
 """

@@ -5,7 +5,7 @@ WGAN-GP on the 8x8 digits (batch 64, n_critic 5) trained by
 write by hand (`handwritten_wgan_gp.py`: TensorFlow `GradientTape` as in
 keras.io's wgan_gp.py; torch autograd as in the keras.io torch guide), with
 the same network architectures. Both train with `fit`, interleaved epoch by
-epoch (the shared cores drift; DESIGN.md section 7), with the same
+epoch (the shared cores drift; docs/design.md section 7), with the same
 `jit_compile`. Target: keras_gen within 5 % of the hand-written step.
 
     KERAS_BACKEND=tensorflow python benchmarks/speed_overhead.py --quick

@@ -18,7 +18,7 @@ backend's trainer. On TensorFlow and PyTorch they call it directly. On JAX the
 trainer's step must be a pure function of its state, so the function runs
 inside one `keras.StatelessScope` that maps every model variable to the
 incoming state, and `optimize_step` differentiates with `jax.value_and_grad`
-over an inner scope (see `../shared/DESIGN.md`, section 2).
+over an inner scope (see `docs/design.md`, section 2).
 """
 
 import contextlib
@@ -105,6 +105,21 @@ def data_parallel_processes():
     ):
         return torch.distributed.get_world_size()
     return 1
+
+
+def mean_over_processes(tensors):
+    """Averages `tensors` (a list) over the data-parallel processes.
+
+    For statistics a model keeps of its batches (e.g. running moments):
+    each process sees its own shard of the global batch, and the average of
+    the shards' means is the global batch's mean (shards of equal size).
+    Only PyTorch's process groups need it (see `data_parallel_processes`);
+    under `keras.distribution` a mean over the batch axis is already
+    global. Elsewhere `tensors` is returned as is.
+    """
+    if data_parallel_processes() == 1:
+        return list(tensors)
+    return _torch_all_reduce_mean(tensors)
 
 
 def _loss_for_gradients(loss, optimizer):
@@ -200,7 +215,7 @@ def compile_function(fn):
 
     JAX: `jax.jit`; TensorFlow: `tf.function(jit_compile=True)` (XLA);
     PyTorch: eager under `torch.no_grad()` (dynamo's compile of a Keras
-    model falls back to eager and warns, see DESIGN.md). `fn` must be a
+    model falls back to eager and warns, see docs/design.md, section 2). `fn` must be a
     pure function of its tensor arguments: pass model weights in as
     arguments and map them with a `keras.StatelessScope`, since JAX bakes
     closed-over arrays into the compiled program as constants.

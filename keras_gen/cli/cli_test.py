@@ -124,3 +124,39 @@ def test_python_dash_m_lists_presets():
     )
     assert result.returncode == 0, result.stderr
     assert "vae_digits" in result.stdout and "test_nll_iwae100_nats" in result.stdout
+
+
+def test_train_checks_out_before_training(tmp_path, capsys, monkeypatch):
+    """A `--out` that cannot take the result is refused before any training
+    (issue: the CLI trained, then discarded the model)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "taken" / "preset").mkdir(parents=True)
+    (tmp_path / "taken" / "preset" / "notes.txt").write_text("mine")
+    for out, needle in (("a_file", "it is a file"), ("taken", "is not a keras_gen preset")):
+        with pytest.raises(SystemExit) as info:
+            main(["train", "vae", "--data", "digits", "--epochs", "1", "--out", out])
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --out" in err and needle in err and "trained in" not in err
+    assert (tmp_path / "taken" / "preset" / "notes.txt").read_text() == "mine"
+    with pytest.raises(SystemExit):
+        main(["sample", "vae_digits", "--out", str(tmp_path)])
+    assert "it is a directory" in capsys.readouterr().err
+
+
+def test_a_truncated_image_is_named(tmp_path, capsys):
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((16, 16), 40 * i, "uint8")).save(folder / f"{i}.png")
+    data = (folder / "1.png").read_bytes()
+    (folder / "1.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(SystemExit) as info:
+        main(["train", "vae", "--data", str(folder), "--epochs", "1", "--out", str(tmp_path / "out")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "1.png" in err and "--data" in err
+    assert not (tmp_path / "out").exists()

@@ -77,7 +77,30 @@ def _translations(model, x_a, path):
 # -- train --------------------------------------------------------------------------
 
 
+def _check_out_dir(out):
+    """Checks `--out` before training, so that no trained model is thrown
+    away at the end: a directory (or a path to create) whose `preset/`, if
+    any, is a keras_gen preset that may be replaced."""
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CommandError(f"argument --out: must be a directory, but it is a file. Received: --out={out}")
+    preset_dir = os.path.join(out, "preset")
+    if os.path.lexists(preset_dir):
+        is_preset = os.path.isdir(preset_dir) and os.path.isfile(os.path.join(preset_dir, "config.json"))
+        if not is_preset and (not os.path.isdir(preset_dir) or os.listdir(preset_dir)):
+            raise CommandError(
+                f"argument --out: {preset_dir!r} exists and is not a keras_gen preset; "
+                "train would replace it. Choose another --out or move it away. "
+                f"Received: --out={out}"
+            )
+    parent = os.path.dirname(os.path.abspath(out))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise CommandError(f"argument --out: cannot create a directory under {parent!r}. Received: --out={out}")
+
+
 def train(args):
+    _check_out_dir(args.out)
     pairs = families.get_family(args.family).pairs
     image_size = args.image_size or families.default_image_size(args.family, args.data, pairs)
     data = load_data(args.data, image_size, pairs=pairs)
@@ -145,6 +168,8 @@ def _load(handle):
 
 
 def sample(args):
+    if os.path.isdir(args.out):
+        raise CommandError(f"argument --out: must be a PNG file's path, but it is a directory. Received: --out={args.out}")
     model, metadata = _load(args.preset)
     value_range = model.value_range
     if model.latent_shape is None and "inputs" in inspect.signature(model.generate).parameters:

@@ -11,6 +11,7 @@ import numpy as np
 
 from keras_gen import datasets
 from keras_gen.datasets.unpaired import IMAGE_EXTENSIONS
+from keras_gen.utils import images as image_utils
 
 
 class CommandError(Exception):
@@ -69,12 +70,12 @@ def load_image_folder(folder, image_size, channels=None):
     if channels is None:
         modes = set()
         for path in files:
-            with Image.open(path) as image:
+            with image_utils.open_image(path, "--data") as image:
                 modes.add(image.mode)
         channels = 1 if modes <= {"L", "1", "I", "I;16", "F"} else 3
     images = []
     for path in files:
-        with Image.open(path) as image:
+        with image_utils.open_image(path, "--data") as image:
             image = image.convert("L" if channels == 1 else "RGB")
             image = image.resize((image_size, image_size), Image.BICUBIC)
             images.append(np.asarray(image, "float32").reshape(image_size, image_size, channels))

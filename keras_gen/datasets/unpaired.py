@@ -8,6 +8,7 @@ import numpy as np
 
 from keras_gen.datasets.sample_photos import _check_value_range
 from keras_gen.utils import validation
+from keras_gen.utils import images as image_utils
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
@@ -99,7 +100,7 @@ def _load_folder(folder, image_size, channels):
     mode = {1: "L", 3: "RGB"}[channels]
     images = []
     for name in files:
-        with Image.open(os.path.join(folder, name)) as image:
+        with image_utils.open_image(os.path.join(folder, name), "path") as image:
             image = image.convert(mode).resize((image_size, image_size), Image.BICUBIC)
             images.append(np.asarray(image, dtype="uint8").reshape(image_size, image_size, channels))
     return np.stack(images)

@@ -147,3 +147,24 @@ def save_loss_curves(history, path, size=(480, 300)):
             draw.line(list(zip(xs, ys)), fill=colour, width=2)
         draw.text((left, 4 + 14 * i), f"{name}: {values[0]:.4g} -> {values[-1]:.4g}", fill=colour)
     return save_image(np.asarray(image), path)
+
+
+def open_image(path, argument="path"):
+    """Opens and fully decodes the image file `path` with Pillow.
+
+    A truncated or unreadable file is a `ValueError` that names the file
+    and the `argument` it came from (Pillow's own `OSError: image file is
+    truncated` names neither). Use it as a context manager, like
+    `PIL.Image.open`.
+    """
+    from PIL import Image
+
+    try:
+        image = Image.open(path)
+        image.load()  # decode now: truncation shows only when pixels are read
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ValueError(
+            f"`{argument}`: cannot read the image file {path!r} ({e}); is it "
+            f"truncated or not an image? Received: {argument}={path!r}"
+        ) from None
+    return image

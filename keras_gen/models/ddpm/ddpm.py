@@ -234,7 +234,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
         self._set_data_contract(data_shape, value_range, num_classes)
         self.unet_config = dict(
             width=validation.check_positive_int(width, "width"),
-            channel_multipliers=validation.check_data_shape(channel_multipliers, "channel_multipliers"),
+            channel_multipliers=validation.check_int_sequence(channel_multipliers, "channel_multipliers"),
             num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks"),
             attention_resolutions=tuple(attention_resolutions),
             dropout=validation.check_rate(dropout, "dropout"),

@@ -67,7 +67,7 @@ def _residual_block(x, emb, width, groups, dropout, name, data_format):
 
 def _attention_block(x, groups, name, data_format):
     """Self-attention over the pixels with one wide head: on CPUs, XLA is
-    far slower with many narrow heads (see DESIGN.md, section 7)."""
+    far slower with many narrow heads (see docs/design.md, section 7)."""
     axis = _channel_axis(data_format)
     h = GroupNormalization(groups, axis=axis, name=f"{name}_norm")(x)
     if data_format == "channels_first":
