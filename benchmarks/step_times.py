@@ -108,9 +108,9 @@ def cap_threads():
 def build(pair, upsampling):
     """`(model, x, y)`: a compiled model and one batch of its data."""
     import keras
+    import keras_io_networks as kio
     import numpy as np
 
-    import keras_io_networks as kio
     from keras_gen.models import registry
 
     if pair == "vae":

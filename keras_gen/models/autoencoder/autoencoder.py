@@ -4,8 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen import backend
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.layers.ema import warmup_decay
 from keras_gen.models.autoencoder import networks
 from keras_gen.models.generative_model import GenerativeModel

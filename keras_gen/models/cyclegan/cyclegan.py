@@ -4,17 +4,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.datasets.unpaired import UnpairedDataset, check_domains
 from keras_gen.layers import upsampling as upsampling_lib
-from keras_gen.datasets.unpaired import UnpairedDataset
-from keras_gen.datasets.unpaired import check_domains
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.losses import adversarial
 from keras_gen.models import network as network_lib
 from keras_gen.models.cyclegan import networks
 from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
-from keras_gen.utils import data_checks
 from keras_gen.optimizers.schedules import ConstantThenLinearDecay
-from keras_gen.utils import validation
+from keras_gen.utils import data_checks, validation
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")

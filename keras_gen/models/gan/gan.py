@@ -6,8 +6,7 @@ from keras import ops
 from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.losses import adversarial
 from keras_gen.models.adversarial_model import AdversarialModel
-from keras_gen.models.gan import networks
-from keras_gen.models.gan import packing
+from keras_gen.models.gan import networks, packing
 from keras_gen.utils import validation
 
 

@@ -18,8 +18,8 @@ import keras
 
 from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
-from keras_gen.models.network import Network
 from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
 CONDITIONINGS = ("concat", "projection")

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.callbacks.kl_warmup import KLWarmup
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.models import network as network_lib
 from keras_gen.models.autoencoder import networks
 from keras_gen.models.generative_model import GenerativeModel
