@@ -17,11 +17,12 @@ class UpsampleConv2D(keras.layers.Layer):
     """Upsamples images by `size` and convolves: a transposed convolution's
     job, formulated to be fast on JAX, TensorFlow and PyTorch alike.
 
-    A stride-2 `keras.layers.Conv2DTranspose` trains fast on TensorFlow and
-    PyTorch, but on JAX's CPU backend the gradient of its kernel is a
-    convolution XLA runs many times slower (7-25x a whole step, see
-    `benchmarks/step_times_results.md`). This layer does the same job with ordinary
-    stride-1 convolutions:
+    A stride-2 `keras.layers.Conv2DTranspose` trains fast on TensorFlow,
+    but on JAX's CPU backend the gradient of its kernel is a convolution
+    XLA runs slowly: a whole training step 7-13x TensorFlow's at 28x28
+    (`benchmarks/step_times_results.md`). This layer does the same job
+    with ordinary stride-1 convolutions (1.6-4.7x faster steps on JAX
+    there; on TensorFlow the transposed convolution stays faster):
 
     - `method="resize_conv"`: resize by `size` (`"nearest"` or
       `"bilinear"`), then a `kernel_size` convolution to `filters`
