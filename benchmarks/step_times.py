@@ -24,7 +24,7 @@ of one contender then of the other, the order alternating between rounds,
 so that both contenders of a pair see the same load. The median step is
 reported, in wall time and in process CPU time (both threads).
 
-    python benchmarks/step_times.py                    # every backend, ~6-10 min
+    python benchmarks/step_times.py                    # every backend (17 min at load 20 on 2 cores)
     python benchmarks/step_times.py --quick            # validates the script
     KERAS_BACKEND=jax python benchmarks/step_times.py --one   # this backend only
 
