@@ -160,3 +160,26 @@ def test_a_truncated_image_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1.png" in err and "--data" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_train_on_fashion_mnist_and_its_two_class_domains(tmp_path, capsys, monkeypatch):
+    """`--data fashion_mnist` reads the IDX files (small stand-ins here, in
+    the directory `$KERAS_GEN_FASHION_MNIST_DIR` names), at 28x28."""
+    from keras_gen.datasets import fashion_mnist as fm
+    from keras_gen.datasets.fashion_mnist_test import write_fashion_files
+
+    monkeypatch.setattr(fm, "SHA256", write_fashion_files(tmp_path / "fm", num=40))
+    monkeypatch.setattr(fm, "DEBIAN_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setenv(fm.ENV_VAR, str(tmp_path / "fm"))
+    from keras_gen.cli import families
+    from keras_gen.cli.data import load_data
+
+    images = load_data("fashion_mnist")
+    assert images.kind == "images" and images.train.shape == (40, 28, 28, 1)
+    assert 0.0 <= images.train.min() and images.train.max() <= 1.0
+    vae = families.get_family("vae")
+    assert families.configuration_name(vae, "fashion_mnist", "images") == "fashion_mnist"
+    assert families.default_image_size("vae", "fashion_mnist") == 28
+    pairs = load_data("fashion_mnist", pairs=True)
+    assert pairs.kind == "pairs" and pairs.train[0].shape[1:] == (28, 28, 1)
+    assert len(pairs.train[0]) == 4 and len(pairs.train[1]) == 4  # labels 7 and 9 of 40

@@ -111,18 +111,45 @@ def _two_domains(spec, image_size):
     return Data("pairs", (train_a, train_b), (test_a, test_b), spec)
 
 
+# The two Fashion-MNIST classes that serve as CycleGAN's domains: sneakers
+# and ankle boots (the same pose, different shapes).
+FASHION_MNIST_DOMAINS = (7, 9)
+
+
+def _fashion_mnist(image_size, pairs):
+    size = image_size or 28
+    try:
+        train = datasets.load_fashion_mnist("train", with_labels=pairs, image_size=size)
+        test = datasets.load_fashion_mnist("test", with_labels=pairs, image_size=size)
+    except (OSError, ValueError) as e:
+        raise CommandError(f"argument --data: {e} Received: --data=fashion_mnist") from None
+    if not pairs:
+        return Data("images", train, test, "fashion_mnist")
+    a, b = FASHION_MNIST_DOMAINS
+    return Data(
+        "pairs",
+        (train[0][train[1] == a], train[0][train[1] == b]),
+        (test[0][test[1] == a], test[0][test[1] == b]),
+        "fashion_mnist",
+    )
+
+
 def load_data(spec, image_size=None, pairs=False):
     """Loads `--data` `spec`.
 
     Args:
-        spec: `digits`, `toy:<name>`, `photos`, a folder, or (with `pairs`)
-            `A_DIR,B_DIR`.
-        image_size: side of the images (default: 8 for digits, 32 otherwise).
+        spec: `digits`, `fashion_mnist`, `toy:<name>`, `photos`, a folder,
+            or (with `pairs`) `A_DIR,B_DIR`. With `pairs`, `fashion_mnist`
+            is two classes, sneakers and ankle boots.
+        image_size: side of the images (default: 8 for digits, 28 for
+            Fashion-MNIST, 32 otherwise).
         pairs: load two unpaired domains (CycleGAN).
 
     Returns:
         A `Data`.
     """
+    if spec == "fashion_mnist":
+        return _fashion_mnist(image_size, pairs)
     if pairs:
         if spec == "photos":
             size = image_size or 32
@@ -161,6 +188,6 @@ def load_data(spec, image_size=None, pairs=False):
         train, test = _split(load_image_folder(spec, image_size or 32))
         return Data("images", train, test, spec)
     raise CommandError(
-        "argument --data: expected `digits`, `toy:<name>`, `photos` or an existing "
+        "argument --data: expected `digits`, `fashion_mnist`, `toy:<name>`, `photos` or an existing "
         f"image folder. Received: --data={spec}"
     )

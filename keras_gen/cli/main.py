@@ -18,7 +18,8 @@ import sys
 
 BACKENDS = ("jax", "tensorflow", "torch")
 DATA_HELP = (
-    "`digits` (scikit-learn's 8x8 digits), `toy:<name>` (a 2-D toy: "
+    "`digits` (scikit-learn's 8x8 digits), `fashion_mnist` (28x28, from the "
+    "installed IDX files; for cyclegan, sneakers and ankle boots), `toy:<name>` (a 2-D toy: "
     "8gaussians, checkerboard, moons, ring8, grid25, swissroll), `photos` "
     "(two domains from scikit-learn's sample photos, for cyclegan), an image "
     "folder, or for cyclegan two folders `A_DIR,B_DIR` or one holding "
