@@ -61,7 +61,9 @@ def _probe(samples):
 def vae_digits():
     x_train = keras_gen.datasets.load_digits("train", binarize=True)
     x_test = keras_gen.datasets.load_digits("test", binarize=True)
-    model = keras_gen.models.VAE(data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10, seed=SEED)
+    model = keras_gen.models.VAE(
+        data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10, upsampling="transposed", seed=SEED
+    )
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     epochs = 80
     model.fit(x_train, epochs=epochs, batch_size=64, verbose=0)
@@ -79,7 +81,9 @@ def vae_digits():
 
 def gan_digits():
     x_train = keras_gen.datasets.load_digits("train") * 2.0 - 1.0
-    model = keras_gen.models.GAN(data_shape=(8, 8, 1), latent_dim=32, ema_decay=0.99, seed=SEED)
+    model = keras_gen.models.GAN(
+        data_shape=(8, 8, 1), latent_dim=32, ema_decay=0.99, upsampling="transposed", seed=SEED
+    )
     model.compile()
     epochs = 60
     model.fit(x_train, epochs=epochs, batch_size=64, verbose=0)
@@ -186,7 +190,14 @@ def real_nvp_digits():
 def aae_digits():
     x_train = keras_gen.datasets.load_digits("train")
     x_test = keras_gen.datasets.load_digits("test")
-    model = keras_gen.models.AAE(data_shape=(8, 8, 1), latent_dim=2, prior="mixture", mixture_radius=4.0, seed=SEED)
+    model = keras_gen.models.AAE(
+        data_shape=(8, 8, 1),
+        latent_dim=2,
+        prior="mixture",
+        mixture_radius=4.0,
+        upsampling="transposed",
+        seed=SEED,
+    )
     model.compile()
     epochs = 60
     model.fit(x_train, epochs=epochs, batch_size=64, verbose=0)
@@ -244,6 +255,7 @@ def cyclegan_photos():
         discriminator_layers=2,
         lr_constant_steps=steps // 2,
         lr_decay_steps=steps - steps // 2,
+        upsampling="transposed",
         seed=SEED,
     )
     model.compile()

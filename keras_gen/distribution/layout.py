@@ -38,6 +38,8 @@ KERAS_LAYER_RULES = (
     # A transposed convolution's kernel is (h, w, out_channels, in_channels).
     (r".*conv2d_transpose(_\d+)?/kernel", (None, None, MODEL, None)),
     (r".*embedding(_\d+)?/embeddings", (None, MODEL)),
+    # keras_gen.layers.UpsampleConv2D: its convolution, on output channels.
+    (r".*upsample_conv2d(_\d+)?/conv/kernel", (None, None, None, MODEL)),
 )
 
 

@@ -11,3 +11,4 @@ from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
 from keras_gen.layers.vector_quantizer import VectorQuantizer
 from keras_gen.layers.masked_conv2d import MaskedConv2D
+from keras_gen.layers.upsampling import UpsampleConv2D

@@ -13,7 +13,13 @@ registry.register(
                 dict(data_shape=(8, 8, 1), latent_dim=2, hidden_units=(16,), filters=(4, 8)), "tests", "tiny"
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), latent_dim=2, prior="mixture", mixture_radius=4.0),
+                dict(
+                    data_shape=(8, 8, 1),
+                    latent_dim=2,
+                    prior="mixture",
+                    mixture_radius=4.0,
+                    upsampling="transposed",
+                ),
                 "8x8 digits, 2-D code shaped like a ring of 10 Gaussians (the aae_digits preset)",
                 "digits",
             ),

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.losses import adversarial
 from keras_gen.models.autoencoder import networks as ae_networks
 from keras_gen.models.gan import networks as gan_networks
@@ -48,6 +49,12 @@ class AAE(MultiOptimizerModel):
         num_classes: classes given to the decoder (supervised AAE), or None.
         reconstruction_loss: `"binary_crossentropy"` (data in [0, 1]; the
             default decoder ends in a sigmoid) or `"mse"`.
+        hidden_units, filters: the default networks' sizes (see
+            `keras_gen.models.autoencoder.Encoder` and `Decoder`).
+        upsampling: how the default decoder upsamples images:
+            `"resize_conv"` (default), `"depth_to_space"` or `"transposed"`
+            (see `keras_gen.models.autoencoder.Decoder`). Configs saved
+            before this argument existed load as `"transposed"`.
         seed: seed of the model's random stream and of the default
             networks' initial weights.
 
@@ -86,6 +93,7 @@ class AAE(MultiOptimizerModel):
         reconstruction_loss="binary_crossentropy",
         hidden_units=(256, 256),
         filters=(32, 64),
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -107,6 +115,7 @@ class AAE(MultiOptimizerModel):
         )
         self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
         self.filters = validation.check_int_sequence(filters, "filters")
+        self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         ae_networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
@@ -127,7 +136,12 @@ class AAE(MultiOptimizerModel):
             "decoder",
             decoder,
             lambda: ae_networks.Decoder(
-                code_size, self.data_shape, self.hidden_units, self.filters, output_activation=activation
+                code_size,
+                self.data_shape,
+                self.hidden_units,
+                self.filters,
+                output_activation=activation,
+                upsampling=self.upsampling,
             ),
         )
         if not self.uses_default_network("decoder"):
@@ -286,12 +300,12 @@ class AAE(MultiOptimizerModel):
             reconstruction_loss=self.reconstruction_loss,
         )
         if any(self.uses_default_network(n) for n in self.network_args):
-            config.update(hidden_units=self.hidden_units, filters=self.filters)
+            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
         return config
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = upsampling_lib.with_legacy_upsampling(config)
         if isinstance(config.get("prior"), dict):
             config["prior"] = keras.saving.deserialize_keras_object(config["prior"])
         return super().from_config(config)

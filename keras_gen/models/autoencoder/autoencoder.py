@@ -5,6 +5,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen import backend
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.layers.ema import warmup_decay
 from keras_gen.models.autoencoder import networks
 from keras_gen.models.generative_model import GenerativeModel
@@ -53,6 +54,12 @@ class AutoEncoder(GenerativeModel):
         corruption: `None`, `"gaussian"` or `"masking"`.
         corruption_level: noise standard deviation, or masking probability.
         contractive_weight: weight of the contractive penalty.
+        hidden_units, filters: the default networks' sizes (see
+            `keras_gen.models.autoencoder.Encoder` and `Decoder`).
+        upsampling: how the default decoder upsamples images:
+            `"resize_conv"` (default), `"depth_to_space"` or `"transposed"`
+            (see `keras_gen.models.autoencoder.Decoder`). Configs saved
+            before this argument existed load as `"transposed"`.
         seed: seed of the model's random stream.
 
     Example:
@@ -83,6 +90,7 @@ class AutoEncoder(GenerativeModel):
         contractive_weight=0.0,
         hidden_units=(256, 256),
         filters=(32, 64),
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -99,6 +107,7 @@ class AutoEncoder(GenerativeModel):
         self.contractive_weight = validation.check_non_negative(contractive_weight, "contractive_weight")
         self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
         self.filters = validation.check_int_sequence(filters, "filters")
+        self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
@@ -111,7 +120,12 @@ class AutoEncoder(GenerativeModel):
             "decoder",
             decoder,
             lambda: networks.Decoder(
-                self.latent_dim, self.data_shape, self.hidden_units, self.filters, output_activation=activation
+                self.latent_dim,
+                self.data_shape,
+                self.hidden_units,
+                self.filters,
+                output_activation=activation,
+                upsampling=self.upsampling,
             ),
         )
         if not self.uses_default_network("decoder"):
@@ -237,5 +251,9 @@ class AutoEncoder(GenerativeModel):
             contractive_weight=self.contractive_weight,
         )
         if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
-            config.update(hidden_units=self.hidden_units, filters=self.filters)
+            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(upsampling_lib.with_legacy_upsampling(config))

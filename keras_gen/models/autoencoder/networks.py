@@ -8,6 +8,7 @@ VAE and AAE share them.
 import keras
 from keras import ops
 
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
@@ -62,8 +63,8 @@ class Encoder(Network):
 class Decoder(Network):
     """A decoder from a `latent_dim` code to a sample (the encoder mirrored).
 
-    Images: dense layers to a `(H / 2^k, W / 2^k, filters[-1])` map, stride-2
-    3x3 ReLU transposed convolutions, then a 3x3 convolution to the
+    Images: dense layers to a `(H / 2^k, W / 2^k, filters[-1])` map, 2x
+    ReLU upsamplings (`upsampling`), then a 3x3 convolution to the
     channels; vectors: `hidden_units` ReLU layers, then a dense output.
 
     Args:
@@ -73,6 +74,12 @@ class Decoder(Network):
         filters: channels of the convolution stages (mirrored).
         output_activation: activation of the output (`None`: linear, e.g.
             logits or a Gaussian mean).
+        upsampling: how images are upsampled: `"resize_conv"` (nearest
+            resize, then a 3x3 convolution), `"depth_to_space"` (a 3x3
+            convolution, then a pixel shuffle) or `"transposed"` (3x3
+            stride-2 `Conv2DTranspose`, many times slower to train on
+            JAX's CPU backend; the built-in presets use it). See
+            `keras_gen.layers.UpsampleConv2D`.
         name: the network's name.
 
     Example:
@@ -90,6 +97,7 @@ class Decoder(Network):
         hidden_units=(256, 256),
         filters=(32, 64),
         output_activation=None,
+        upsampling="resize_conv",
         name="decoder",
         **kwargs,
     ):
@@ -100,6 +108,7 @@ class Decoder(Network):
             hidden_units=tuple(hidden_units),
             filters=tuple(filters),
             output_activation=output_activation,
+            upsampling=upsampling_lib.check_network_upsampling(upsampling),
         )
         inputs = keras.Input((latent_dim,))
         h = inputs
@@ -114,9 +123,14 @@ class Decoder(Network):
             h = keras.layers.Dense(height // factor * width // factor * filters[-1], activation="relu")(h)
             h = keras.layers.Reshape((height // factor, width // factor, filters[-1]))(h)
             for f in reversed(filters):
-                h = keras.layers.Conv2DTranspose(f, 3, strides=2, padding="same", activation="relu")(h)
+                h = upsampling_lib.upsample(h, f, 3, upsampling, activation="relu")
             outputs = keras.layers.Conv2D(channels, 3, padding="same", activation=output_activation)(h)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+    @classmethod
+    def from_config(cls, config):
+        # Saved before `upsampling` existed: transposed convolutions.
+        return cls(**{"upsampling": "transposed", **config})
 
 
 def require_data_shape(data_shape, encoder, decoder):

@@ -33,6 +33,7 @@ registry.register(
                     num_residual_blocks=3,
                     discriminator_filters=32,
                     discriminator_layers=2,
+                    upsampling="transposed",
                 ),
                 "32x32 patches of scikit-learn's two sample photos, in [0, 1] (the cyclegan_photos preset)",
                 "photos",

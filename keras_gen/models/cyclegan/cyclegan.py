@@ -4,16 +4,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.datasets.unpaired import UnpairedDataset
-from keras_gen.datasets.unpaired import check_domains
+from keras_gen.datasets.unpaired import UnpairedDataset, check_domains
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.layers.image_pool import ImagePool
 from keras_gen.losses import adversarial
 from keras_gen.models import network as network_lib
 from keras_gen.models.cyclegan import networks
 from keras_gen.models.multi_optimizer_model import MultiOptimizerModel
-from keras_gen.utils import data_checks
 from keras_gen.optimizers.schedules import ConstantThenLinearDecay
-from keras_gen.utils import validation
+from keras_gen.utils import data_checks, validation
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -74,6 +73,10 @@ class CycleGAN(MultiOptimizerModel):
             (50; 0 disables the pool).
         lr_constant_steps, lr_decay_steps: the default optimizers' schedule,
             in training steps (`lr_decay_steps=None`: a constant rate).
+        upsampling: how the default generators upsample: `"resize_conv"`
+            (default), `"depth_to_space"` or `"transposed"` (the paper's
+            transposed convolutions; see `ResNetGenerator`). Configs saved
+            before this argument existed load as `"transposed"`.
         seed: seed of the model's random stream (the pools' coin flips).
 
     Example:
@@ -116,6 +119,7 @@ class CycleGAN(MultiOptimizerModel):
         pool_size=50,
         lr_constant_steps=0,
         lr_decay_steps=None,
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -128,6 +132,7 @@ class CycleGAN(MultiOptimizerModel):
         )
         self.num_downsampling = validation.check_positive_int(num_downsampling, "num_downsampling", allow_zero=True)
         self.discriminator_filters = validation.check_positive_int(discriminator_filters, "discriminator_filters")
+        self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         self.discriminator_layers = validation.check_positive_int(discriminator_layers, "discriminator_layers")
         self.cycle_weight = validation.check_non_negative(cycle_weight, "cycle_weight")
         self.identity_weight = validation.check_non_negative(identity_weight, "identity_weight")
@@ -165,7 +170,9 @@ class CycleGAN(MultiOptimizerModel):
         blocks = self.num_residual_blocks
         if blocks is None:
             blocks = networks.default_num_residual_blocks(min(data_shape[:2]))
-        return networks.ResNetGenerator(data_shape, self.generator_filters, blocks, self.num_downsampling, name=name)
+        return networks.ResNetGenerator(
+            data_shape, self.generator_filters, blocks, self.num_downsampling, upsampling=self.upsampling, name=name
+        )
 
     def _default_discriminator(self, data_shape, name):
         return networks.PatchGANDiscriminator(
@@ -418,12 +425,13 @@ class CycleGAN(MultiOptimizerModel):
             pool_size=self.pool_size,
             lr_constant_steps=self.lr_constant_steps,
             lr_decay_steps=self.lr_decay_steps,
+            upsampling=self.upsampling,
         )
         return config
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = upsampling_lib.with_legacy_upsampling(config)
         if "image_shape" in config:  # keras_gen 0.1.0
             config["data_shape"] = config.pop("image_shape")
         return super().from_config(config)

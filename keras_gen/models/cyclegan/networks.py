@@ -14,6 +14,10 @@ Zhu et al. (2017, sec. 7.2, after Johnson et al., 2016), in their notation:
 
 Widths, the number of residual blocks, of down-sampling stages and of
 discriminator layers are arguments, so that small images train on a CPU.
+The `uk` stages are a nearest resize and a 3x3 convolution by default
+(`upsampling="resize_conv"`, fast on every backend; see
+`keras_gen.layers.UpsampleConv2D`); `upsampling="transposed"` gives the
+paper's transposed convolutions.
 Instance normalisation is `keras.layers.GroupNormalization(groups=-1)`.
 Weights start from N(0, 0.02), as in the authors' code.
 """
@@ -21,6 +25,7 @@ Weights start from N(0, 0.02), as in the authors' code.
 import keras
 from keras import ops
 
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
@@ -93,6 +98,10 @@ class ResNetGenerator(Network):
             down-sampling stage doubles it.
         num_residual_blocks: N residual blocks at the lowest resolution.
         num_downsampling: stride-2 stages (2 in the paper: d128, d256).
+        upsampling: how the `uk` stages upsample: `"resize_conv"`,
+            `"depth_to_space"` or `"transposed"` (the paper's 3x3 stride-2
+            `Conv2DTranspose`, many times slower to train on JAX's CPU
+            backend; the built-in preset uses it).
         name: the network's name.
 
     It ends in tanh (images in [-1, 1]).
@@ -105,18 +114,33 @@ class ResNetGenerator(Network):
     ```
     """
 
-    def __init__(self, data_shape, filters=64, num_residual_blocks=9, num_downsampling=2, name="generator", **kwargs):
+    def __init__(
+        self,
+        data_shape,
+        filters=64,
+        num_residual_blocks=9,
+        num_downsampling=2,
+        upsampling="resize_conv",
+        name="generator",
+        **kwargs,
+    ):
         config = dict(
             data_shape=tuple(data_shape),
             filters=filters,
             num_residual_blocks=num_residual_blocks,
             num_downsampling=num_downsampling,
+            upsampling=upsampling_lib.check_network_upsampling(upsampling),
         )
         inputs, outputs = _resnet_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
 
+    @classmethod
+    def from_config(cls, config):
+        # Saved before `upsampling` existed: transposed convolutions.
+        return cls(**{"upsampling": "transposed", **config})
 
-def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling):
+
+def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling, upsampling):
     image_shape = data_shape
     filters = validation.check_positive_int(filters, "generator_filters")
     num_residual_blocks = validation.check_positive_int(
@@ -131,9 +155,13 @@ def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling):
         )
 
     def conv_norm_relu(h, width, kernel, strides=1, transpose=False):
-        conv = keras.layers.Conv2DTranspose if transpose else keras.layers.Conv2D
-        padding = "same" if (strides > 1 or transpose) else "valid"
-        h = conv(width, kernel, strides=strides, padding=padding, use_bias=False, kernel_initializer=_init())(h)
+        if transpose:
+            h = upsampling_lib.upsample(h, width, kernel, upsampling, use_bias=False, kernel_initializer=_init())
+        else:
+            padding = "same" if strides > 1 else "valid"
+            h = keras.layers.Conv2D(
+                width, kernel, strides=strides, padding=padding, use_bias=False, kernel_initializer=_init()
+            )(h)
         return keras.layers.ReLU()(_instance_norm()(h))
 
     x = keras.Input(image_shape, name="images")

@@ -24,7 +24,13 @@ registry.register(
                 "tiny",
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), value_range=(0.0, 1.0), latent_dim=32, ema_decay=0.99),
+                dict(
+                    data_shape=(8, 8, 1),
+                    value_range=(0.0, 1.0),
+                    latent_dim=32,
+                    ema_decay=0.99,
+                    upsampling="transposed",
+                ),
                 "DCGAN on 8x8 digits in [0, 1], EMA generator (the gan_digits preset)",
                 "digits",
             ),

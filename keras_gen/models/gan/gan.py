@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.losses import adversarial
 from keras_gen.models.adversarial_model import AdversarialModel
-from keras_gen.models.gan import networks
-from keras_gen.models.gan import packing
+from keras_gen.models.gan import networks, packing
 from keras_gen.utils import validation
 
 
@@ -68,6 +68,10 @@ class GAN(AdversarialModel):
             of the generator's weights, which `generate` uses.
         hidden_units, generator_filters, discriminator_filters: the
             default networks' sizes (see `GANGenerator`, `GANDiscriminator`).
+        upsampling: how the default generator upsamples images:
+            `"resize_conv"` (default), `"depth_to_space"` or `"transposed"`
+            (DCGAN's transposed convolutions; see `GANGenerator`). Configs
+            saved before this argument existed load as `"transposed"`.
         seed: seed of the model's random stream.
 
     Example:
@@ -104,6 +108,7 @@ class GAN(AdversarialModel):
         hidden_units=(256, 256),
         generator_filters=(128, 64),
         discriminator_filters=(64, 128),
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -122,6 +127,7 @@ class GAN(AdversarialModel):
         self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
         self.generator_filters = validation.check_int_sequence(generator_filters, "generator_filters")
         self.discriminator_filters = validation.check_int_sequence(discriminator_filters, "discriminator_filters")
+        self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         if (generator is None or discriminator is None) and data_shape is None:
             raise ValueError(
                 "Pass `data_shape` (the shape of one sample) to build the "
@@ -170,7 +176,12 @@ class GAN(AdversarialModel):
 
     def build_default_generator(self, data_shape):
         return networks.GANGenerator(
-            self.latent_dim, data_shape, self.num_classes, self.hidden_units, self.generator_filters
+            self.latent_dim,
+            data_shape,
+            self.num_classes,
+            self.hidden_units,
+            self.generator_filters,
+            upsampling=self.upsampling,
         )
 
     def build_default_discriminator(self, data_shape):
@@ -279,8 +290,13 @@ class GAN(AdversarialModel):
                 hidden_units=self.hidden_units,
                 generator_filters=self.generator_filters,
                 discriminator_filters=self.discriminator_filters,
+                upsampling=self.upsampling,
             )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(upsampling_lib.with_legacy_upsampling(config))
 
     def get_config(self):
         config = self._shared_config()

@@ -1,8 +1,11 @@
 """Default generator and discriminator networks of the adversarial family.
 
-Images: DCGAN networks (Radford et al., 2016): a generator of stride-2
-transposed convolutions with batch norm and ReLU ending in tanh, and a
-discriminator of stride-2 convolutions with LeakyReLU(0.2). Vectors: MLPs.
+Images: DCGAN networks (Radford et al., 2016): a generator of 2x learned
+upsamplings with batch norm and ReLU ending in tanh, and a discriminator
+of stride-2 convolutions with LeakyReLU(0.2). Vectors: MLPs. The
+upsampling is a resize and a convolution by default (fast on every
+backend); `upsampling="transposed"` gives DCGAN's stride-2 transposed
+convolutions (see `keras_gen.layers.UpsampleConv2D`).
 
 Conditional networks take `[inputs, labels]` (integer labels of shape
 `(batch,)`). The generator concatenates a label embedding to `z`. The
@@ -13,9 +16,10 @@ discriminator either concatenates a label embedding to its input
 
 import keras
 
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
-from keras_gen.models.network import Network
 from keras_gen.layers.spectral_normalization import SpectralNormalization
+from keras_gen.models.network import Network
 from keras_gen.utils import validation
 
 CONDITIONINGS = ("concat", "projection")
@@ -25,7 +29,10 @@ def _maybe_sn(layer, spectral_norm):
     return SpectralNormalization(layer) if spectral_norm else layer
 
 
-def _generator_graph(latent_dim, data_shape, num_classes, hidden_units, filters, batch_norm, output_activation):
+def _generator_graph(
+    latent_dim, data_shape, num_classes, hidden_units, filters, batch_norm, output_activation, upsampling
+):
+    upsampling = upsampling_lib.check_network_upsampling(upsampling)
     if output_activation == "auto":
         output_activation = "tanh" if len(data_shape) == 3 else None
     data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
@@ -44,6 +51,9 @@ def _generator_graph(latent_dim, data_shape, num_classes, hidden_units, filters,
             h = keras.layers.BatchNormalization(momentum=0.9)(h)
         return keras.layers.ReLU()(h)
 
+    def up(filters, **kwargs):
+        return lambda h: upsampling_lib.upsample(h, filters, 4, upsampling, **kwargs)
+
     if len(data_shape) == 1:
         for units in hidden_units:
             h = block(h, keras.layers.Dense(units))
@@ -54,10 +64,8 @@ def _generator_graph(latent_dim, data_shape, num_classes, hidden_units, filters,
         h = block(h, keras.layers.Dense(height // factor * width // factor * filters[0]))
         h = keras.layers.Reshape((height // factor, width // factor, filters[0]))(h)
         for f in filters[1:]:
-            h = block(h, keras.layers.Conv2DTranspose(f, 4, strides=2, padding="same"))
-        x = keras.layers.Conv2DTranspose(
-            channels, 4, strides=2, padding="same", activation=output_activation
-        )(h)
+            h = block(h, up(f))
+        x = up(channels, activation=output_activation)(h)
     return (inputs if num_classes else z), x
 
 
@@ -66,8 +74,8 @@ class GANGenerator(Network):
     """The default GAN generator: DCGAN's for images, an MLP for vectors.
 
     Images: a dense layer to a `(H / 2^k, W / 2^k, filters[0])` map, then
-    stride-2 4x4 transposed convolutions with batch norm and ReLU, ending in
-    tanh (Radford et al., 2016). Vectors: `hidden_units` ReLU layers, then
+    2x upsamplings (`upsampling`) with batch norm and ReLU, ending in tanh
+    (Radford et al., 2016). Vectors: `hidden_units` ReLU layers, then
     a linear output. A conditional generator takes `[z, labels]` and
     concatenates a label embedding to `z`.
 
@@ -82,6 +90,12 @@ class GANGenerator(Network):
         batch_norm: batch normalisation after each hidden layer.
         output_activation: `"auto"` (tanh for images, linear for vectors),
             or an activation name.
+        upsampling: how images are upsampled: `"resize_conv"` (nearest
+            resize, then a 3x3 convolution), `"depth_to_space"` (a 3x3
+            convolution, then a pixel shuffle) or `"transposed"` (DCGAN's
+            4x4 stride-2 `Conv2DTranspose`, many times slower to train on
+            JAX's CPU backend; the built-in presets use it). See
+            `keras_gen.layers.UpsampleConv2D`.
         name: the network's name.
 
     Example:
@@ -101,6 +115,7 @@ class GANGenerator(Network):
         filters=(128, 64),
         batch_norm=True,
         output_activation="auto",
+        upsampling="resize_conv",
         name="generator",
         **kwargs,
     ):
@@ -112,9 +127,15 @@ class GANGenerator(Network):
             filters=tuple(filters),
             batch_norm=bool(batch_norm),
             output_activation=output_activation,
+            upsampling=upsampling,
         )
         inputs, outputs = _generator_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
+
+    @classmethod
+    def from_config(cls, config):
+        # Saved before `upsampling` existed: transposed convolutions.
+        return cls(**{"upsampling": "transposed", **config})
 
 
 def _discriminator_graph(

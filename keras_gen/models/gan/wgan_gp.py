@@ -32,7 +32,7 @@ class WGANGP(GAN):
     Args:
         generator, discriminator, latent_dim, data_shape, value_range,
         num_classes, conditioning, pack, ema_decay, hidden_units,
-        generator_filters, discriminator_filters, seed: as in `GAN` (the discriminator
+        generator_filters, discriminator_filters, upsampling, seed: as in `GAN` (the discriminator
             is the critic; with `pack` the penalty is taken per pack).
         n_critic: critic steps per generator step.
         gradient_penalty_weight: lambda.
@@ -74,6 +74,7 @@ class WGANGP(GAN):
         hidden_units=(256, 256),
         generator_filters=(128, 64),
         discriminator_filters=(64, 128),
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -105,6 +106,7 @@ class WGANGP(GAN):
             hidden_units=hidden_units,
             generator_filters=generator_filters,
             discriminator_filters=discriminator_filters,
+            upsampling=upsampling,
             seed=seed,
             **kwargs,
         )
@@ -125,6 +127,7 @@ class WGANGP(GAN):
             self.hidden_units,
             self.generator_filters,
             batch_norm=len(data_shape) == 3,
+            upsampling=self.upsampling,
         )
 
     def build_default_discriminator(self, data_shape):

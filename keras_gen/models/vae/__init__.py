@@ -13,7 +13,7 @@ registry.register(
                 dict(data_shape=(8, 8, 1), latent_dim=2, hidden_units=(16,), filters=(4, 8)), "tests", "tiny"
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10),
+                dict(data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10, upsampling="transposed"),
                 "binarised 8x8 digits (the vae_digits preset)",
                 "digits",
             ),

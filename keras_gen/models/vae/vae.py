@@ -9,6 +9,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.callbacks.kl_warmup import KLWarmup
+from keras_gen.layers import upsampling as upsampling_lib
 from keras_gen.losses import total_correlation
 from keras_gen.models import network as network_lib
 from keras_gen.models.autoencoder import networks
@@ -93,6 +94,10 @@ class VAE(GenerativeModel):
             batch-averaged KL (0: no floor).
         hidden_units, filters: the default networks' hidden layer sizes
             and convolution channels (see `Encoder`, `Decoder`).
+        upsampling: how the default decoder upsamples images:
+            `"resize_conv"` (default), `"depth_to_space"` or `"transposed"`
+            (see `keras_gen.models.autoencoder.Decoder`). Configs saved
+            before this argument existed load as `"transposed"`.
         seed: seed of the model's random stream and of the default
             networks' initial weights.
 
@@ -134,6 +139,7 @@ class VAE(GenerativeModel):
         free_bits=0.0,
         hidden_units=(256, 256),
         filters=(32, 64),
+        upsampling="resize_conv",
         seed=None,
         **kwargs,
     ):
@@ -156,6 +162,7 @@ class VAE(GenerativeModel):
             )
         self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
         self.filters = validation.check_int_sequence(filters, "filters")
+        self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
@@ -181,7 +188,11 @@ class VAE(GenerativeModel):
             "decoder",
             decoder,
             lambda: networks.Decoder(
-                self.latent_dim + (self.num_classes or 0), self.data_shape, self.hidden_units, self.filters
+                self.latent_dim + (self.num_classes or 0),
+                self.data_shape,
+                self.hidden_units,
+                self.filters,
+                upsampling=self.upsampling,
             ),
         )
         self._check_network_contract()
@@ -540,9 +551,12 @@ class VAE(GenerativeModel):
             free_bits=self.free_bits,
         )
         if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
-            config.update(hidden_units=self.hidden_units, filters=self.filters)
+            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
         return config
 
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config(upsampling_lib.with_legacy_upsampling(config))
 
 
 def gaussian_kl(mean, log_var):
