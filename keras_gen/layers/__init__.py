@@ -9,3 +9,6 @@ from keras_gen.layers.image_pool import ImagePool
 from keras_gen.layers.group_normalization import GroupNormalization
 from keras_gen.layers.diff_augment import DiffAugment
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
+from keras_gen.layers.equalized import EqualizedConv2D
+from keras_gen.layers.equalized import EqualizedDense
+from keras_gen.layers.pixel_norm import PixelNormalization
