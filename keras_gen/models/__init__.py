@@ -7,6 +7,8 @@ from keras_gen.models.vae.vae import VAE
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.aae.aae import AAE
+from keras_gen.models.aae.label_prior import LabelPriorAAE
+from keras_gen.models.aae.semi_supervised import SemiSupervisedAAE
 from keras_gen.models.real_nvp.real_nvp import RealNVP
 from keras_gen.models.cyclegan.cyclegan import CycleGAN
 from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
