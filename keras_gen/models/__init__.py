@@ -12,5 +12,6 @@ from keras_gen.models.aae.semi_supervised import SemiSupervisedAAE
 from keras_gen.models.real_nvp.real_nvp import RealNVP
 from keras_gen.models.cyclegan.cyclegan import CycleGAN
 from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
+from keras_gen.models.progan.progan import ProgressiveGAN
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
