@@ -37,7 +37,7 @@ def test_equalized_conv_scales_by_he_constant_at_run_time():
     y = ops.convert_to_numpy(layer(x))
     kernel = ops.convert_to_numpy(layer.kernel)
     assert 0.8 < kernel.std() < 1.2  # stored as N(0, 1), scaled at each call
-    expected = ops.convert_to_numpy(ops.conv(x, kernel / np.sqrt(3 * 3 * 6), padding="same"))
+    expected = ops.convert_to_numpy(ops.conv(x, (kernel / np.sqrt(3 * 3 * 6)).astype("float32"), padding="same"))
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
 

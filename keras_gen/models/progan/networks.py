@@ -15,6 +15,20 @@ compiled graph serves the whole schedule: JAX and TensorFlow trace every
 level once (compile time grows with the number of levels) and run only the
 active ones; the full-resolution resampling of the images is the only cost
 that does not shrink at the low levels.
+
+Why `ops.cond` rather than the alternatives, on all three backends:
+- Computing every level and blending by masks would also give one graph,
+  but every step would pay for the full-resolution network, even at 4x4.
+- A train function per stage (re-traced when the stage changes) fights
+  Keras' trainer, which caches one `train_function` per `fit`: JAX and
+  TensorFlow would have to drop and rebuild it mid-`fit`, and alpha would
+  still have to be a tensor to avoid a retrace each step.
+- `ops.cond` is `jax.lax.cond` under `jit` (both branches traced once,
+  one executed, differentiable twice over for the gradient penalty),
+  `tf.cond` in a `tf.function`, and a plain Python branch on the
+  predicate's value in eager PyTorch, so the same code gives fixed shapes
+  in the compiled step and runs only the active levels everywhere. The
+  tests check fit, fade and resumption on each backend.
 """
 
 import keras
