@@ -127,7 +127,8 @@ class ProgressiveGAN(AdversarialModel):
     loss_names = ("d_loss", "g_loss", "gradient_penalty", "drift", "growth")
     layout_rules = AdversarialModel.layout_rules + (
         (r".*/(b\d+_conv\d*|to_rgb\d+|from_rgb\d+)/kernel", (None, None, None, "model")),
-        (r".*/(b\d+_dense|b\d+_out)/kernel", (None, "model")),
+        # `b0_dense` already matches the base rule `.*dense[^/]*/kernel`.
+        (r".*/b\d+_out/kernel", (None, "model")),
     )
 
     def __init__(
