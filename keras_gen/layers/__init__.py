@@ -12,3 +12,6 @@ from keras_gen.layers.adaptive_augment import AdaptiveAugment
 from keras_gen.layers.vector_quantizer import VectorQuantizer
 from keras_gen.layers.masked_conv2d import MaskedConv2D
 from keras_gen.layers.upsampling import UpsampleConv2D
+from keras_gen.layers.equalized import EqualizedConv2D
+from keras_gen.layers.equalized import EqualizedDense
+from keras_gen.layers.pixel_norm import PixelNormalization

@@ -31,8 +31,10 @@ class BatchChecker:
         value_range: `(low, high)` of the data, or `None`.
         num_classes: classes of a conditional model, or `None`.
         x_name, y_name: how the data and the labels are named in errors.
-        labels: `"required"` (conditional), `"refused"` (unconditional) or
-            `"free"` (the model gives `y` its own meaning).
+        labels: `"required"` (conditional), `"refused"` (unconditional),
+            `"partial"` (conditional, with `UNLABELLED` (-1) marking the
+            samples without a label: semi-supervised models) or `"free"`
+            (the model gives `y` its own meaning).
     """
 
     def __init__(self, model_name, data_shape, value_range, num_classes, x_name="x", y_name="y", labels=None):
@@ -86,16 +88,24 @@ class BatchChecker:
                     f"train a conditional one. Received: {name} with shape {shape}"
                 )
             return
+        partial = self.labels == "partial"
         if y is None:
+            unlabelled = f", with {UNLABELLED} for the unlabelled samples" if partial else ""
             raise ValueError(
                 f"{self.model_name} is conditional (num_classes={self.num_classes}): pass the class "
-                f"labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: {name}=None"
+                f"labels{unlabelled}, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: {name}=None"
             )
-        check_labels(_numpy(y), self.num_classes, num_samples, name)
+        check_labels(_numpy(y), self.num_classes, num_samples, name, allow_unlabelled=partial)
 
 
-def check_labels(labels, num_classes, num_samples=None, name="labels"):
-    """Integer class labels in `[0, num_classes)`, one per sample.
+# The label of an unlabelled sample, for models trained on partly labelled
+# data (the `"partial"` label policy).
+UNLABELLED = -1
+
+
+def check_labels(labels, num_classes, num_samples=None, name="labels", allow_unlabelled=False):
+    """Integer class labels in `[0, num_classes)`, one per sample
+    (`UNLABELLED`, -1, too when `allow_unlabelled`).
 
     Returns:
         The labels as an int32 vector.
@@ -120,10 +130,12 @@ def check_labels(labels, num_classes, num_samples=None, name="labels"):
         is_number = np.issubdtype(labels.dtype, np.number)
         if not (is_number and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
             raise ValueError(f"`{name}` must hold integer classes. Received: {name}.dtype={labels.dtype}")
-    bad = labels[(labels < 0) | (labels >= num_classes)] if labels.size else labels
+    low = UNLABELLED if allow_unlabelled else 0
+    bad = labels[(labels < low) | (labels >= num_classes)] if labels.size else labels
     if bad.size:
+        unlabelled = f", or {UNLABELLED} for an unlabelled sample" if allow_unlabelled else ""
         raise ValueError(
-            f"`{name}` must hold class labels in [0, {num_classes}) (num_classes={num_classes}). "
+            f"`{name}` must hold class labels in [0, {num_classes}) (num_classes={num_classes}){unlabelled}. "
             f"Received: {name} with values {np.unique(bad)[:5].tolist()}"
         )
     return labels.astype("int32").reshape(-1)

@@ -128,9 +128,11 @@ class AAE(MultiOptimizerModel):
                 "(0, 1)), or use reconstruction_loss='mse'. Received: value_range=None"
             )
         activation = "sigmoid" if self.reconstruction_loss == "binary_crossentropy" else None
-        code_size = self.latent_dim + (self.num_classes or 0)
+        code_size = self.latent_dim + (self.num_classes if self._labels_to_decoder() else 0)
         self.encoder = self._default_network(
-            "encoder", encoder, lambda: ae_networks.Encoder(self.data_shape, self.latent_dim, self.hidden_units, self.filters)
+            "encoder",
+            encoder,
+            lambda: ae_networks.Encoder(self.data_shape, self.encoder_output_dim, self.hidden_units, self.filters),
         )
         self.decoder = self._default_network(
             "decoder",
@@ -146,19 +148,56 @@ class AAE(MultiOptimizerModel):
         )
         if not self.uses_default_network("decoder"):
             ae_networks.check_decoder_input(
-                self.decoder, code_size, "latent_dim" + (" + num_classes" if self.num_classes else "")
+                self.decoder, code_size, "latent_dim" + (" + num_classes" if code_size > self.latent_dim else "")
             )
         self.discriminator = self._default_network(
             "discriminator",
             discriminator,
-            lambda: gan_networks.GANDiscriminator(
-                (self.latent_dim,), hidden_units=self.hidden_units, name="latent_discriminator"
-            ),
+            lambda: self._code_discriminator(self.discriminator_input_dim, "latent_discriminator"),
         )
         angles = 2 * np.pi * np.arange(self.num_components) / self.num_components
         means = np.zeros((self.num_components, self.latent_dim), "float32")
         means[:, 0], means[:, 1] = np.cos(angles), np.sin(angles)
         self._mixture_means = means * self.mixture_radius if self.latent_dim >= 2 else means
+
+    # -- what subclasses change ------------------------------------------------
+
+    def _labels_to_decoder(self):
+        """Whether the decoder receives the class (the supervised AAE)."""
+        return self.num_classes is not None
+
+    @property
+    def encoder_output_dim(self):
+        """Outputs of the encoder: the code."""
+        return self.latent_dim
+
+    @property
+    def discriminator_input_dim(self):
+        """Inputs of the (code) discriminator: the code."""
+        return self.latent_dim
+
+    def _code_discriminator(self, input_dim, name):
+        """A default discriminator on `input_dim`-vectors (an MLP)."""
+        return gan_networks.GANDiscriminator((input_dim,), hidden_units=self.hidden_units, name=name)
+
+    @property
+    def code_discriminators(self):
+        """The discriminators of the regularisation phase, in the order of
+        `_regularized_codes` and `_prior_codes`."""
+        return [self.discriminator]
+
+    def _regularized_codes(self, x, labels):
+        """What each code discriminator sees of the encoder's output."""
+        return [self.encoder(x, training=True)]
+
+    def _prior_codes(self, batch_size, labels):
+        """What each code discriminator sees of the prior (the "real" side)."""
+        return [self.sample_prior(batch_size)]
+
+    def _reconstruct(self, x, labels):
+        """The decoder's output for `x` in training (model space)."""
+        z = self.encoder(x, training=True)
+        return self.decoder(self._decoder_inputs(z, labels), training=True)
 
     @property
     def model_range(self):
@@ -177,14 +216,22 @@ class AAE(MultiOptimizerModel):
     def phase_variables(self):
         return {
             "autoencoder": self.encoder.trainable_variables + self.decoder.trainable_variables,
-            "discriminator": self.discriminator.trainable_variables,
+            "discriminator": [v for d in self.code_discriminators for v in d.trainable_variables],
             "generator": self.encoder.trainable_variables,
         }
 
     # -- the prior -----------------------------------------------------------
 
-    def sample_prior(self, num_samples, seed=None):
-        """Draws `num_samples` codes from the prior."""
+    def sample_prior(self, num_samples, seed=None, components=None):
+        """Draws `num_samples` codes from the prior.
+
+        Args:
+            num_samples: how many codes.
+            seed: a `SeedGenerator`, or `None` for the model's stream.
+            components: mixture prior only: `(num_samples,)` indices of the
+                components to draw from; a negative index (and `None`, for
+                all) draws the component uniformly.
+        """
         if seed is not None:
             normal = lambda shape: keras.random.normal(shape, seed=seed)  # noqa: E731
             uniform = lambda shape: keras.random.uniform(shape, seed=seed)  # noqa: E731
@@ -197,18 +244,22 @@ class AAE(MultiOptimizerModel):
             return normal(shape)
         if self.prior == "uniform":
             return 2.0 * uniform(shape) - 1.0
-        # Mixture: pick a component uniformly, then add Gaussian noise.
+        # Mixture: pick a component (uniformly unless given), then add
+        # Gaussian noise.
         u = uniform((num_samples,))
         index = ops.minimum(
             ops.cast(ops.floor(u * self.num_components), "int32"), self.num_components - 1
         )
+        if components is not None:
+            components = ops.cast(ops.reshape(components, (-1,)), "int32")
+            index = ops.where(components >= 0, components, index)
         means = ops.take(ops.convert_to_tensor(self._mixture_means), index, axis=0)
         return means + self.mixture_std * normal(shape)
 
     # -- training -------------------------------------------------------------
 
     def _decoder_inputs(self, z, labels):
-        if self.num_classes is None:
+        if not self._labels_to_decoder():
             return z
         return ops.concatenate([z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1)
 
@@ -219,37 +270,46 @@ class AAE(MultiOptimizerModel):
 
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
-        x = self.to_model_space(x)
-        batch_size = ops.shape(x)[0]
+        self.update_trackers(**self._autoencoder_phases(self.to_model_space(x), labels))
 
-        def reconstruction_loss():
-            z = self.encoder(x, training=True)
-            reconstruction = self.decoder(self._decoder_inputs(z, labels), training=True)
-            return self._reconstruction_error(x, reconstruction)
+    def _autoencoder_phases(self, x, labels):
+        """The paper's phases (sec. 2): reconstruction, then regularisation
+        (the code discriminators, then the encoder against them)."""
+        rec = self.optimize_step("autoencoder", lambda: self._reconstruction_error(x, self._reconstruct(x, labels)))
+        priors = self._prior_codes(ops.shape(x)[0], labels)
 
-        rec = self.optimize_step("autoencoder", reconstruction_loss)
-        prior_samples = self.sample_prior(batch_size)
+        def logits(discriminator, codes):
+            return ops.reshape(discriminator(codes, training=True), (-1,))
 
         def discriminator_loss():
-            codes = ops.stop_gradient(self.encoder(x, training=True))
-            real = ops.reshape(self.discriminator(prior_samples, training=True), (-1,))
-            fake = ops.reshape(self.discriminator(codes, training=True), (-1,))
-            return adversarial.discriminator_loss("non_saturating", real, fake)
+            codes = [ops.stop_gradient(c) for c in self._regularized_codes(x, labels)]
+            losses = [
+                adversarial.discriminator_loss("non_saturating", logits(d, p), logits(d, c))
+                for d, c, p in zip(self.code_discriminators, codes, priors)
+            ]
+            return ops.sum(ops.stack(losses))
 
         d_loss = self.optimize_step("discriminator", discriminator_loss)
 
         def generator_loss():
-            codes = self.encoder(x, training=True)
-            fake = ops.reshape(self.discriminator(codes, training=True), (-1,))
-            return adversarial.generator_loss("non_saturating", fake)
+            codes = self._regularized_codes(x, labels)
+            losses = [
+                adversarial.generator_loss("non_saturating", logits(d, c))
+                for d, c in zip(self.code_discriminators, codes)
+            ]
+            return ops.sum(ops.stack(losses))
 
         g_loss = self.optimize_step("generator", generator_loss)
-        self.update_trackers(reconstruction_loss=rec, d_loss=d_loss, g_loss=g_loss)
+        return dict(reconstruction_loss=rec, d_loss=d_loss, g_loss=g_loss)
 
     # -- inference --------------------------------------------------------------
 
     def encode(self, x, batch_size=256):
-        """The codes of `x`, as a NumPy array."""
+        """The codes of `x` (in `value_range`), as a NumPy array."""
+        return self._encoder_outputs(x, batch_size)
+
+    def _encoder_outputs(self, x, batch_size):
+        x = self.to_model_space(np.asarray(x, dtype="float32"))
         return self.encoder.predict(x, batch_size=batch_size, verbose=0)
 
     @property

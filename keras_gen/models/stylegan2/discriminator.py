@@ -7,8 +7,8 @@ from keras import ops
 
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.models.stylegan2 import architecture
-from keras_gen.models.stylegan2.equalized import EqualizedConv2D
-from keras_gen.models.stylegan2.equalized import EqualizedDense
+from keras_gen.layers.equalized import EqualizedConv2D
+from keras_gen.layers.equalized import EqualizedDense
 from keras_gen.utils import validation
 
 

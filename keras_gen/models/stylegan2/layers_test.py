@@ -2,10 +2,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gen.models.stylegan2 import EqualizedDense
 from keras_gen.models.stylegan2 import ModulatedConv2D
-from keras_gen.models.stylegan2.resample import downsample_2x
-from keras_gen.models.stylegan2.resample import upsample_2x
+from keras_gen.layers.resample import upsample_2x
 
 
 def modulated(filters, kernel_size, in_channels, w_dim, demodulate=True, upsample=False):
@@ -49,23 +47,3 @@ def test_demodulation_gives_unit_output_scale_for_unit_input():
             np.testing.assert_allclose(std, 1.0, atol=0.1)
         else:
             assert std.mean() > 2.0  # the styles' scale passes through
-
-
-def test_equalized_dense_rescales_at_run_time():
-    layer = EqualizedDense(3, lr_multiplier=0.01, bias_init=1.0)
-    x = np.random.RandomState(2).randn(5, 16).astype("float32")
-    y = ops.convert_to_numpy(layer(x))
-    kernel, bias = ops.convert_to_numpy(layer.kernel), ops.convert_to_numpy(layer.bias)
-    assert 50 < kernel.std() < 200  # stored as N(0, 1 / 0.01^2)
-    np.testing.assert_allclose(y, x @ (kernel * 0.01 / 4.0) + bias * 0.01, rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(bias * 0.01, 1.0, rtol=1e-6)
-
-
-def test_resampling_keeps_constants_and_is_bilinear():
-    ones = np.ones((1, 4, 4, 2), "float32")
-    np.testing.assert_allclose(ops.convert_to_numpy(upsample_2x(ones)), np.ones((1, 8, 8, 2)), atol=1e-6)
-    np.testing.assert_allclose(ops.convert_to_numpy(downsample_2x(ones)), np.ones((1, 2, 2, 2)), atol=1e-6)
-    ramp = np.arange(4, dtype="float32")[None, :, None, None] * np.ones((1, 4, 3, 1), "float32")
-    up = ops.convert_to_numpy(upsample_2x(ramp))[0, :, 0, 0]
-    # Output pixel centres sit at (i + 0.5) / 2 - 0.5 in input coordinates.
-    np.testing.assert_allclose(up, np.clip((np.arange(8) + 0.5) / 2 - 0.5, 0, 3), atol=1e-6)

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_gen.models.stylegan2.equalized import EqualizedDense
+from keras_gen.layers.equalized import EqualizedDense
+from keras_gen.layers.pixel_norm import pixel_norm
 from keras_gen.utils import validation
 
 
@@ -58,7 +59,7 @@ class MappingNetwork(keras.Model):
 
     def call(self, z):
         # Normalise z to unit second moment (the official `normalize_2nd_moment`).
-        x = z * ops.rsqrt(ops.mean(ops.square(z), axis=-1, keepdims=True) + 1e-8)
+        x = pixel_norm(z)
         for layer in self.dense_layers:
             x = layer(x)
         return x

@@ -5,8 +5,8 @@ import math
 import keras
 from keras import ops
 
-from keras_gen.models.stylegan2.equalized import EqualizedDense
-from keras_gen.models.stylegan2.resample import upsample_2x
+from keras_gen.layers.equalized import EqualizedDense
+from keras_gen.layers.resample import upsample_2x
 from keras_gen.utils import validation
 
 

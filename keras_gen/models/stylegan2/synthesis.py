@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_gen.models.stylegan2 import architecture
-from keras_gen.models.stylegan2.resample import upsample_2x
+from keras_gen.layers.resample import upsample_2x
 from keras_gen.models.stylegan2.synthesis_layers import SynthesisLayer
 from keras_gen.models.stylegan2.synthesis_layers import ToRGB
 from keras_gen.models.stylegan2.synthesis_layers import check_noise_mode

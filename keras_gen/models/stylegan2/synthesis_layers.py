@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_gen.models.stylegan2.equalized import lrelu
+from keras_gen.layers.equalized import lrelu
 from keras_gen.models.stylegan2.modulated_conv import ModulatedConv2D
 from keras_gen.utils import validation
 

@@ -5,7 +5,7 @@ import math
 import keras
 from keras import ops
 
-from keras_gen.models.stylegan2.resample import downsample_2x
+from keras_gen.layers.resample import downsample_2x
 from keras_gen.utils import validation
 
 # Gain of the leaky ReLU (slope 0.2) that keeps unit variance: the official

@@ -1,4 +1,5 @@
-"""Resampling by 2 with the [1, 3, 3, 1] filter (Karras et al., 2020).
+"""Resampling of NHWC image batches: by 2 with the [1, 3, 3, 1] filter
+(StyleGAN2), and nearest-neighbour / average pooling (Progressive GAN).
 
 StyleGAN2 up- and downsamples with a separable [1, 3, 3, 1] low-pass filter
 (Zhang, 2019). Upsampling by 2 with it is bilinear interpolation; here both
@@ -53,3 +54,33 @@ def upsample_2x(x):
 def downsample_2x(x):
     """Halves the height and width of an NHWC batch (blur, then stride 2)."""
     return _downsample_axis(_downsample_axis(x, 1), 2)
+
+
+def _check_factor(factor):
+    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+        raise ValueError(f"`factor` must be a positive int. Received: factor={factor!r}")
+    return factor
+
+
+def upsample_nearest(x, factor=2):
+    """Repeats every pixel of an NHWC batch `factor` times along height and
+    width (nearest neighbour, the upsampling of Karras et al., 2018)."""
+    if _check_factor(factor) == 1:
+        return x
+    return ops.repeat(ops.repeat(x, factor, axis=1), factor, axis=2)
+
+
+def downsample_average(x, factor=2):
+    """Averages `factor` x `factor` blocks of an NHWC batch (average pooling,
+    the downsampling of Karras et al., 2018). The sides must divide by
+    `factor`. Written as a reshape and a mean, so it is twice
+    differentiable on every backend (gradient penalties)."""
+    if _check_factor(factor) == 1:
+        return x
+    _, h, w, c = x.shape
+    if h % factor or w % factor:
+        raise ValueError(
+            f"`downsample_average` needs sides divisible by `factor` ({factor}). Received: x.shape={tuple(x.shape)}"
+        )
+    blocks = ops.reshape(x, (-1, h // factor, factor, w // factor, factor, c))
+    return ops.mean(blocks, axis=(2, 4))
