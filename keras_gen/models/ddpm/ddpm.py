@@ -10,9 +10,7 @@ from keras import ops
 
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
-from keras_gen.layers.ema import ExponentialMovingAverage
-from keras_gen.models import network as network_lib
-from keras_gen.models.ddpm import networks
+from keras_gen.models.ddpm.denoiser_model import DenoiserModel
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.scheduler import Scheduler
@@ -104,7 +102,7 @@ class DiffusionSampling:
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class DDPM(DiffusionSampling, GenerativeModel):
+class DDPM(DiffusionSampling, DenoiserModel):
     """Denoising diffusion probabilistic model.
 
     Training minimises the simplified objective of Ho et al. (2020, eq. 14),
@@ -170,19 +168,6 @@ class DDPM(DiffusionSampling, GenerativeModel):
     ```
     """
 
-    network_args = ("denoiser",)
-    model_range = (-1.0, 1.0)
-    default_value_range = (-1.0, 1.0)
-    # Model parallelism: the U-Net's named layers (the MLP denoiser's
-    # `dense_*` and the label embedding match the shared Keras-layer rules).
-    layout_rules = GenerativeModel.layout_rules + (
-        (r".*(conv_in|conv_out|conv_\d+|skip|downsample_\d+|upsample_\d+)/kernel", (None, None, None, "model")),
-        (r".*_embedding/kernel", (None, "model")),  # timestep projections
-        (r".*_attention/(query|key|value|attention_output)/kernel", (None, None, "model")),
-    )
-    _unet_args = ("width", "channel_multipliers", "num_res_blocks", "attention_resolutions", "dropout", "data_format")
-    _mlp_args = ("hidden_dim", "num_layers")
-
     def __init__(
         self,
         denoiser=None,
@@ -203,38 +188,24 @@ class DDPM(DiffusionSampling, GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
-        self.label_dropout = validation.check_rate(label_dropout, "label_dropout")
-        self.ema_decay = validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
-        if denoiser is None and data_shape is None:
-            raise ValueError(
-                "Pass `data_shape` (the shape of one sample) to build the default "
-                "denoiser, or pass a `denoiser`. Received: data_shape=None"
-            )
-        if data_shape is None:
-            data_shape = validation.network_input_shape(denoiser)
-        self._set_data_contract(data_shape, value_range, num_classes)
-        self.unet_config = dict(
-            width=validation.check_positive_int(width, "width"),
-            channel_multipliers=validation.check_data_shape(channel_multipliers, "channel_multipliers"),
-            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks"),
-            attention_resolutions=tuple(attention_resolutions),
-            dropout=validation.check_rate(dropout, "dropout"),
+        super().__init__(
+            denoiser=denoiser,
+            data_shape=data_shape,
+            value_range=value_range,
+            num_classes=num_classes,
+            label_dropout=label_dropout,
+            ema_decay=ema_decay,
+            width=width,
+            channel_multipliers=channel_multipliers,
+            num_res_blocks=num_res_blocks,
+            attention_resolutions=attention_resolutions,
+            dropout=dropout,
             data_format=data_format,
+            hidden_dim=hidden_dim,
+            num_layers=num_layers,
+            seed=seed,
+            **kwargs,
         )
-        self.mlp_config = dict(
-            hidden_dim=validation.check_positive_int(hidden_dim, "hidden_dim"),
-            num_layers=validation.check_positive_int(num_layers, "num_layers"),
-        )
-
-        def build():
-            if len(self.data_shape) == 1:
-                return networks.MLPDenoiser(self.data_shape, num_classes=self.num_classes, **self.mlp_config)
-            return networks.UNet(self.data_shape, num_classes=self.num_classes, **self.unet_config)
-
-        self.denoiser = self._default_network("denoiser", denoiser, build)
-        backend.check_image_data_format(self.denoiser, "denoiser")
-        self._check_denoiser_contract()
         if scheduler is None:
             scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and self.value_range is not None)
         if not isinstance(scheduler, Scheduler):
@@ -244,61 +215,9 @@ class DDPM(DiffusionSampling, GenerativeModel):
         # The model's own copy walks the full training chain (log_prob);
         # samplers get fresh copies with their own timesteps.
         self.scheduler = scheduler.__class__.from_config(scheduler.get_config())
-        self.ema_denoiser = ExponentialMovingAverage(self.denoiser, self.ema_decay, name="ema_denoiser")
         self._sampling_functions = {}
 
-    def _check_denoiser_contract(self):
-        """A user's denoiser maps `[x_t, t(, label)]` to `x_t`'s shape, and
-        its label embedding has a row for the null label."""
-        if self.uses_default_network("denoiser"):
-            return
-        inputs = [(2,) + self.data_shape, (2,)] + ([(2,)] if self.num_classes is not None else [])
-        dtypes = ["float32", "float32"] + (["int32"] if self.num_classes is not None else [])
-        what = "[x_t, t" + (", labels]" if self.num_classes is not None else "]")
-        try:
-            out = network_lib.symbolic_outputs(self.denoiser, inputs, dtypes)
-        except Exception as e:
-            raise ValueError(
-                f"`denoiser` must take {what}: x_t of shape (batch, {', '.join(map(str, self.data_shape))}), "
-                "t a float32 vector (batch,) of timesteps in [0, T)"
-                + (", labels an int32 vector (batch,)" if self.num_classes is not None else "")
-                + f". Calling it on them failed: {e}. Received: denoiser={self.denoiser.name!r}"
-            ) from e
-        if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != self.data_shape:
-            shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
-            raise ValueError(
-                f"`denoiser` must return a tensor shaped like x_t {(None,) + self.data_shape}. "
-                f"Received: denoiser with output shape {shape}"
-            )
-        if self.num_classes is not None:
-            for layer in network_lib.embeddings_reading(self.denoiser, 2):
-                if layer.input_dim < self.num_classes + 1:
-                    raise ValueError(
-                        f"The label embedding {layer.name!r} of `denoiser` needs num_classes + 1 = "
-                        f"{self.num_classes + 1} rows: label {self.num_classes} is the null label of "
-                        f"classifier-free guidance. Received: Embedding(input_dim={layer.input_dim})"
-                    )
-
     # -- training ------------------------------------------------------------
-
-    @staticmethod
-    def _denoise(network, x_t, t, labels=None, training=False):
-        """The denoiser's output; `t` is passed as float32 (its documented
-        type), whatever integer or float timesteps the caller has."""
-        t = ops.cast(t, "float32")
-        inputs = [x_t, t] if labels is None else [x_t, t, labels]
-        return network(inputs, training=training)
-
-    def call(self, inputs, training=False):
-        """`model([x_t, t(, labels)])`: the denoiser's output.
-
-        A bare batch of data passes through unchanged: the training forward
-        pass, which needs the labels, runs in `compute_loss`.
-        """
-        if isinstance(inputs, (list, tuple)):
-            return self._denoise(self.denoiser, inputs[0], inputs[1], *inputs[2:], training=training)
-        self._check_batch(inputs)
-        return inputs
 
     def default_optimizer(self):
         # Ho et al. (2020), appendix B: Adam, lr 2e-4.
@@ -312,49 +231,15 @@ class DDPM(DiffusionSampling, GenerativeModel):
         t = ops.minimum(t, T - 1)
         noise = self.random_normal(ops.shape(x0))
         x_t = self.scheduler.add_noise(x0, noise, t)
-        labels = None
-        if self.num_classes is not None:
-            if y is None:
-                raise ValueError(
-                    f"DDPM is conditional (num_classes={self.num_classes}): train it with "
-                    "`fit(x, labels)`. Received: labels=None"
-                )
-            labels = ops.cast(ops.reshape(y, (-1,)), "int32")
-            if training and self.label_dropout > 0:
-                # Classifier-free guidance: train the unconditional model
-                # too, by replacing labels with the null label
-                # (Ho & Salimans, 2022, algorithm 1).
-                drop = self.random_uniform((batch,)) < self.label_dropout
-                labels = ops.where(drop, self.num_classes, labels)
+        labels = self.training_labels(y, batch, training)
         prediction = self._denoise(self.denoiser, x_t, t, labels, training=training)
         target = self.scheduler.training_target(x0, noise, t)
         per_sample = ops.mean(
             ops.reshape(ops.square(ops.cast(prediction, "float32") - target), (batch, -1)), axis=-1
         )
-        if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), per_sample.dtype)
-            loss = ops.sum(per_sample * weight) / ops.maximum(ops.sum(weight), 1e-12)
-        else:
-            loss = ops.mean(per_sample)
-        if training:
-            # The average moves toward the weights of this step (before the
-            # optimizer's update: a one-step lag that does not matter at
-            # these decays).
-            self.ema_denoiser.update(self.denoiser)
-        losses = self.losses
-        if losses:
-            loss = loss + ops.sum(ops.stack(losses))
-        return loss
+        return self.finish_loss(per_sample, sample_weight, training)
 
     # -- sampling ------------------------------------------------------------
-
-    @property
-    def latent_shape(self):
-        return self.data_shape
-
-    def sampling_network(self, use_ema=True):
-        """The denoiser sampling uses: the moving average, or the weights."""
-        return self.ema_denoiser.network if use_ema else self.denoiser
 
     def _sampler(self, scheduler, num_steps):
         """A fresh scheduler for one sampling run, with its timesteps set."""
@@ -375,24 +260,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
         """The denoiser's output at (x_t, t) with the requested guidance."""
         batch = ops.shape(x)[0]
         t_batch = ops.full((batch,), t, dtype="int32")
-        if self.num_classes is None:
-            out = self._denoise(network, x, t_batch)
-        elif guidance_scale == 1.0:
-            out = self._denoise(network, x, t_batch, labels)
-        else:
-            # Classifier-free guidance, ε̃ = ε_∅ + s (ε_c − ε_∅) (Ho &
-            # Salimans, eq. 6 with w = s − 1). Any prediction type is an
-            # affine function of ε at fixed x_t, so combining outputs is the
-            # same as combining ε. One batched call for both halves.
-            null = ops.full((batch,), self.num_classes, dtype="int32")
-            both = self._denoise(
-                network,
-                ops.concatenate([x, x], axis=0),
-                ops.concatenate([t_batch, t_batch], axis=0),
-                ops.concatenate([labels, null], axis=0),
-            )
-            conditional, unconditional = both[:batch], both[batch:]
-            out = unconditional + guidance_scale * (conditional - unconditional)
+        out = self.guided_output(network, x, t_batch, labels, guidance_scale)
         if classifier is not None:
             # Classifier guidance: ε̂ = ε − √(1 − ᾱ_t) s ∇ log p(y | x_t)
             # (Dhariwal & Nichol, 2021, algorithm 2 / eq. 14).
@@ -465,12 +333,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
         """Runs the reverse process from the noise `z` = x_T."""
         if labels is None:
             labels = classifier_labels
-        guidance_scale = validation.check_non_negative(guidance_scale, "guidance_scale")
-        if guidance_scale != 1.0 and self.num_classes is None:
-            raise ValueError(
-                "Classifier-free guidance needs a conditional model (num_classes=None). "
-                f"Received: guidance_scale={guidance_scale}"
-            )
+        guidance_scale = self.check_guidance_scale(guidance_scale)
         classifier_scale = validation.check_non_negative(classifier_scale, "classifier_scale")
         if classifier is not None and labels is None:
             raise ValueError(
@@ -648,16 +511,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            data_shape=self.data_shape,
-            scheduler=keras.saving.serialize_keras_object(self.scheduler),
-            num_classes=self.num_classes,
-            label_dropout=self.label_dropout,
-            ema_decay=self.ema_decay,
-        )
-        if self.uses_default_network("denoiser"):
-            # The hyper-parameters of the default denoiser that was built.
-            config.update(self.mlp_config if len(self.data_shape) == 1 else self.unet_config)
+        config["scheduler"] = keras.saving.serialize_keras_object(self.scheduler)
         return config
 
     @classmethod
