@@ -12,3 +12,4 @@ from keras_gen.models.cyclegan.cyclegan import CycleGAN
 from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
+from keras_gen.models.flow_matching.flow_matching import FlowMatching
