@@ -84,9 +84,9 @@ def fine_tune_diffusion(args):
     x_test, _ = two_classes("test", classes)
 
     # ## The preset, with a new head
-    # `num_classes=2` rebuilds the default denoiser for two classes; weights
-    # are then loaded by structure and shape, so only the label embedding
-    # (11 rows before, 3 now) stays at its initial values.
+    # `num_classes=2` rebuilds the default denoiser for two classes; the
+    # stored weights are then matched by layer name and shape, so only the
+    # label embedding (11 rows before, 3 now) stays at its initial values.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         pretrained = keras_gen.models.DDPM.from_preset("ddpm_digits", num_classes=2)
@@ -109,9 +109,7 @@ def fine_tune_diffusion(args):
     # seen 1,280 updates, so at its decay of 0.999 it would barely follow
     # the fine-tuning. Restart it from the loaded weights, with its warm-up,
     # as a new training run does.
-    for average, weight in zip(pretrained.ema_denoiser.weights, pretrained.denoiser.weights):
-        average.assign(ops.convert_to_numpy(weight))  # a copy, not a shared buffer
-    pretrained.ema_updates.assign(0)
+    pretrained.ema_denoiser.reset(pretrained.denoiser)
 
     # Fine-tuning takes a smaller learning rate than the preset's recipe
     # (2e-3 after a warm-up), which the model from scratch gets.

@@ -98,7 +98,9 @@ class ExponentialMovingAverage(keras.layers.Layer):
     def reset(self, network):
         """Copies `network`'s weights into the average and zeroes the counter."""
         for average, weight in zip(self.network.weights, network.weights):
-            average.assign(ops.cast(weight, average.dtype))
+            # A copy: on JAX two variables sharing one buffer cannot both be
+            # donated to a compiled step.
+            average.assign(ops.convert_to_numpy(weight).astype(average.dtype))
         self.num_updates.assign(0)
 
     def call(self, *args, **kwargs):

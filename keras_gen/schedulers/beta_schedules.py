@@ -31,3 +31,33 @@ def make_betas(schedule, num_train_timesteps, beta_start=1e-4, beta_end=0.02, ma
     raise ValueError(
         f"`beta_schedule` must be one of {BETA_SCHEDULES}. Received: beta_schedule={schedule!r}"
     )
+
+
+def rescale_zero_terminal_snr(betas):
+    """β rescaled so that the terminal signal-to-noise ratio is exactly 0.
+
+    Lin et al. (2024), algorithm 1: √ᾱ_t is shifted so that √ᾱ_T = 0 and
+    scaled so that √ᾱ_1 is unchanged, then β is recovered from the new ᾱ.
+    Common schedules leave ᾱ_T > 0 (4e-5 for the linear one), so a model
+    never sees pure noise in training but starts from it when sampling.
+
+    Args:
+        betas: the β_1..β_T, float64 NumPy.
+
+    Returns:
+        The rescaled β (float64 NumPy), with β_T = 1 (ᾱ_T = 0).
+
+    Example:
+
+    ```python
+    betas = rescale_zero_terminal_snr(make_betas("linear", 1000))
+    assert np.cumprod(1 - betas)[-1] == 0
+    ```
+    """
+    alphas_bar_sqrt = np.sqrt(np.cumprod(1.0 - np.asarray(betas, "float64")))
+    first, last = alphas_bar_sqrt[0], alphas_bar_sqrt[-1]
+    # Shift so the last is zero, scale so the first keeps its value.
+    alphas_bar_sqrt = (alphas_bar_sqrt - last) * first / (first - last)
+    alphas_bar = alphas_bar_sqrt**2
+    alphas = np.concatenate([alphas_bar[:1], alphas_bar[1:] / alphas_bar[:-1]])
+    return 1.0 - alphas

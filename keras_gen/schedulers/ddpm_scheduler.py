@@ -22,21 +22,26 @@ class DDPMScheduler(Scheduler):
     respaced (Nichol & Dhariwal, 2021, section 4): β_t becomes
     1 − ᾱ_t / ᾱ_{t'} between consecutive visited timesteps t' < t.
 
+    The step uses x̂_0 and x_t only (no separate ε), so clipping x̂_0 keeps
+    it self-consistent, with or without guidance.
+
     Args:
         variance_type: `"fixed_small"` or `"fixed_large"`.
         **kwargs: the forward process, see `keras_gen.schedulers.Scheduler`
             (`num_train_timesteps=1000`, `beta_schedule="linear"`,
             `beta_start=1e-4`, `beta_end=0.02`, `prediction_type="epsilon"`,
-            `clip_sample=True`).
+            `clip_sample=True`, `timestep_spacing="leading"`, ...).
 
     Example:
 
     ```python
     scheduler = keras_gen.schedulers.DDPMScheduler(num_train_timesteps=1000)
+    scheduler.set_timesteps(50)
     x = keras.random.normal((4, 8, 8, 1))
-    for t in scheduler.set_timesteps(50):
+    state = scheduler.initial_state(x)
+    for i, t in enumerate(scheduler.timesteps):
         eps = denoiser([x, ops.full((4,), t)])
-        x = scheduler.step(eps, t, x, keras.random.normal(x.shape))
+        x, state = scheduler.step(eps, i, x, keras.random.normal(x.shape), state)
     ```
     """
 
@@ -58,10 +63,19 @@ class DDPMScheduler(Scheduler):
             variance = self.table_at("step_beta", timestep)
         return tuple(self._broadcast(c, ndim) for c in (coef_x0, coef_xt, variance))
 
-    def step(self, model_output, timestep, sample, noise):
+    def step(self, model_output, step_index, sample, noise, state=None):
+        """One ancestral step, at evaluation `step_index` (returns
+        `(x_{t'}, state)`), or without `state` at the timestep given as
+        second argument (returns x_{t'} only)."""
+        if state is None:
+            return self._step_at(model_output, step_index, sample, noise)
+        return self._step_at(model_output, self.timestep_at(step_index), sample, noise), tuple(state)
+
+    def _step_at(self, model_output, timestep, sample, noise):
         x0, _ = self.split_prediction(model_output, timestep, sample)
         x0 = self._clip(x0)
         coef_x0, coef_xt, variance = self.step_coefficients(timestep, len(sample.shape))
+        # μ̃(x_t, x̂_0) (Ho et al., eq. 7).
         mean = coef_x0 * x0 + coef_xt * sample
         # No noise is added on the last step (t = 1 in the paper's indexing).
         has_noise = ops.cast(self.previous_timestep(timestep) >= 0, sample.dtype)

@@ -117,8 +117,9 @@ def sampling_loop_sum(scheduler, num_steps, backend_ops=True):
     return float(np.sum(np_(x)))
 
 
-def reference_loop_sum(num_steps, ddim):
-    """The same loop in float64 NumPy."""
+def reference_loop_sum(num_steps, ddim, rederive=True):
+    """The same loop in float64 NumPy (DDIM re-derives ε from the clipped x̂_0
+    unless `rederive=False`, diffusers' default)."""
     betas, _, abar = reference()
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 3)).astype("float32").astype("float64")
@@ -129,6 +130,8 @@ def reference_loop_sum(num_steps, ddim):
         a_t, a_prev = abar[t], (abar[t - ratio] if t - ratio >= 0 else 1.0)
         x0 = np.clip((x - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t), -1, 1)
         if ddim:
+            if rederive:
+                eps = (x - np.sqrt(a_t) * x0) / np.sqrt(1 - a_t)
             x = np.sqrt(a_prev) * x0 + np.sqrt(1 - a_prev) * eps
         else:
             beta = 1 - a_t / a_prev
@@ -139,14 +142,22 @@ def reference_loop_sum(num_steps, ddim):
 
 
 # Golden sums of the loops above (float64 NumPy); every backend must agree.
-GOLDEN = {("ddpm", 1000): reference_loop_sum(1000, False), ("ddim", 50): reference_loop_sum(50, True)}
+GOLDEN = {
+    ("ddpm", 1000): reference_loop_sum(1000, False),
+    ("ddim", 50): reference_loop_sum(50, True),
+    ("ddim-keep-eps", 50): reference_loop_sum(50, True, rederive=False),
+}
 
 
-@pytest.mark.parametrize("sampler,num_steps", [("ddpm", 1000), ("ddim", 50)])
+@pytest.mark.parametrize("sampler,num_steps", [("ddpm", 1000), ("ddim", 50), ("ddim-keep-eps", 50)])
 def test_full_sampling_loop_golden_sum(sampler, num_steps):
-    scheduler = DDPMScheduler() if sampler == "ddpm" else DDIMScheduler()
+    if sampler == "ddpm":
+        scheduler = DDPMScheduler()
+    else:
+        scheduler = DDIMScheduler(use_clipped_model_output=sampler == "ddim")
     got = sampling_loop_sum(scheduler, num_steps)
-    assert abs(got - GOLDEN[(sampler, num_steps)]) < 1e-3 * max(1.0, abs(GOLDEN[(sampler, num_steps)]))
+    golden = GOLDEN[(sampler, num_steps)]
+    assert abs(got - golden) < 1e-3 * max(1.0, abs(golden))
 
 
 def test_serialization_round_trip():

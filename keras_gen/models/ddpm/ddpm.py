@@ -13,6 +13,7 @@ from keras_gen import schedulers as schedulers_lib
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
+from keras_gen.schedulers.sampling import run_reverse_process
 from keras_gen.schedulers.scheduler import Scheduler
 from keras_gen.utils import validation
 
@@ -149,6 +150,15 @@ class DDPM(DiffusionSampling, DenoiserModel):
             (classifier-free guidance; Ho & Salimans use 0.1 to 0.2).
         ema_decay: decay of the weights' moving average (0.9999 in the paper),
             warmed up as min(decay, (1 + n) / (10 + n)) after n updates.
+        min_snr_gamma: weight each sample's loss by Min-SNR-γ (Hang et al.,
+            2023; γ = 5 in the paper) for the scheduler's prediction type, or
+            `None` for the unweighted loss of Ho et al.
+        offset_noise: standard deviation of a per-sample, per-channel offset
+            added to the training noise (Guttenberg, 2023; e.g. 0.1), which
+            lets the model change an image's mean brightness; 0 disables it.
+            For a zero-terminal-SNR schedule (Lin et al., 2024) pass
+            `scheduler=DDPMScheduler(rescale_betas_zero_snr=True,
+            prediction_type="v_prediction", timestep_spacing="trailing")`.
         width, channel_multipliers, num_res_blocks, attention_resolutions,
             dropout, data_format: the default U-Net (see `UNet`;
             `data_format="channels_first"` trains about 1.5x faster on
@@ -177,6 +187,8 @@ class DDPM(DiffusionSampling, DenoiserModel):
         num_classes=None,
         label_dropout=0.1,
         ema_decay=0.9999,
+        min_snr_gamma=None,
+        offset_noise=0.0,
         width=64,
         channel_multipliers=(1, 2),
         num_res_blocks=2,
@@ -188,6 +200,13 @@ class DDPM(DiffusionSampling, DenoiserModel):
         seed=None,
         **kwargs,
     ):
+        # Validated first (before the networks are built).
+        min_snr_gamma = (
+            None
+            if min_snr_gamma is None
+            else validation.check_in_range(min_snr_gamma, "min_snr_gamma", 1e-6, description="a number > 0, or None")
+        )
+        offset_noise = validation.check_non_negative(offset_noise, "offset_noise")
         super().__init__(
             denoiser=denoiser,
             data_shape=data_shape,
@@ -206,6 +225,8 @@ class DDPM(DiffusionSampling, DenoiserModel):
             seed=seed,
             **kwargs,
         )
+        self.min_snr_gamma = min_snr_gamma
+        self.offset_noise = offset_noise
         if scheduler is None:
             scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and self.value_range is not None)
         if not isinstance(scheduler, Scheduler):
@@ -230,6 +251,8 @@ class DDPM(DiffusionSampling, DenoiserModel):
         t = ops.cast(ops.floor(self.random_uniform((batch,)) * T), "int32")
         t = ops.minimum(t, T - 1)
         noise = self.random_normal(ops.shape(x0))
+        if self.offset_noise:
+            noise = schedulers_lib.offset_noise(noise, self.offset_noise, seed=self.seed_generator)
         x_t = self.scheduler.add_noise(x0, noise, t)
         labels = self.training_labels(y, batch, training)
         prediction = self._denoise(self.denoiser, x_t, t, labels, training=training)
@@ -237,6 +260,9 @@ class DDPM(DiffusionSampling, DenoiserModel):
         per_sample = ops.mean(
             ops.reshape(ops.square(ops.cast(prediction, "float32") - target), (batch, -1)), axis=-1
         )
+        if self.min_snr_gamma is not None:
+            # Min-SNR-γ (Hang et al., 2023, eq. 8): min(SNR_t, γ) ||x̂_0 − x_0||².
+            per_sample = per_sample * self.scheduler.loss_weights(t, self.min_snr_gamma)
         return self.finish_loss(per_sample, sample_weight, training)
 
     # -- sampling ------------------------------------------------------------
@@ -256,10 +282,9 @@ class DDPM(DiffusionSampling, DenoiserModel):
         scheduler.set_timesteps(validation.check_positive_int(num_steps, "num_steps"))
         return scheduler
 
-    def _guided_output(self, network, scheduler, x, t, labels, guidance_scale, classifier, classifier_scale):
-        """The denoiser's output at (x_t, t) with the requested guidance."""
-        batch = ops.shape(x)[0]
-        t_batch = ops.full((batch,), t, dtype="int32")
+    def _guided_output(self, network, scheduler, x, t_batch, labels, guidance_scale, classifier, classifier_scale):
+        """The denoiser's output at (x_t, t) with the requested guidance
+        (`t_batch`: the time of each sample, int or float)."""
         out = self.guided_output(network, x, t_batch, labels, guidance_scale)
         if classifier is not None:
             # Classifier guidance: ε̂ = ε − √(1 − ᾱ_t) s ∇ log p(y | x_t)
@@ -271,7 +296,7 @@ class DDPM(DiffusionSampling, DenoiserModel):
 
             grad = backend.input_gradient(log_p, x)
             _, eps = scheduler.split_prediction(out, t_batch, x)
-            sqrt_one_minus_a = scheduler.table_at("sqrt_one_minus_alpha_cumprod", t)
+            sqrt_one_minus_a = scheduler.table_at("sqrt_one_minus_alpha_cumprod", ops.cast(t_batch[0], "int32"))
             eps = eps - sqrt_one_minus_a * classifier_scale * grad
             out = scheduler.output_from_epsilon(eps, t_batch, x)
         return out
@@ -287,29 +312,28 @@ class DDPM(DiffusionSampling, DenoiserModel):
         )
         if key in self._sampling_functions:
             return self._sampling_functions[key]
-        timesteps = ops.convert_to_tensor(scheduler.timesteps)
         variables = list(network.variables)
         # A stand-in generator: its state is threaded through the loop as a
         # tensor, so the compiled function stays pure.
         noise_seed = keras.random.SeedGenerator(0)
 
-        def run(weights, x, seed_state, labels, start, stop):
-            mapping = list(zip(variables, weights))
+        def run(weights, x, seed_state, labels, scheduler_state, start, stop):
+            def denoise(x_in, t_batch):
+                return self._guided_output(
+                    network, scheduler, x_in, t_batch, labels, guidance_scale, classifier, classifier_scale
+                )
 
-            def body(i, carry):
-                x, state = carry
-                with keras.StatelessScope(state_mapping=mapping + [(noise_seed.state, state)]) as scope:
-                    t = ops.take(timesteps, i)
-                    out = self._guided_output(
-                        network, scheduler, x, t, labels, guidance_scale, classifier, classifier_scale
-                    )
-                    noise = keras.random.normal(ops.shape(x), seed=noise_seed)
-                    state = scope.get_current_value(noise_seed.state)
-                out = ops.cast(out, x.dtype)
-                x = scheduler.step(out, t, x, noise)
-                return x, state
-
-            return ops.fori_loop(start, stop, body, (x, seed_state))
+            return run_reverse_process(
+                denoise,
+                scheduler,
+                x,
+                seed_state,
+                start,
+                stop,
+                scheduler_state=scheduler_state,
+                noise_generator=noise_seed,
+                state_mapping=list(zip(variables, weights)),
+            )
 
         function = backend.compile_function(run)
         self._sampling_functions[key] = function
@@ -340,7 +364,7 @@ class DDPM(DiffusionSampling, DenoiserModel):
                 "Classifier guidance needs the target `labels` (the model is unconditional). Received: labels=None"
             )
         sampler = self._sampler(scheduler, num_steps)
-        num_steps = sampler.num_inference_steps
+        num_steps = len(sampler.timesteps)  # evaluations (Heun: 2n - 1)
         network = self.sampling_network(use_ema)
         function = self._sampling_function(network, sampler, guidance_scale, classifier, classifier_scale)
         weights = [v.value for v in network.variables]
@@ -349,18 +373,22 @@ class DDPM(DiffusionSampling, DenoiserModel):
         chunk = max(1, num_steps // 20) if verbose else num_steps
         outputs = []
         for first in range(0, len(z), batch_size):
-            x = ops.convert_to_tensor(z[first : first + batch_size])
+            # x_T is the latent code, a standard normal draw, at the scale
+            # the sampler starts from (sigma_max for Karras samplers).
+            x = ops.convert_to_tensor(z[first : first + batch_size] * np.float32(sampler.init_noise_sigma))
+            scheduler_state = tuple(sampler.initial_state(x))
             # The chain's noise continues the caller's stream (x_T came
             # from it), and the stream resumes after it.
             state = seed.state.value
             batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
             for start in range(0, num_steps, chunk):
                 stop = min(start + chunk, num_steps)
-                x, state = function(
+                x, state, scheduler_state = function(
                     weights,
                     x,
                     state,
                     batch_labels,
+                    scheduler_state,
                     ops.convert_to_tensor(start, "int32"),
                     ops.convert_to_tensor(stop, "int32"),
                 )
@@ -511,7 +539,11 @@ class DDPM(DiffusionSampling, DenoiserModel):
 
     def get_config(self):
         config = super().get_config()
-        config["scheduler"] = keras.saving.serialize_keras_object(self.scheduler)
+        config.update(
+            scheduler=keras.saving.serialize_keras_object(self.scheduler),
+            min_snr_gamma=self.min_snr_gamma,
+            offset_noise=self.offset_noise,
+        )
         return config
 
     @classmethod

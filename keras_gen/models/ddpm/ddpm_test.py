@@ -61,6 +61,42 @@ def test_loss_falls_and_samples_move_to_the_data():
     assert not np.allclose(ema, model.denoiser.get_weights()[-1])
 
 
+@pytest.mark.parametrize("sampler", ["ddim", "dpm_solver", "euler", "heun", "score_sde_vp"])
+def test_every_sampler_finds_both_modes(sampler, trained_blobs):
+    model = trained_blobs
+    samples = model.generate(200, scheduler=sampler, num_steps=10, seed=0)
+    assert samples.shape == (200, 2) and np.isfinite(samples).all()
+    distance = np.min(np.linalg.norm(samples[:, None] - CENTRES[None], axis=-1), axis=1)
+    assert np.median(distance) < 0.6, (sampler, np.median(distance))
+    assert (samples[:, 0] < 0).mean() > 0.2 and (samples[:, 0] > 0).mean() > 0.2
+
+
+@pytest.fixture(scope="module")
+def trained_blobs():
+    x, _ = two_blobs()
+    model = toy_model()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    model.fit(x, epochs=12, batch_size=64, verbose=0)
+    return model
+
+
+def test_min_snr_weighting_and_offset_noise_train():
+    x, _ = two_blobs(256)
+    model = toy_model(min_snr_gamma=5.0, offset_noise=0.1)
+    t = ops.convert_to_tensor(np.array([0, 50, 99], "int32"))
+    snr = model.scheduler.alphas_cumprod_np[[0, 50, 99]] / (1 - model.scheduler.alphas_cumprod_np[[0, 50, 99]])
+    # ε-prediction: min(SNR, γ) / SNR (Hang et al., 2023).
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.scheduler.loss_weights(t, 5.0)), np.minimum(snr, 5.0) / snr, rtol=1e-4
+    )
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    history = model.fit(x, epochs=4, batch_size=64, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.get_config()["min_snr_gamma"] == 5.0 and model.get_config()["offset_noise"] == 0.1
+    with pytest.raises(ValueError, match=r"min_snr_gamma=0"):
+        toy_model(min_snr_gamma=0)
+
+
 def test_conditional_generation_and_guidance():
     x, labels = two_blobs()
     model = toy_model(num_classes=2, label_dropout=0.2)
@@ -256,8 +292,8 @@ def test_bad_constructor_arguments(kwargs, match):
 
 def test_bad_sampling_and_training_arguments():
     model = toy_model()
-    with pytest.raises(ValueError, match="scheduler='euler'"):
-        model.generate(2, scheduler="euler")
+    with pytest.raises(ValueError, match="scheduler='lms'"):
+        model.generate(2, scheduler="lms")
     with pytest.raises(ValueError, match="guidance_scale"):
         model.generate(2, guidance_scale=2.0)
     with pytest.raises(ValueError, match="num_inference_steps"):

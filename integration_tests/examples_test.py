@@ -1,0 +1,26 @@
+"""The transfer-learning example runs end to end (shortened), on every
+backend: presets with overrides, fine-tuning and a frozen encoder."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_transfer_learning_example_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "examples", "transfer_learning.py"),
+            "--epochs", "3", "--num-samples", "20", "--num-labelled", "20", "--out", str(tmp_path),
+        ],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "skipped weights:" in result.stdout and "requested digit read" in result.stdout
+    assert "encoder unchanged: True" in result.stdout
+    assert sorted(os.listdir(tmp_path)) == ["fine_tuned.png", "from_scratch.png"]
