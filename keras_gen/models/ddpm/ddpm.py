@@ -11,6 +11,8 @@ from keras import ops
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
+from keras_gen.models.editing import ImageEditing
+from keras_gen.models.editing import edit_steps
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
@@ -103,7 +105,7 @@ class DiffusionSampling:
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class DDPM(DiffusionSampling, DenoiserModel):
+class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
     """Denoising diffusion probabilistic model.
 
     Training minimises the simplified objective of Ho et al. (2020, eq. 14),
@@ -397,6 +399,171 @@ class DDPM(DiffusionSampling, DenoiserModel):
             seed.state.assign(state)
             outputs.append(ops.convert_to_numpy(x))
         return np.concatenate(outputs)
+
+    # -- editing (RePaint-style inpainting, SDEdit) ---------------------------
+
+    def inpaint(
+        self,
+        x,
+        mask,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """Fills in the pixels of `x` where `mask` is 1 (see
+        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
+        others exactly.
+
+        Before every evaluation of the reverse process the known pixels are
+        replaced by the known data noised to that timestep, x_t = √ᾱ_t x +
+        √(1 − ᾱ_t) z with `z` the sample's initial noise (RePaint, Lugmayr
+        et al., 2022, eq. 8, without the resampling jumps), so that the
+        sampler moves the unknown pixels consistently with them. The
+        options are those of `generate`; the sampler must work in the
+        model's VP space (`"ddpm"`, `"ddim"`, `"dpm_solver"`,
+        `"score_sde_vp"`).
+        """
+        return ImageEditing.inpaint(
+            self,
+            x,
+            mask,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+        )
+
+    def image_to_image(
+        self,
+        x,
+        strength=0.5,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """SDEdit (Meng et al., 2022): `x` is noised by the forward process
+        to the timestep `strength` of the way through the sampler's
+        timesteps, and the reverse process run from there (the last
+        `round(strength * evaluations)` evaluations; see
+        `keras_gen.models.editing.ImageEditing.image_to_image`). The
+        options are those of `inpaint`."""
+        return ImageEditing.image_to_image(
+            self,
+            x,
+            strength,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+        )
+
+    def _editing_sampler(self, scheduler, num_steps):
+        sampler = self._sampler(scheduler, num_steps)
+        if sampler.init_noise_sigma != 1.0 or np.asarray(sampler.timesteps).dtype.kind != "i":
+            raise ValueError(
+                "Inpainting and image-to-image need a sampler in the model's VP space with integer timesteps "
+                "(ddpm, ddim, dpm_solver, score_sde_vp). "
+                f"Received: scheduler={sampler.__class__.__name__}"
+            )
+        return sampler
+
+    def _editing_function(self, network, scheduler, guidance_scale):
+        """The reverse process from evaluation `start`, with the known
+        pixels replaced before every evaluation when a mask is given."""
+        key = ("edit", id(network), repr(scheduler), scheduler.num_inference_steps, float(guidance_scale))
+        if key in self._sampling_functions:
+            return self._sampling_functions[key]
+        variables = list(network.variables)
+        noise_seed = keras.random.SeedGenerator(0)
+        timesteps = ops.convert_to_tensor(scheduler.timesteps)
+
+        def run(weights, x, seed_state, labels, start, stop, known, mask, noise):
+            def denoise(x_in, t_batch):
+                return self.guided_output(network, x_in, t_batch, labels, guidance_scale)
+
+            def one(i, carry):
+                x, seed_state, state = carry
+                t = ops.full((ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32")
+                x = mask * x + (1.0 - mask) * ops.cast(scheduler.add_noise(known, noise, t), x.dtype)
+                return run_reverse_process(
+                    denoise,
+                    scheduler,
+                    x,
+                    seed_state,
+                    i,
+                    i + 1,
+                    scheduler_state=state,
+                    noise_generator=noise_seed,
+                    state_mapping=list(zip(variables, weights)),
+                )
+
+            return ops.fori_loop(start, stop, one, (x, seed_state, tuple(scheduler.initial_state(x))))[0]
+
+        function = backend.compile_function(run)
+        self._sampling_functions[key] = function
+        return function
+
+    def _edit(self, x, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, known, mask, noise):
+        guidance_scale = self.check_guidance_scale(guidance_scale)
+        network = self.sampling_network(use_ema)
+        function = self._editing_function(network, sampler, guidance_scale)
+        weights = [v.value for v in network.variables]
+        stop = len(sampler.timesteps)
+        outputs = []
+        for first in range(0, len(x), batch_size):
+            part = lambda a: ops.convert_to_tensor(a[first : first + batch_size])  # noqa: E731
+            batch_labels = None if labels is None else part(labels)
+            out = function(
+                weights,
+                part(x),
+                seed.state.value,
+                batch_labels,
+                ops.convert_to_tensor(start, "int32"),
+                ops.convert_to_tensor(stop, "int32"),
+                part(known),
+                part(mask),
+                part(noise),
+            )
+            # A fresh stream for the next batch.
+            keras.random.normal((1,), seed=seed)
+            outputs.append(ops.convert_to_numpy(out))
+        return np.concatenate(outputs)
+
+    def _inpaint(self, x, mask, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True):
+        sampler = self._editing_sampler(scheduler, num_steps)
+        noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
+        # Where mask is 0 the state is replaced by the noised known data
+        # before each evaluation, so the start is the noise itself.
+        return self._edit(noise, labels, seed, batch_size, sampler, guidance_scale, use_ema, 0, x, mask, noise)
+
+    def _image_to_image(
+        self, x, strength, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True
+    ):
+        sampler = self._editing_sampler(scheduler, num_steps)
+        evaluations = len(sampler.timesteps)
+        start = evaluations - edit_steps(evaluations, strength)
+        noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
+        t = np.full((len(x),), sampler.timesteps[start], "int32")
+        noisy = ops.convert_to_numpy(sampler.add_noise(ops.convert_to_tensor(x), ops.convert_to_tensor(noise), t))
+        # An all-ones mask: no pixel is replaced.
+        ones = np.ones_like(x)
+        return self._edit(noisy, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, x, ones, noise)
 
     def reference_probe(self, num=4):
         """One call of the moving-average denoiser on fixed inputs (the
