@@ -128,7 +128,8 @@ def fine_tune_diffusion(args):
         samples, fd, accuracy = judge(model, x_test, classes, args.num_samples, args.seed)
         results[name] = (fd, accuracy, seconds, steps)
         file = "fine_tuned.png" if model is pretrained else "from_scratch.png"
-        order = np.concatenate([np.arange(0, 32, 2), np.arange(1, 32, 2)])  # a row per class
+        # Samples alternate between the two classes: show a row per class.
+        order = np.concatenate([np.arange(0, len(samples), 2), np.arange(1, len(samples), 2)])
         keras_gen.utils.images.save_image_grid(samples[order], os.path.join(args.out, file), num_cols=16)
     print(f"\na 3-or-8 generator from {len(x_train)} training images ({len(x_test)} test images):")
     for name, (fd, accuracy, seconds, steps) in results.items():

@@ -107,6 +107,21 @@ def data_parallel_processes():
     return 1
 
 
+def mean_over_processes(tensors):
+    """Averages `tensors` (a list) over the data-parallel processes.
+
+    For statistics a model keeps of its batches (e.g. running moments):
+    each process sees its own shard of the global batch, and the average of
+    the shards' means is the global batch's mean (shards of equal size).
+    Only PyTorch's process groups need it (see `data_parallel_processes`);
+    under `keras.distribution` a mean over the batch axis is already
+    global. Elsewhere `tensors` is returned as is.
+    """
+    if data_parallel_processes() == 1:
+        return list(tensors)
+    return _torch_all_reduce_mean(tensors)
+
+
 def _loss_for_gradients(loss, optimizer):
     """The loss to differentiate: replica-scaled, then loss-scaled.
 

@@ -38,7 +38,16 @@ def test_every_family_trains_and_samples_under_the_policy(family, policy):
     family = registry.get(family)
     model = family.compile(family.build("tiny", seed=0))
     x, y = family.sample_data(model, 8)
-    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    try:
+        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    except RuntimeError as e:
+        if keras.backend.backend() == "torch" and "grad_weight must be contiguous" in str(e):
+            # Only this exact upstream error: torch's CPU float16 convolution
+            # backward (slow_conv2d) with a one-channel input, whose strides
+            # are both contiguous and channels-last. mixed_bfloat16 (the CPU
+            # choice) and CUDA's convolutions are fine.
+            pytest.xfail("torch 2.13 on CPU: float16 slow_conv2d backward raises 'grad_weight must be contiguous'")
+        raise
     for name, values in history.history.items():
         assert np.isfinite(values).all(), (name, values)
     # Variables stay float32: only the computation is in low precision.

@@ -399,21 +399,29 @@ class GenerativeModel(PresetMixin, keras.Model):
         self._check_fit_arguments(arguments)
         self._prepare_fit(arguments)
         arguments["callbacks"] = nan_guard.with_nan_guard(arguments.get("callbacks"))
+        counter = _BatchCounter()
+        if isinstance(arguments["callbacks"], (list, tuple)):
+            arguments["callbacks"] = list(arguments["callbacks"]) + [counter]
+        empty = ValueError(
+            "`x` yielded no batches (an empty or fully filtered dataset). "
+            f"Received: x={arguments.get('x')!r}"
+        )
         with backend.state_kept_on_error(self):
             try:
-                return super().fit(**arguments)
+                history = super().fit(**arguments)
             except UnboundLocalError as e:
-                # Keras' loop ends without a single step on an empty stream
-                # (e.g. a `tf.data` pipeline filtered to nothing).
-                raise ValueError(
-                    "`x` yielded no batches (an empty or fully filtered dataset). "
-                    f"Received: x={arguments.get('x')!r}"
-                ) from e
+                # Keras' TensorFlow and JAX loops end without a single step
+                # on an empty stream (e.g. a `tf.data` pipeline filtered to
+                # nothing) with this error; torch's loop returns quietly.
+                raise empty from e
             except Exception as e:
                 cause = data_checks.pipeline_error(e)
                 if cause is not None:
                     raise cause from None
                 raise
+        if counter.epochs and not counter.batches:
+            raise empty
+        return history
 
     @staticmethod
     def _check_fit_arguments(arguments):
@@ -647,3 +655,19 @@ class GenerativeModel(PresetMixin, keras.Model):
             if isinstance(config.get(key), list):
                 config[key] = tuple(config[key])
         return cls(**config)
+
+
+class _BatchCounter(keras.callbacks.Callback):
+    """Counts the training batches of one `fit`, so that an empty stream is
+    an error on every backend."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+        self.batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1

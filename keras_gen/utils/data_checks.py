@@ -255,9 +255,9 @@ def checked_data(x, y, checker):
     kind = _kind(x)
     if kind == "array":
         if x is not None and not isinstance(x, (list, tuple, dict)):
-            arr = np.asarray(x) if not hasattr(x, "shape") else x
+            arr = _numpy(x)  # NumPy, or a backend tensor held whole
             checker.check_x(arr, whole=True)
-            checker.check_y(y, len(arr))
+            checker.check_y(None if y is None else _numpy(y), len(arr))
         return x, y
     if y is not None:
         raise ValueError(

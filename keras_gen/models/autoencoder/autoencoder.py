@@ -146,7 +146,11 @@ class AutoEncoder(GenerativeModel):
         """Moves the running moments of the codes toward this batch's."""
         h = ops.stop_gradient(ops.cast(ops.reshape(h, (-1, self.latent_dim)), "float32"))
         decay = warmup_decay(0.99, self.code_updates)
-        mean, variance = ops.mean(h, axis=0), ops.var(h, axis=0)
+        # Var[h] = E[h^2] - E[h]^2, from moments averaged over the
+        # data-parallel processes, so that every process keeps the moments
+        # of the global batch.
+        mean, mean_square = backend.mean_over_processes([ops.mean(h, axis=0), ops.mean(ops.square(h), axis=0)])
+        variance = ops.maximum(mean_square - ops.square(mean), 0.0)
         self.code_mean.assign(decay * self.code_mean + (1.0 - decay) * mean)
         self.code_variance.assign(decay * self.code_variance + (1.0 - decay) * variance)
         self.code_updates.assign(self.code_updates + 1)

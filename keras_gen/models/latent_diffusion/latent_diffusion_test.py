@@ -147,5 +147,5 @@ def test_bad_arguments_and_data(trained):
         model.fit(np.zeros((4, 6, 6, 1), "float32"), verbose=0)
     with pytest.raises(ValueError, match="labels"):
         model.fit(X[:8], Y[:8], verbose=0)
-    with pytest.raises(ValueError, match="scheduler='euler'"):
-        model.generate(2, scheduler="euler")
+    with pytest.raises(ValueError, match="scheduler='no_such_sampler'"):
+        model.generate(2, scheduler="no_such_sampler")
