@@ -513,7 +513,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                     state_mapping=list(zip(variables, weights)),
                 )
 
-            return ops.fori_loop(start, stop, one, (x, seed_state, tuple(scheduler.initial_state(x))))[0]
+            x, seed_state, _ = ops.fori_loop(start, stop, one, (x, seed_state, tuple(scheduler.initial_state(x))))
+            return x, seed_state
 
         function = backend.compile_function(run)
         self._sampling_functions[key] = function
@@ -529,7 +530,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         for first in range(0, len(x), batch_size):
             part = lambda a: ops.convert_to_tensor(a[first : first + batch_size])  # noqa: E731
             batch_labels = None if labels is None else part(labels)
-            out = function(
+            out, state = function(
                 weights,
                 part(x),
                 seed.state.value,
@@ -540,8 +541,9 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 part(mask),
                 part(noise),
             )
-            # A fresh stream for the next batch.
-            keras.random.normal((1,), seed=seed)
+            # The chain's noise continues the caller's stream, which
+            # resumes after it (as in `generate`).
+            seed.state.assign(state)
             outputs.append(ops.convert_to_numpy(out))
         return np.concatenate(outputs)
 
