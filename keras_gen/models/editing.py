@@ -42,7 +42,7 @@ def check_mask(mask, x_shape):
     except ValueError:
         raise ValueError(
             f"`mask` must be shaped like `x` {tuple(x_shape)}, like one sample {sample_shape}"
-            + (f", or (n, H, W) / (H, W) for every channel" if len(sample_shape) == 3 else "")
+            + (", or (n, H, W) / (H, W) for every channel" if len(sample_shape) == 3 else "")
             + f". Received: mask.shape={mask.shape}"
         ) from None
 

@@ -3,7 +3,6 @@ FlowMatching): the default networks, the check of a user's network, the
 moving average of its weights, label dropout and classifier-free
 guidance."""
 
-import keras
 from keras import ops
 
 from keras_gen import backend
