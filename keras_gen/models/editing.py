@@ -7,8 +7,8 @@ strength and the labels, draws the seed, maps the data to the model's
 range, calls the family's hook (`_inpaint` or `_image_to_image`, which
 runs the family's sampler in model space) and returns samples in
 `value_range`, with the known pixels of an inpainting copied back exactly.
-A family (FlowMatching; later DDPM and LatentDiffusion on their
-schedulers) writes only the two hooks, and public wrappers with its
+A family (FlowMatching on its ODE, DDPM on its VP-space samplers) writes
+only the two hooks, and public wrappers with its
 sampling options as explicit keywords that call these.
 """
 
