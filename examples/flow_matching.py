@@ -51,6 +51,9 @@ def parse_args():
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--coupling", default="independent", choices=["independent", "ot"])
     parser.add_argument("--num-samples", type=int, default=2000)
+    parser.add_argument(
+        "--solvers", default="euler:4,euler:16,midpoint:8,rk4:4,rk4:16", help="solver:steps pairs to sample with"
+    )
     parser.add_argument("--out", default="flow_matching_out", help="output directory")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
@@ -86,7 +89,9 @@ def main():
         distance = np.min(np.linalg.norm(points[:, None] - centers[None], axis=-1), axis=1)
         return (distance < 3 * sigma).mean()
 
-    for solver, num_steps in [("euler", 4), ("euler", 16), ("midpoint", 8), ("rk4", 4), ("rk4", 16)]:
+    for pair in args.solvers.split(","):
+        solver, num_steps = pair.split(":")
+        num_steps = int(num_steps)
         samples = model.generate(args.num_samples, solver=solver, num_steps=num_steps, seed=1)
         print(f"{solver}-{num_steps}: {100 * on_a_mode(samples):.1f} % of samples within 3 sigma of a mode "
               f"(data: {100 * on_a_mode(x_test):.1f} %)")

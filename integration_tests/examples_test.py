@@ -31,7 +31,8 @@ def test_flow_matching_example_runs(tmp_path):
         [
             sys.executable,
             os.path.join(ROOT, "examples", "flow_matching.py"),
-            "--epochs", "1", "--train-size", "1000", "--num-samples", "200", "--out", str(tmp_path),
+            "--epochs", "1", "--train-size", "1000", "--num-samples", "200", "--solvers", "euler:4",
+            "--out", str(tmp_path),
         ],
         env={**os.environ, "PYTHONPATH": ROOT},
         capture_output=True,
