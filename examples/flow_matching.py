@@ -25,9 +25,12 @@ The script prints the test negative log-likelihood next to the entropy of
 the data (2.831 nats, the best possible) and the share of samples within 3σ
 of a mode for a few solvers and step counts, and writes `samples.png`
 (data grey, RK4 samples blue) and `inpainted.png` (the first coordinate
-generated from the second). With the defaults (5 epochs of 20,000 points)
-it runs in about a minute of CPU on JAX; more epochs close the gap to the
-entropy (`benchmarks/flow_matching_toys.py`), and
+generated from the second). The default run (2026-12-06, JAX, the shared
+2-core CPU under heavy load: 92 s of training wall time) printed 84.5 % of
+Euler-4 samples and 89.5 % of RK4-16 samples within 3σ of a mode (data:
+98.7 %), a test NLL of 3.279 ± 0.017 nats (entropy 2.831) and 83.4 % of
+inpainted points on a mode. More epochs close the gap to the entropy
+(`benchmarks/flow_matching_toys.py`), and
 `benchmarks/flow_matching_vs_ddpm.py` compares the samples with DDPM's at
 equal network evaluations.
 """
