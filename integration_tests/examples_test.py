@@ -24,3 +24,21 @@ def test_transfer_learning_example_runs(tmp_path):
     assert "skipped weights:" in result.stdout and "requested digit read" in result.stdout
     assert "encoder unchanged: True" in result.stdout
     assert sorted(os.listdir(tmp_path)) == ["fine_tuned.png", "from_scratch.png"]
+
+
+def test_flow_matching_example_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "examples", "flow_matching.py"),
+            "--epochs", "1", "--train-size", "1000", "--num-samples", "200", "--solvers", "euler:4",
+            "--out", str(tmp_path),
+        ],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "test NLL" in result.stdout and "second coordinate kept: True" in result.stdout
+    assert sorted(os.listdir(tmp_path)) == ["inpainted.png", "samples.png"]

@@ -18,3 +18,4 @@ from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.latent_diffusion.latent_diffusion import LatentDiffusion
 from keras_gen.models.vq_vae.vq_vae import VQVAE
 from keras_gen.models.vq_vae.vq_vae_prior import VQVAEPrior
+from keras_gen.models.flow_matching.flow_matching import FlowMatching

@@ -10,9 +10,9 @@ from keras import ops
 
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
-from keras_gen.layers.ema import ExponentialMovingAverage
-from keras_gen.models import network as network_lib
-from keras_gen.models.ddpm import networks
+from keras_gen.models.ddpm.denoiser_model import DenoiserModel
+from keras_gen.models.editing import ImageEditing
+from keras_gen.models.editing import edit_steps
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
@@ -105,7 +105,7 @@ class DiffusionSampling:
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
-class DDPM(DiffusionSampling, GenerativeModel):
+class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
     """Denoising diffusion probabilistic model.
 
     Training minimises the simplified objective of Ho et al. (2020, eq. 14),
@@ -180,19 +180,6 @@ class DDPM(DiffusionSampling, GenerativeModel):
     ```
     """
 
-    network_args = ("denoiser",)
-    model_range = (-1.0, 1.0)
-    default_value_range = (-1.0, 1.0)
-    # Model parallelism: the U-Net's named layers (the MLP denoiser's
-    # `dense_*` and the label embedding match the shared Keras-layer rules).
-    layout_rules = GenerativeModel.layout_rules + (
-        (r".*(conv_in|conv_out|conv_\d+|skip|downsample_\d+|upsample_\d+)/kernel", (None, None, None, "model")),
-        (r".*_embedding/kernel", (None, "model")),  # timestep projections
-        (r".*_attention/(query|key|value|attention_output)/kernel", (None, None, "model")),
-    )
-    _unet_args = ("width", "channel_multipliers", "num_res_blocks", "attention_resolutions", "dropout", "data_format")
-    _mlp_args = ("hidden_dim", "num_layers")
-
     def __init__(
         self,
         denoiser=None,
@@ -215,44 +202,33 @@ class DDPM(DiffusionSampling, GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
-        self.label_dropout = validation.check_rate(label_dropout, "label_dropout")
-        self.ema_decay = validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
-        self.min_snr_gamma = (
+        # Validated first (before the networks are built).
+        min_snr_gamma = (
             None
             if min_snr_gamma is None
             else validation.check_in_range(min_snr_gamma, "min_snr_gamma", 1e-6, description="a number > 0, or None")
         )
-        self.offset_noise = validation.check_non_negative(offset_noise, "offset_noise")
-        if denoiser is None and data_shape is None:
-            raise ValueError(
-                "Pass `data_shape` (the shape of one sample) to build the default "
-                "denoiser, or pass a `denoiser`. Received: data_shape=None"
-            )
-        if data_shape is None:
-            data_shape = validation.network_input_shape(denoiser)
-        self._set_data_contract(data_shape, value_range, num_classes)
-        self.unet_config = dict(
-            width=validation.check_positive_int(width, "width"),
-            channel_multipliers=validation.check_int_sequence(channel_multipliers, "channel_multipliers"),
-            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks"),
-            attention_resolutions=tuple(attention_resolutions),
-            dropout=validation.check_rate(dropout, "dropout"),
+        offset_noise = validation.check_non_negative(offset_noise, "offset_noise")
+        super().__init__(
+            denoiser=denoiser,
+            data_shape=data_shape,
+            value_range=value_range,
+            num_classes=num_classes,
+            label_dropout=label_dropout,
+            ema_decay=ema_decay,
+            width=width,
+            channel_multipliers=channel_multipliers,
+            num_res_blocks=num_res_blocks,
+            attention_resolutions=attention_resolutions,
+            dropout=dropout,
             data_format=data_format,
+            hidden_dim=hidden_dim,
+            num_layers=num_layers,
+            seed=seed,
+            **kwargs,
         )
-        self.mlp_config = dict(
-            hidden_dim=validation.check_positive_int(hidden_dim, "hidden_dim"),
-            num_layers=validation.check_positive_int(num_layers, "num_layers"),
-        )
-
-        def build():
-            if len(self.data_shape) == 1:
-                return networks.MLPDenoiser(self.data_shape, num_classes=self.num_classes, **self.mlp_config)
-            return networks.UNet(self.data_shape, num_classes=self.num_classes, **self.unet_config)
-
-        self.denoiser = self._default_network("denoiser", denoiser, build)
-        backend.check_image_data_format(self.denoiser, "denoiser")
-        self._check_denoiser_contract()
+        self.min_snr_gamma = min_snr_gamma
+        self.offset_noise = offset_noise
         if scheduler is None:
             scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and self.value_range is not None)
         if not isinstance(scheduler, Scheduler):
@@ -262,61 +238,9 @@ class DDPM(DiffusionSampling, GenerativeModel):
         # The model's own copy walks the full training chain (log_prob);
         # samplers get fresh copies with their own timesteps.
         self.scheduler = scheduler.__class__.from_config(scheduler.get_config())
-        self.ema_denoiser = ExponentialMovingAverage(self.denoiser, self.ema_decay, name="ema_denoiser")
         self._sampling_functions = {}
 
-    def _check_denoiser_contract(self):
-        """A user's denoiser maps `[x_t, t(, label)]` to `x_t`'s shape, and
-        its label embedding has a row for the null label."""
-        if self.uses_default_network("denoiser"):
-            return
-        inputs = [(2,) + self.data_shape, (2,)] + ([(2,)] if self.num_classes is not None else [])
-        dtypes = ["float32", "float32"] + (["int32"] if self.num_classes is not None else [])
-        what = "[x_t, t" + (", labels]" if self.num_classes is not None else "]")
-        try:
-            out = network_lib.symbolic_outputs(self.denoiser, inputs, dtypes)
-        except Exception as e:
-            raise ValueError(
-                f"`denoiser` must take {what}: x_t of shape (batch, {', '.join(map(str, self.data_shape))}), "
-                "t a float32 vector (batch,) of timesteps in [0, T)"
-                + (", labels an int32 vector (batch,)" if self.num_classes is not None else "")
-                + f". Calling it on them failed: {e}. Received: denoiser={self.denoiser.name!r}"
-            ) from e
-        if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != self.data_shape:
-            shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
-            raise ValueError(
-                f"`denoiser` must return a tensor shaped like x_t {(None,) + self.data_shape}. "
-                f"Received: denoiser with output shape {shape}"
-            )
-        if self.num_classes is not None:
-            for layer in network_lib.embeddings_reading(self.denoiser, 2):
-                if layer.input_dim < self.num_classes + 1:
-                    raise ValueError(
-                        f"The label embedding {layer.name!r} of `denoiser` needs num_classes + 1 = "
-                        f"{self.num_classes + 1} rows: label {self.num_classes} is the null label of "
-                        f"classifier-free guidance. Received: Embedding(input_dim={layer.input_dim})"
-                    )
-
     # -- training ------------------------------------------------------------
-
-    @staticmethod
-    def _denoise(network, x_t, t, labels=None, training=False):
-        """The denoiser's output; `t` is passed as float32 (its documented
-        type), whatever integer or float timesteps the caller has."""
-        t = ops.cast(t, "float32")
-        inputs = [x_t, t] if labels is None else [x_t, t, labels]
-        return network(inputs, training=training)
-
-    def call(self, inputs, training=False):
-        """`model([x_t, t(, labels)])`: the denoiser's output.
-
-        A bare batch of data passes through unchanged: the training forward
-        pass, which needs the labels, runs in `compute_loss`.
-        """
-        if isinstance(inputs, (list, tuple)):
-            return self._denoise(self.denoiser, inputs[0], inputs[1], *inputs[2:], training=training)
-        self._check_batch(inputs)
-        return inputs
 
     def default_optimizer(self):
         # Ho et al. (2020), appendix B: Adam, lr 2e-4.
@@ -332,20 +256,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
         if self.offset_noise:
             noise = schedulers_lib.offset_noise(noise, self.offset_noise, seed=self.seed_generator)
         x_t = self.scheduler.add_noise(x0, noise, t)
-        labels = None
-        if self.num_classes is not None:
-            if y is None:
-                raise ValueError(
-                    f"DDPM is conditional (num_classes={self.num_classes}): pass the class labels, "
-                    "e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
-                )
-            labels = ops.cast(ops.reshape(y, (-1,)), "int32")
-            if training and self.label_dropout > 0:
-                # Classifier-free guidance: train the unconditional model
-                # too, by replacing labels with the null label
-                # (Ho & Salimans, 2022, algorithm 1).
-                drop = self.random_uniform((batch,)) < self.label_dropout
-                labels = ops.where(drop, self.num_classes, labels)
+        labels = self.training_labels(y, batch, training)
         prediction = self._denoise(self.denoiser, x_t, t, labels, training=training)
         target = self.scheduler.training_target(x0, noise, t)
         per_sample = ops.mean(
@@ -354,30 +265,9 @@ class DDPM(DiffusionSampling, GenerativeModel):
         if self.min_snr_gamma is not None:
             # Min-SNR-γ (Hang et al., 2023, eq. 8): min(SNR_t, γ) ||x̂_0 − x_0||².
             per_sample = per_sample * self.scheduler.loss_weights(t, self.min_snr_gamma)
-        if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), per_sample.dtype)
-            loss = ops.sum(per_sample * weight) / ops.maximum(ops.sum(weight), 1e-12)
-        else:
-            loss = ops.mean(per_sample)
-        if training:
-            # The average moves toward the weights of this step (before the
-            # optimizer's update: a one-step lag that does not matter at
-            # these decays).
-            self.ema_denoiser.update(self.denoiser)
-        losses = self.losses
-        if losses:
-            loss = loss + ops.sum(ops.stack(losses))
-        return loss
+        return self.finish_loss(per_sample, sample_weight, training)
 
     # -- sampling ------------------------------------------------------------
-
-    @property
-    def latent_shape(self):
-        return self.data_shape
-
-    def sampling_network(self, use_ema=True):
-        """The denoiser sampling uses: the moving average, or the weights."""
-        return self.ema_denoiser.network if use_ema else self.denoiser
 
     def _sampler(self, scheduler, num_steps):
         """A fresh scheduler for one sampling run, with its timesteps set."""
@@ -397,25 +287,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
     def _guided_output(self, network, scheduler, x, t_batch, labels, guidance_scale, classifier, classifier_scale):
         """The denoiser's output at (x_t, t) with the requested guidance
         (`t_batch`: the time of each sample, int or float)."""
-        batch = ops.shape(x)[0]
-        if self.num_classes is None:
-            out = self._denoise(network, x, t_batch)
-        elif guidance_scale == 1.0:
-            out = self._denoise(network, x, t_batch, labels)
-        else:
-            # Classifier-free guidance, ε̃ = ε_∅ + s (ε_c − ε_∅) (Ho &
-            # Salimans, eq. 6 with w = s − 1). Any prediction type is an
-            # affine function of ε at fixed x_t, so combining outputs is the
-            # same as combining ε. One batched call for both halves.
-            null = ops.full((batch,), self.num_classes, dtype="int32")
-            both = self._denoise(
-                network,
-                ops.concatenate([x, x], axis=0),
-                ops.concatenate([t_batch, t_batch], axis=0),
-                ops.concatenate([labels, null], axis=0),
-            )
-            conditional, unconditional = both[:batch], both[batch:]
-            out = unconditional + guidance_scale * (conditional - unconditional)
+        out = self.guided_output(network, x, t_batch, labels, guidance_scale)
         if classifier is not None:
             # Classifier guidance: ε̂ = ε − √(1 − ᾱ_t) s ∇ log p(y | x_t)
             # (Dhariwal & Nichol, 2021, algorithm 2 / eq. 14).
@@ -487,12 +359,7 @@ class DDPM(DiffusionSampling, GenerativeModel):
         """Runs the reverse process from the noise `z` = x_T."""
         if labels is None:
             labels = classifier_labels
-        guidance_scale = validation.check_non_negative(guidance_scale, "guidance_scale")
-        if guidance_scale != 1.0 and self.num_classes is None:
-            raise ValueError(
-                "Classifier-free guidance needs a conditional model (num_classes=None). "
-                f"Received: guidance_scale={guidance_scale}"
-            )
+        guidance_scale = self.check_guidance_scale(guidance_scale)
         classifier_scale = validation.check_non_negative(classifier_scale, "classifier_scale")
         if classifier is not None and labels is None:
             raise ValueError(
@@ -532,6 +399,173 @@ class DDPM(DiffusionSampling, GenerativeModel):
             seed.state.assign(state)
             outputs.append(ops.convert_to_numpy(x))
         return np.concatenate(outputs)
+
+    # -- editing (RePaint-style inpainting, SDEdit) ---------------------------
+
+    def inpaint(
+        self,
+        x,
+        mask,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """Fills in the pixels of `x` where `mask` is 1 (see
+        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
+        others exactly.
+
+        Before every evaluation of the reverse process the known pixels are
+        replaced by the known data noised to that timestep, x_t = √ᾱ_t x +
+        √(1 − ᾱ_t) z with `z` the sample's initial noise (RePaint, Lugmayr
+        et al., 2022, eq. 8, without the resampling jumps), so that the
+        sampler moves the unknown pixels consistently with them. The
+        options are those of `generate`; the sampler must work in the
+        model's VP space (`"ddpm"`, `"ddim"`, `"dpm_solver"`,
+        `"score_sde_vp"`).
+        """
+        return ImageEditing.inpaint(
+            self,
+            x,
+            mask,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+        )
+
+    def image_to_image(
+        self,
+        x,
+        strength=0.5,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """SDEdit (Meng et al., 2022): `x` is noised by the forward process
+        to the timestep `strength` of the way through the sampler's
+        timesteps, and the reverse process run from there (the last
+        `round(strength * evaluations)` evaluations; see
+        `keras_gen.models.editing.ImageEditing.image_to_image`). The
+        options are those of `inpaint`."""
+        return ImageEditing.image_to_image(
+            self,
+            x,
+            strength,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+        )
+
+    def _editing_sampler(self, scheduler, num_steps):
+        sampler = self._sampler(scheduler, num_steps)
+        if sampler.init_noise_sigma != 1.0 or np.asarray(sampler.timesteps).dtype.kind != "i":
+            raise ValueError(
+                "Inpainting and image-to-image need a sampler in the model's VP space with integer timesteps "
+                "(ddpm, ddim, dpm_solver, score_sde_vp). "
+                f"Received: scheduler={sampler.__class__.__name__}"
+            )
+        return sampler
+
+    def _editing_function(self, network, scheduler, guidance_scale):
+        """The reverse process from evaluation `start`, with the known
+        pixels replaced before every evaluation when a mask is given."""
+        key = ("edit", id(network), repr(scheduler), scheduler.num_inference_steps, float(guidance_scale))
+        if key in self._sampling_functions:
+            return self._sampling_functions[key]
+        variables = list(network.variables)
+        noise_seed = keras.random.SeedGenerator(0)
+        timesteps = ops.convert_to_tensor(scheduler.timesteps)
+
+        def run(weights, x, seed_state, labels, start, stop, known, mask, noise):
+            def denoise(x_in, t_batch):
+                return self.guided_output(network, x_in, t_batch, labels, guidance_scale)
+
+            def one(i, carry):
+                x, seed_state, state = carry
+                t = ops.full((ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32")
+                x = mask * x + (1.0 - mask) * ops.cast(scheduler.add_noise(known, noise, t), x.dtype)
+                return run_reverse_process(
+                    denoise,
+                    scheduler,
+                    x,
+                    seed_state,
+                    i,
+                    i + 1,
+                    scheduler_state=state,
+                    noise_generator=noise_seed,
+                    state_mapping=list(zip(variables, weights)),
+                )
+
+            x, seed_state, _ = ops.fori_loop(start, stop, one, (x, seed_state, tuple(scheduler.initial_state(x))))
+            return x, seed_state
+
+        function = backend.compile_function(run)
+        self._sampling_functions[key] = function
+        return function
+
+    def _edit(self, x, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, known, mask, noise):
+        guidance_scale = self.check_guidance_scale(guidance_scale)
+        network = self.sampling_network(use_ema)
+        function = self._editing_function(network, sampler, guidance_scale)
+        weights = [v.value for v in network.variables]
+        stop = len(sampler.timesteps)
+        outputs = []
+        for first in range(0, len(x), batch_size):
+            part = lambda a: ops.convert_to_tensor(a[first : first + batch_size])  # noqa: E731
+            batch_labels = None if labels is None else part(labels)
+            out, state = function(
+                weights,
+                part(x),
+                seed.state.value,
+                batch_labels,
+                ops.convert_to_tensor(start, "int32"),
+                ops.convert_to_tensor(stop, "int32"),
+                part(known),
+                part(mask),
+                part(noise),
+            )
+            # The chain's noise continues the caller's stream, which
+            # resumes after it (as in `generate`).
+            seed.state.assign(state)
+            outputs.append(ops.convert_to_numpy(out))
+        return np.concatenate(outputs)
+
+    def _inpaint(self, x, mask, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True):
+        sampler = self._editing_sampler(scheduler, num_steps)
+        noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
+        # Where mask is 0 the state is replaced by the noised known data
+        # before each evaluation, so the start is the noise itself.
+        return self._edit(noise, labels, seed, batch_size, sampler, guidance_scale, use_ema, 0, x, mask, noise)
+
+    def _image_to_image(
+        self, x, strength, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True
+    ):
+        sampler = self._editing_sampler(scheduler, num_steps)
+        evaluations = len(sampler.timesteps)
+        start = evaluations - edit_steps(evaluations, strength)
+        noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
+        t = np.full((len(x),), sampler.timesteps[start], "int32")
+        noisy = ops.convert_to_numpy(sampler.add_noise(ops.convert_to_tensor(x), ops.convert_to_tensor(noise), t))
+        # An all-ones mask: no pixel is replaced.
+        ones = np.ones_like(x)
+        return self._edit(noisy, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, x, ones, noise)
 
     def reference_probe(self, num=4):
         """One call of the moving-average denoiser on fixed inputs (the
@@ -675,17 +709,10 @@ class DDPM(DiffusionSampling, GenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.update(
-            data_shape=self.data_shape,
             scheduler=keras.saving.serialize_keras_object(self.scheduler),
-            num_classes=self.num_classes,
-            label_dropout=self.label_dropout,
-            ema_decay=self.ema_decay,
             min_snr_gamma=self.min_snr_gamma,
             offset_noise=self.offset_noise,
         )
-        if self.uses_default_network("denoiser"):
-            # The hyper-parameters of the default denoiser that was built.
-            config.update(self.mlp_config if len(self.data_shape) == 1 else self.unet_config)
         return config
 
     @classmethod

@@ -80,6 +80,40 @@ def trained_blobs():
     return model
 
 
+@pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
+def test_inpainting_keeps_the_known_values_and_fills_the_others(sampler, trained_blobs):
+    """RePaint-style: knowing the second coordinate, the first lands on a
+    blob (|x| near 2); the known values come back exactly."""
+    model = trained_blobs
+    x, _ = two_blobs(100, seed=7)
+    mask = np.array([1.0, 0.0], "float32")  # generate x[:, 0], keep x[:, 1]
+    filled = model.inpaint(x, mask, scheduler=sampler, num_steps=10, seed=0)
+    assert filled.shape == x.shape and np.isfinite(filled).all()
+    np.testing.assert_array_equal(filled[:, 1], x[:, 1])
+    assert np.median(np.abs(np.abs(filled[:, 0]) - 2.0)) < 0.6
+    assert (filled[:, 0] < 0).mean() > 0.2 and (filled[:, 0] > 0).mean() > 0.2
+    np.testing.assert_array_equal(model.inpaint(x, mask, scheduler=sampler, num_steps=10, seed=0), filled)
+    with pytest.raises(ValueError, match="VP space"):
+        model.inpaint(x, mask, scheduler="euler", num_steps=4)
+
+
+def test_image_to_image_keeps_the_blob_at_low_strength(trained_blobs):
+    """SDEdit: a little noise and back keeps each point on its blob; more
+    strength moves it further; strength 1 is an ordinary sample."""
+    model = trained_blobs
+    x, _ = two_blobs(64, seed=8)
+    edited = model.image_to_image(x, 0.3, scheduler="ddim", num_steps=10, seed=0)
+    assert np.mean(np.sign(edited[:, 0]) == np.sign(x[:, 0])) > 0.9
+    changes = [
+        np.abs(model.image_to_image(x, s, scheduler="ddim", num_steps=10, seed=0) - x).mean() for s in (0.1, 0.5, 1.0)
+    ]
+    assert changes[0] < changes[1] < changes[2], changes
+    full = model.image_to_image(x, 1.0, scheduler="ddim", num_steps=10, seed=0)
+    assert np.median(np.min(np.linalg.norm(full[:, None] - CENTRES[None], axis=-1), axis=1)) < 0.6
+    with pytest.raises(ValueError, match="strength=0.0"):
+        model.image_to_image(x, 0.0)
+
+
 def test_min_snr_weighting_and_offset_noise_train():
     x, _ = two_blobs(256)
     model = toy_model(min_snr_gamma=5.0, offset_noise=0.1)
