@@ -315,8 +315,8 @@ class VAE(GenerativeModel):
         if self.num_classes is not None:
             if y is None:
                 raise ValueError(
-                    f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): train it "
-                    "with `fit(x, labels)`. Received: labels=None"
+                    f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the "
+                    "class labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
                 )
             labels = ops.cast(ops.reshape(y, (-1,)), "int32")
             y_pred = self._posterior(x, labels, training)
