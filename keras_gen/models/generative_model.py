@@ -536,14 +536,19 @@ class GenerativeModel(PresetMixin, keras.Model):
         """`(x, labels)` from a training batch; labels checked if conditional."""
         x, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         self._check_batch(x)
+        return x, self._training_labels(labels)
+
+    def _training_labels(self, y):
+        """The int32 labels `(batch,)` of a training batch of a conditional
+        model (`None` for an unconditional one); missing labels are named."""
         if self.num_classes is None:
-            return x, None
-        if labels is None:
+            return None
+        if y is None:
             raise ValueError(
                 f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the class "
                 "labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
             )
-        return x, ops.cast(ops.reshape(labels, (-1,)), "int32")
+        return ops.cast(ops.reshape(y, (-1,)), "int32")
 
     def _expected_data_shape(self):
         """Shape of one sample (without batch), or None if unknown."""

@@ -168,14 +168,9 @@ class DenoiserModel(GenerativeModel):
     def training_labels(self, y, batch, training):
         """The labels of a training batch (`None` when unconditional), with
         label dropout in training."""
-        if self.num_classes is None:
+        labels = self._training_labels(y)
+        if labels is None:
             return None
-        if y is None:
-            raise ValueError(
-                f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the class "
-                "labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
-            )
-        labels = ops.cast(ops.reshape(y, (-1,)), "int32")
         if training and self.label_dropout > 0:
             # Classifier-free guidance: train the unconditional model too,
             # by replacing labels with the null label (Ho & Salimans, 2022,

@@ -311,14 +311,8 @@ class VAE(GenerativeModel):
         return ops.sigmoid(decoded) if self.likelihood == "bernoulli" else decoded
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        labels = None
-        if self.num_classes is not None:
-            if y is None:
-                raise ValueError(
-                    f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the "
-                    "class labels, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: y=None"
-                )
-            labels = ops.cast(ops.reshape(y, (-1,)), "int32")
+        labels = self._training_labels(y)
+        if labels is not None:
             y_pred = self._posterior(x, labels, training)
         z_mean, z_log_var = y_pred
         x = self.to_model_space(x)

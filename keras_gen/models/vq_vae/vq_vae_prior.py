@@ -147,14 +147,7 @@ class VQVAEPrior(GenerativeModel):
         return ops.cast(self.prior_network(inputs, training=training), "float32")
 
     def _labels(self, y):
-        if self.num_classes is None:
-            return None
-        if y is None:
-            raise ValueError(
-                f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): train it "
-                "with `fit(x, labels)`. Received: labels=None"
-            )
-        return ops.cast(ops.reshape(y, (-1,)), "int32")
+        return self._training_labels(y)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         indices = self.vqvae.encode_indices(x)
