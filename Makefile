@@ -17,7 +17,7 @@ FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 FASHION_MNIST_FILES := $(addprefix $(FASHION_MNIST_DIR)/,train-images-idx3-ubyte.gz \
 	train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
 
-.PHONY: install fashion-mnist test test-jax test-tensorflow test-torch demo bench clean
+.PHONY: install fashion-mnist lint format test test-jax test-tensorflow test-torch demo bench clean
 
 install: $(STAMP) fashion-mnist
 
@@ -46,10 +46,21 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q -e ".[jax,tensorflow-cpu,dev]"
 	touch $(STAMP)
 
+# ruff: lint (pycodestyle, pyflakes, import order, bugbear, pyupgrade) and
+# the formatter's check; `make format` rewrites the files.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 test: install
 	@status=0; for b in $(BACKENDS); do \
-	  echo "=== KERAS_BACKEND=$$b ==="; \
+	  echo "=== KERAS_BACKEND=$$b ==="; start=$$(date +%s); \
 	  KERAS_BACKEND=$$b $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	  echo "=== KERAS_BACKEND=$$b took $$(( $$(date +%s) - start )) s ==="; \
 	done; exit $$status
 
 test-%: install

@@ -91,7 +91,9 @@ def _proc_status_mb(key):
 def machine_info():
     """Date, load average, CPU and library versions of this run."""
     info = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(
+            timespec="seconds"
+        ),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
@@ -99,7 +101,15 @@ def machine_info():
         "python": platform.python_version(),
     }
     versions = {}
-    for name in ("keras", "jax", "tensorflow", "torch", "numpy", "diffusers", "normflows"):
+    for name in (
+        "keras",
+        "jax",
+        "tensorflow",
+        "torch",
+        "numpy",
+        "diffusers",
+        "normflows",
+    ):
         versions[name] = package_version(name)
     info["versions"] = versions
     return info
@@ -141,10 +151,17 @@ def thread_env(threads):
     if not threads:
         return {}
     n = str(int(threads))
-    env = {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "OPENBLAS_NUM_THREADS": n,
-           "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": "1"}
+    env = {
+        "OMP_NUM_THREADS": n,
+        "MKL_NUM_THREADS": n,
+        "OPENBLAS_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n,
+        "TF_NUM_INTEROP_THREADS": "1",
+    }
     if int(threads) == 1:
-        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        env["XLA_FLAGS"] = (
+            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
     return env
 
 
@@ -175,26 +192,44 @@ def run_json(script, args=(), backend=None, timeout=600, python=None, env=None):
     if backend:
         child_env["KERAS_BACKEND"] = backend
     child_env.update(env or {})
-    cmd = [python or sys.executable, os.path.join(HERE, script), *map(str, args)]
+    cmd = [
+        python or sys.executable,
+        os.path.join(HERE, script),
+        *map(str, args),
+    ]
     start = time.time()
     try:
         proc = subprocess.run(
-            cmd, env=child_env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+            cmd,
+            env=child_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout} s", "command": " ".join(cmd)}
+        return {
+            "error": f"timed out after {timeout} s",
+            "command": " ".join(cmd),
+        }
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(JSON_PREFIX):
-            result = json.loads(line[len(JSON_PREFIX):])
+            result = json.loads(line[len(JSON_PREFIX) :])
             result.setdefault("wall_s", round(time.time() - start, 1))
             return result
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
-    return {"error": f"exit {proc.returncode}: " + " | ".join(tail), "command": " ".join(cmd)}
+    return {
+        "error": f"exit {proc.returncode}: " + " | ".join(tail),
+        "command": " ".join(cmd),
+    }
 
 
 def markdown_table(header, rows):
     """A Markdown table from a header list and rows of cells."""
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+    ]
     for row in rows:
         lines.append("| " + " | ".join(fmt(c) for c in row) + " |")
     return "\n".join(lines)

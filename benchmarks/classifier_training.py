@@ -15,10 +15,21 @@ def add_arguments(parser, epochs, batch_size, learning_rate, out):
 def accuracy_and_loss(model, x, y, batch_size=None):
     """Accuracy and mean cross-entropy of `model`'s probabilities."""
     p = model.predict(x, batch_size=batch_size, verbose=0)
-    return float((p.argmax(-1) == y).mean()), float(-np.log(p[np.arange(len(y)), y] + 1e-7).mean())
+    return float((p.argmax(-1) == y).mean()), float(
+        -np.log(p[np.arange(len(y)), y] + 1e-7).mean()
+    )
 
 
-def train_best_epoch(spec, optimizer, fit_epoch, epochs, x_val, y_val, val_batch_size=None, verbose=False):
+def train_best_epoch(
+    spec,
+    optimizer,
+    fit_epoch,
+    epochs,
+    x_val,
+    y_val,
+    val_batch_size=None,
+    verbose=False,
+):
     """Trains `spec.build()` and keeps its best epoch.
 
     Args:
@@ -43,9 +54,16 @@ def train_best_epoch(spec, optimizer, fit_epoch, epochs, x_val, y_val, val_batch
         fit_epoch(model)
         accuracy, loss = accuracy_and_loss(model, x_val, y_val, val_batch_size)
         if verbose:
-            print(f"epoch {epoch}: val accuracy {100 * accuracy:.2f} %, loss {loss:.4f}", flush=True)
+            print(
+                f"epoch {epoch}: val accuracy {100 * accuracy:.2f} %, loss {loss:.4f}",
+                flush=True,
+            )
         if (accuracy, -loss) >= best:
-            best, best_weights, best_epoch = (accuracy, -loss), model.get_weights(), epoch
+            best, best_weights, best_epoch = (
+                (accuracy, -loss),
+                model.get_weights(),
+                epoch,
+            )
     model = spec.build()
     model.set_weights(best_weights)
     return model, best[0], -best[1], best_epoch

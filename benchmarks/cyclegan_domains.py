@@ -41,7 +41,9 @@ def run(args, seed):
     keras.utils.set_random_seed(seed)
     x_a, x_b = keras_gen.datasets.load_sample_photos("train", args.image_size)
     t_a, t_b = keras_gen.datasets.load_sample_photos("test", args.image_size)
-    steps = int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
+    steps = (
+        int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
+    )
     model = keras_gen.models.CycleGAN(
         data_shape=x_a.shape[1:],
         generator_filters=16,
@@ -54,10 +56,15 @@ def run(args, seed):
     )
     model.compile()
     start = time.time()
-    model.fit((x_a, x_b), epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+    model.fit(
+        (x_a, x_b), epochs=args.epochs, batch_size=args.batch_size, verbose=0
+    )
     seconds = time.time() - start
     fake_b, fake_a = model.translate_a_to_b(t_a), model.translate_b_to_a(t_b)
-    rec_a, rec_b = model.translate_b_to_a(fake_b), model.translate_a_to_b(fake_a)
+    rec_a, rec_b = (
+        model.translate_b_to_a(fake_b),
+        model.translate_a_to_b(fake_a),
+    )
     probe = keras_gen.metrics.DomainClassifier(x_a, x_b, seed=seed)
     rng = np.random.default_rng(seed)
     return {
@@ -81,7 +88,9 @@ def main():
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--results", default=os.path.join(HERE, "cyclegan_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "cyclegan_results.md")
+    )
     args = parser.parse_args()
 
     start = time.time()
@@ -90,9 +99,15 @@ def main():
 
     def cell(key, percent=False, digits=3):
         values = np.array([r[key] for r in runs]) * (100 if percent else 1)
-        text = f"{values.mean():.1f}" if percent else f"{values.mean():.{digits}f}"
+        text = (
+            f"{values.mean():.1f}" if percent else f"{values.mean():.{digits}f}"
+        )
         if len(values) > 1:
-            text += f" ± {values.std():.1f}" if percent else f" ± {values.std():.{digits}f}"
+            text += (
+                f" ± {values.std():.1f}"
+                if percent
+                else f" ± {values.std():.{digits}f}"
+            )
         return text + (" %" if percent else "")
 
     header = (

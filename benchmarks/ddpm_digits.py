@@ -28,18 +28,29 @@ from keras import ops
 
 import keras_gen
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ddpm_results.md")
+RESULTS = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "ddpm_results.md"
+)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", required=True, help="a DDPM .keras file (examples/ddpm.py writes one)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="a DDPM .keras file (examples/ddpm.py writes one)",
+    )
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--speed-batch", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-quality", action="store_true")
-    parser.add_argument("--loop-batches", type=int, nargs="*", default=[],
-                        help="also time DDIM-50 compiled vs Python loop at these batch sizes")
+    parser.add_argument(
+        "--loop-batches",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also time DDIM-50 compiled vs Python loop at these batch sizes",
+    )
     parser.add_argument("--no-write", action="store_true")
     return parser.parse_args()
 
@@ -56,12 +67,20 @@ def median_time(fn, repeats):
 
 def python_loop_ddim(model, n, num_steps, seed):
     """The DDIM chain as a Python loop of eager calls (no compiled loop)."""
-    scheduler = keras_gen.schedulers.DDIMScheduler(**{
-        k: v for k, v in model.scheduler.get_config().items() if k not in ("variance_type", "eta")
-    })
+    scheduler = keras_gen.schedulers.DDIMScheduler(
+        **{
+            k: v
+            for k, v in model.scheduler.get_config().items()
+            if k not in ("variance_type", "eta")
+        }
+    )
     generator = keras.random.SeedGenerator(seed)
     x = keras.random.normal((n,) + model.data_shape, seed=generator)
-    labels = None if model.num_classes is None else ops.convert_to_tensor(np.arange(n) % model.num_classes, "int32")
+    labels = (
+        None
+        if model.num_classes is None
+        else ops.convert_to_tensor(np.arange(n) % model.num_classes, "int32")
+    )
     for t in scheduler.set_timesteps(num_steps):
         t_batch = ops.full((n,), int(t), dtype="int32")
         inputs = [x, t_batch] if labels is None else [x, t_batch, labels]
@@ -74,18 +93,40 @@ def main():
     args = parse_args()
     model = keras.models.load_model(args.model)
     backend = keras.backend.backend()
-    labels = lambda n: None if model.num_classes is None else np.arange(n) % model.num_classes  # noqa: E731
-    rows = []
-
+    labels = (
+        lambda n: None
+        if model.num_classes is None
+        else np.arange(n) % model.num_classes
+    )  # noqa: E731
     # ## Speed
     n = args.speed_batch
-    ddim = median_time(lambda: model.generate(n, scheduler="ddim", num_steps=50, labels=labels(n), seed=0,
-                                              batch_size=n), args.repeats)
-    ddpm = median_time(lambda: model.generate(n, scheduler="ddpm", num_steps=1000, labels=labels(n), seed=0,
-                                              batch_size=n), max(1, args.repeats // 2))
+    ddim = median_time(
+        lambda: model.generate(
+            n,
+            scheduler="ddim",
+            num_steps=50,
+            labels=labels(n),
+            seed=0,
+            batch_size=n,
+        ),
+        args.repeats,
+    )
+    ddpm = median_time(
+        lambda: model.generate(
+            n,
+            scheduler="ddpm",
+            num_steps=1000,
+            labels=labels(n),
+            seed=0,
+            batch_size=n,
+        ),
+        max(1, args.repeats // 2),
+    )
     loop = median_time(lambda: python_loop_ddim(model, n, 50, 0), args.repeats)
-    speed = (f"| {backend} | {n / ddim:.1f} | {n / ddpm:.2f} | {n / loop:.1f} | {loop / ddim:.1f}x |")
-    print("backend | DDIM-50 samples/s | DDPM-1000 samples/s | DDIM-50 Python loop samples/s | compiled speed-up")
+    speed = f"| {backend} | {n / ddim:.1f} | {n / ddpm:.2f} | {n / loop:.1f} | {loop / ddim:.1f}x |"
+    print(
+        "backend | DDIM-50 samples/s | DDPM-1000 samples/s | DDIM-50 Python loop samples/s | compiled speed-up"
+    )
     print(speed)
 
     # The speed-up against batch size: the Python loop pays a fixed cost per
@@ -93,10 +134,23 @@ def main():
     # same arithmetic; so the speed-up is largest for small batches.
     by_batch = []
     for b in args.loop_batches:
-        compiled = median_time(lambda: model.generate(b, scheduler="ddim", num_steps=50, labels=labels(b), seed=0,
-                                                      batch_size=b), args.repeats)
-        eager = median_time(lambda: python_loop_ddim(model, b, 50, 0), args.repeats)
-        by_batch.append(f"| {backend} | {b} | {b / compiled:.1f} | {b / eager:.1f} | {eager / compiled:.1f}x |")
+        compiled = median_time(
+            lambda: model.generate(
+                b,
+                scheduler="ddim",
+                num_steps=50,
+                labels=labels(b),
+                seed=0,
+                batch_size=b,
+            ),
+            args.repeats,
+        )
+        eager = median_time(
+            lambda: python_loop_ddim(model, b, 50, 0), args.repeats
+        )
+        by_batch.append(
+            f"| {backend} | {b} | {b / compiled:.1f} | {b / eager:.1f} | {eager / compiled:.1f}x |"
+        )
         print(by_batch[-1])
 
     # ## Quality
@@ -107,7 +161,9 @@ def main():
         x_test = keras_gen.datasets.load_digits("test")
 
         def distance(samples):
-            metric = keras_gen.metrics.FrechetDistance(feature_extractor=extractor)
+            metric = keras_gen.metrics.FrechetDistance(
+                feature_extractor=extractor
+            )
             metric.update_state(real=x_test, generated=samples)
             return float(metric.result())
 
@@ -116,7 +172,10 @@ def main():
         m = args.num_samples
         for name, kwargs in [
             ("DDIM-50", dict(scheduler="ddim", num_steps=50)),
-            ("DDIM-50, guidance 2", dict(scheduler="ddim", num_steps=50, guidance_scale=2.0)),
+            (
+                "DDIM-50, guidance 2",
+                dict(scheduler="ddim", num_steps=50, guidance_scale=2.0),
+            ),
             ("DDPM-1000", dict(scheduler="ddpm", num_steps=1000)),
         ]:
             if "guidance" in name and model.num_classes is None:
@@ -124,21 +183,36 @@ def main():
             samples = model.generate(m, labels=labels(m), seed=1, **kwargs)
             quality.append((name, m, distance(samples)))
         for name, count, value in quality:
-            print(f"{name:40s} n={count:5d}  classifier Fréchet distance {value:.3f}  ({value / floor:.2f}x floor)")
+            print(
+                f"{name:40s} n={count:5d}  classifier Fréchet distance {value:.3f}  ({value / floor:.2f}x floor)"
+            )
 
     if args.no_write:
         return
     stamp = datetime.date.today().isoformat()
-    lines = [f"\n## {stamp} — backend {backend}, 2-core CPU ({platform.machine()}), keras {keras.__version__}\n",
-             f"Model: `{args.model}`; speed batch {n}, median of {args.repeats} runs after a warm-up.\n",
-             "| backend | DDIM-50 samples/s | DDPM-1000 samples/s | DDIM-50 as a Python loop, samples/s | compiled loop speed-up |",
-             "| --- | --- | --- | --- | --- |", speed]
+    lines = [
+        f"\n## {stamp} — backend {backend}, 2-core CPU ({platform.machine()}), keras {keras.__version__}\n",
+        f"Model: `{args.model}`; speed batch {n}, median of {args.repeats} runs after a warm-up.\n",
+        "| backend | DDIM-50 samples/s | DDPM-1000 samples/s | DDIM-50 as a Python loop, samples/s | compiled loop speed-up |",
+        "| --- | --- | --- | --- | --- |",
+        speed,
+    ]
     if by_batch:
-        lines += ["", "| backend | batch | DDIM-50 compiled, samples/s | DDIM-50 Python loop, samples/s | speed-up |",
-                  "| --- | --- | --- | --- | --- |"] + by_batch
+        lines += [
+            "",
+            "| backend | batch | DDIM-50 compiled, samples/s | DDIM-50 Python loop, samples/s | speed-up |",
+            "| --- | --- | --- | --- | --- |",
+        ] + by_batch
     if quality:
-        lines += ["", "| samples | n | classifier Fréchet distance | x floor |", "| --- | --- | --- | --- |"]
-        lines += [f"| {name} | {count} | {value:.3f} | {value / quality[0][2]:.2f} |" for name, count, value in quality]
+        lines += [
+            "",
+            "| samples | n | classifier Fréchet distance | x floor |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {name} | {count} | {value:.3f} | {value / quality[0][2]:.2f} |"
+            for name, count, value in quality
+        ]
     with open(RESULTS, "a") as f:
         f.write("\n".join(lines) + "\n")
     print(f"appended to {RESULTS}")

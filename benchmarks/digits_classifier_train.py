@@ -21,20 +21,21 @@ loader's 16x16 and 32x32 test images.
 import argparse
 import time
 
+import classifier_training as training
 import keras
 import numpy as np
 
 import keras_gen
 from keras_gen.metrics import digits_cnn as dc
 
-import classifier_training as training
-
 
 def translate(x, rng):
     """Random translation by up to one pixel in each direction."""
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
     dy, dx = rng.integers(0, 3, size=(2, len(x)))
-    return np.stack([p[a : a + 8, b : b + 8] for p, a, b in zip(padded, dy, dx)])
+    return np.stack(
+        [p[a : a + 8, b : b + 8] for p, a, b in zip(padded, dy, dx)]
+    )
 
 
 def area_round_trip(size):
@@ -48,9 +49,19 @@ def area_round_trip(size):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    training.add_arguments(parser, epochs=80, batch_size=32, learning_rate=1e-3, out=dc.WEIGHTS_PATH)
-    parser.add_argument("--blur-share", type=float, default=0.3,
-                        help="share of training digits shown as 16x16 / 32x32 round trips")
+    training.add_arguments(
+        parser,
+        epochs=80,
+        batch_size=32,
+        learning_rate=1e-3,
+        out=dc.WEIGHTS_PATH,
+    )
+    parser.add_argument(
+        "--blur-share",
+        type=float,
+        default=0.3,
+        help="share of training digits shown as 16x16 / 32x32 round trips",
+    )
     args = parser.parse_args()
 
     keras.utils.set_random_seed(args.seed)
@@ -63,13 +74,28 @@ def main():
     variants = np.stack([x_train, area_round_trip(16), area_round_trip(32)])
 
     def fit_epoch(model):
-        pick = rng.choice(3, size=len(x_train), p=[1 - args.blur_share, args.blur_share / 2, args.blur_share / 2])
+        pick = rng.choice(
+            3,
+            size=len(x_train),
+            p=[1 - args.blur_share, args.blur_share / 2, args.blur_share / 2],
+        )
         x_epoch = variants[pick, np.arange(len(x_train))]
-        model.fit(translate(x_epoch, rng), y_train, batch_size=args.batch_size, epochs=1, verbose=0)
+        model.fit(
+            translate(x_epoch, rng),
+            y_train,
+            batch_size=args.batch_size,
+            epochs=1,
+            verbose=0,
+        )
 
     start = time.time()
     model, accuracy, loss, best_epoch = training.train_best_epoch(
-        dc.DIGITS, keras.optimizers.Adam(args.learning_rate), fit_epoch, args.epochs, x_val, y_val
+        dc.DIGITS,
+        keras.optimizers.Adam(args.learning_rate),
+        fit_epoch,
+        args.epochs,
+        x_val,
+        y_val,
     )
     test = training.accuracy_and_loss(model, x_test, y_test)[0]
     model.save_weights(args.out)

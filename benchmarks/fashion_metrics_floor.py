@@ -37,18 +37,32 @@ def broken_generators(n, rng):
     shifted[:, :, 2:] = real[:, :, :-2]
     # A 3x3 box blur, edges padded with the background.
     padded = np.pad(real, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    blurred = sum(padded[:, i : i + 28, j : j + 28] for i in range(3) for j in range(3)) / 9.0
+    blurred = (
+        sum(
+            padded[:, i : i + 28, j : j + 28]
+            for i in range(3)
+            for j in range(3)
+        )
+        / 9.0
+    )
     return {
         "train images moved right by 2 px": shifted,
         "train images blurred (3x3 box filter)": blurred,
-        "train images + N(0, 0.1^2) pixel noise": np.clip(real + 0.1 * rng.standard_normal(real.shape), 0, 1),
-        "train trousers and bags only (2 of 10 classes)": x[np.isin(y, [1, 8])][:n],
+        "train images + N(0, 0.1^2) pixel noise": np.clip(
+            real + 0.1 * rng.standard_normal(real.shape), 0, 1
+        ),
+        "train trousers and bags only (2 of 10 classes)": x[np.isin(y, [1, 8])][
+            :n
+        ],
         "uniform noise": rng.uniform(size=real.shape),
     }
 
 
 def row(label, scores):
-    kid, kid_std = scores["classifier_kernel_distance"], scores["classifier_kernel_distance_std"]
+    kid, kid_std = (
+        scores["classifier_kernel_distance"],
+        scores["classifier_kernel_distance_std"],
+    )
     return (
         f"| {label} | {scores['classifier_frechet_distance']:.3f} | {kid:.4f} ± {kid_std:.4f} | "
         f"{scores['classifier_precision']:.3f} / {scores['classifier_recall']:.3f} | "
@@ -58,7 +72,9 @@ def row(label, scores):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--num-samples", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--num-samples", type=int, nargs="+", default=[1000, 10000]
+    )
     args = parser.parse_args()
     load, start = os.getloadavg()[0], time.time()
     print(
@@ -68,16 +84,33 @@ def main():
     for n in args.num_samples:
         rng = np.random.default_rng(0)
         x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=n)
-        lines = [row(f"train images: **the floor** (`real_data_floor(\"fashion_mnist\", ..., {n})`)",
-                     keras_gen.metrics.real_data_floor("fashion_mnist", METRICS, num_samples=n))]
+        lines = [
+            row(
+                f'train images: **the floor** (`real_data_floor("fashion_mnist", ..., {n})`)',
+                keras_gen.metrics.real_data_floor(
+                    "fashion_mnist", METRICS, num_samples=n
+                ),
+            )
+        ]
         for label, fake in broken_generators(n, rng).items():
-            lines.append(row(label, keras_gen.metrics.evaluate(None, x_test, METRICS, samples=fake)))
+            lines.append(
+                row(
+                    label,
+                    keras_gen.metrics.evaluate(
+                        None, x_test, METRICS, samples=fake
+                    ),
+                )
+            )
         print(f"### {n:,} test images against {n:,} images of each set\n")
-        print("| compared set | classifier Fréchet distance | classifier KID ± std (100 subsets of "
-              f"{min(n, 1000):,}) | precision / recall (k=3) | classifier IS of the set |")
+        print(
+            "| compared set | classifier Fréchet distance | classifier KID ± std (100 subsets of "
+            f"{min(n, 1000):,}) | precision / recall (k=3) | classifier IS of the set |"
+        )
         print("| --- | --- | --- | --- | --- |")
         print("\n".join(lines) + "\n")
-    print(f"({time.time() - start:.0f} s in all; load average {os.getloadavg()[0]:.2f} at the end)")
+    print(
+        f"({time.time() - start:.0f} s in all; load average {os.getloadavg()[0]:.2f} at the end)"
+    )
 
 
 if __name__ == "__main__":

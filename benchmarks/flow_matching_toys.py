@@ -31,19 +31,24 @@ import time
 
 import keras
 import numpy as np
+from real_nvp_toys import ENTROPY, true_log_density
 
 import keras_gen
 from keras_gen.models import registry
-from real_nvp_toys import ENTROPY
-from real_nvp_toys import true_log_density
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="FlowMatching log_prob on 2-D toys")
-    parser.add_argument("--toys", nargs="+", default=["8gaussians", "checkerboard"])
-    parser.add_argument("--coupling", default="independent", choices=["independent", "ot"])
+    parser = argparse.ArgumentParser(
+        description="FlowMatching log_prob on 2-D toys"
+    )
+    parser.add_argument(
+        "--toys", nargs="+", default=["8gaussians", "checkerboard"]
+    )
+    parser.add_argument(
+        "--coupling", default="independent", choices=["independent", "ot"]
+    )
     parser.add_argument("--hidden-dim", type=int, default=256)
     parser.add_argument("--num-layers", type=int, default=3)
     parser.add_argument("--train-size", type=int, default=100_000)
@@ -51,9 +56,13 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--ode-steps", type=int, default=32, help="RK4 steps of log_prob")
+    parser.add_argument(
+        "--ode-steps", type=int, default=32, help="RK4 steps of log_prob"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", default=os.path.join(HERE, "flow_matching_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "flow_matching_results.md")
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args()
 
@@ -61,20 +70,32 @@ def parse_args():
 def run(name, args):
     keras.utils.set_random_seed(args.seed)
     x_train = keras_gen.datasets.toy_2d(name, args.train_size, seed=args.seed)
-    x_test = keras_gen.datasets.toy_2d(name, args.test_size, seed=args.seed + 1000)
+    x_test = keras_gen.datasets.toy_2d(
+        name, args.test_size, seed=args.seed + 1000
+    )
     model = registry.get("flow_matching").build(
-        "toy", hidden_dim=args.hidden_dim, num_layers=args.num_layers, coupling=args.coupling, seed=args.seed
+        "toy",
+        hidden_dim=args.hidden_dim,
+        num_layers=args.num_layers,
+        coupling=args.coupling,
+        seed=args.seed,
     )
     steps = args.epochs * (args.train_size // args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, steps, alpha=0.01
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     cpu, wall = time.process_time(), time.time()
-    model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    model.fit(
+        x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2
+    )
     train_cpu, train_wall = time.process_time() - cpu, time.time() - wall
     cpu, wall = time.process_time(), time.time()
     nll = -model.log_prob(x_test, num_steps=args.ode_steps, batch_size=2000)
     eval_cpu, eval_wall = time.process_time() - cpu, time.time() - wall
-    finer = -model.log_prob(x_test[:2000], num_steps=2 * args.ode_steps, batch_size=2000)
+    finer = -model.log_prob(
+        x_test[:2000], num_steps=2 * args.ode_steps, batch_size=2000
+    )
     true_nll = -true_log_density(name, x_test)
     return {
         "toy": name,
@@ -84,7 +105,9 @@ def run(name, args):
         "kl": float((nll - true_nll).mean()),
         "kl_se": float((nll - true_nll).std() / math.sqrt(len(nll))),
         "ode_error": float(np.abs(finer - nll[:2000]).mean()),
-        "params": int(sum(np.prod(v.shape) for v in model.denoiser.trainable_variables)),
+        "params": int(
+            sum(np.prod(v.shape) for v in model.denoiser.trainable_variables)
+        ),
         "train": f"{train_cpu:.0f} s CPU ({train_wall:.0f} s wall)",
         "eval": f"{eval_cpu:.0f} s CPU ({eval_wall:.0f} s wall)",
     }

@@ -42,12 +42,16 @@ from keras_gen.models import registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from real_nvp_toys import ENTROPY  # noqa: E402
-from real_nvp_toys import true_log_density  # noqa: E402
+from real_nvp_toys import (  # noqa: E402
+    ENTROPY,
+    true_log_density,
+)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="FlowMatching vs DDPM on a 2-D toy at equal NFE")
+    parser = argparse.ArgumentParser(
+        description="FlowMatching vs DDPM on a 2-D toy at equal NFE"
+    )
     parser.add_argument("--toy", default="8gaussians", choices=["8gaussians"])
     parser.add_argument("--hidden-dim", type=int, default=128)
     parser.add_argument("--num-layers", type=int, default=3)
@@ -58,7 +62,9 @@ def parse_args():
     parser.add_argument("--num-samples", type=int, default=4000)
     parser.add_argument("--nfe", type=int, nargs="+", default=[2, 4, 8, 16, 32])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", default=os.path.join(HERE, "flow_matching_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "flow_matching_results.md")
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args()
 
@@ -77,7 +83,9 @@ def sliced_wasserstein(a, b, num_directions=128, seed=0):
 
 def quality(name, samples, reference):
     centers, sigma = keras_gen.datasets.toy_2d_modes(name)
-    distance = np.min(np.linalg.norm(samples[:, None] - centers[None], axis=-1), axis=1)
+    distance = np.min(
+        np.linalg.norm(samples[:, None] - centers[None], axis=-1), axis=1
+    )
     finite = np.isfinite(samples).all(axis=1)
     return {
         "sw1": sliced_wasserstein(samples[finite], reference),
@@ -89,45 +97,82 @@ def quality(name, samples, reference):
 def train(family, args, x_train):
     keras.utils.set_random_seed(args.seed)
     model = registry.get(family).build(
-        "toy", hidden_dim=args.hidden_dim, num_layers=args.num_layers, ema_decay=0.999, seed=args.seed
+        "toy",
+        hidden_dim=args.hidden_dim,
+        num_layers=args.num_layers,
+        ema_decay=0.999,
+        seed=args.seed,
     )
     steps = args.epochs * (len(x_train) // args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, steps, alpha=0.01
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     cpu, wall = time.process_time(), time.time()
-    history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
-    return model, f"{time.process_time() - cpu:.0f} s CPU ({time.time() - wall:.0f} s wall)", history
+    history = model.fit(
+        x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0
+    )
+    return (
+        model,
+        f"{time.process_time() - cpu:.0f} s CPU ({time.time() - wall:.0f} s wall)",
+        history,
+    )
 
 
 def samplers(nfe):
     """(family, label, generate options) at `nfe` network evaluations."""
     rows = [
-        ("flow_matching", "FlowMatching, Euler", dict(solver="euler", num_steps=nfe)),
+        (
+            "flow_matching",
+            "FlowMatching, Euler",
+            dict(solver="euler", num_steps=nfe),
+        ),
         ("ddpm", "DDPM, DDIM", dict(scheduler="ddim", num_steps=nfe)),
-        ("ddpm", "DDPM, DPM-Solver++(2M)", dict(scheduler="dpm_solver", num_steps=nfe)),
+        (
+            "ddpm",
+            "DDPM, DPM-Solver++(2M)",
+            dict(scheduler="dpm_solver", num_steps=nfe),
+        ),
     ]
     if nfe % 2 == 0:
-        rows.insert(1, ("flow_matching", "FlowMatching, midpoint", dict(solver="midpoint", num_steps=nfe // 2)))
+        rows.insert(
+            1,
+            (
+                "flow_matching",
+                "FlowMatching, midpoint",
+                dict(solver="midpoint", num_steps=nfe // 2),
+            ),
+        )
     return rows
 
 
 def uptime():
     try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["uptime"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+        return "load average {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
 
 
 def main():
     args = parse_args()
     load_before = uptime()
-    x_train = keras_gen.datasets.toy_2d(args.toy, args.train_size, seed=args.seed)
-    x_test = keras_gen.datasets.toy_2d(args.toy, args.num_samples, seed=args.seed + 1000)
-    x_other = keras_gen.datasets.toy_2d(args.toy, args.num_samples, seed=args.seed + 2000)
+    x_train = keras_gen.datasets.toy_2d(
+        args.toy, args.train_size, seed=args.seed
+    )
+    x_test = keras_gen.datasets.toy_2d(
+        args.toy, args.num_samples, seed=args.seed + 1000
+    )
+    x_other = keras_gen.datasets.toy_2d(
+        args.toy, args.num_samples, seed=args.seed + 2000
+    )
     models, times = {}, {}
     for family in ("flow_matching", "ddpm"):
         models[family], times[family], history = train(family, args, x_train)
-        print(f"{family}: trained in {times[family]}, final loss {history.history['loss'][-1]:.4f}")
+        print(
+            f"{family}: trained in {times[family]}, final loss {history.history['loss'][-1]:.4f}"
+        )
     floor = quality(args.toy, x_other, x_test)
     lines = [
         f"| data (a second sample) | - | {floor['sw1']:.3f} | {floor['nll']:.3f} | {100 * floor['in_3_sigma']:.1f} % | - |\n"
@@ -137,7 +182,9 @@ def main():
             model = models[family]
             model.generate(8, seed=0, **options)  # compile outside the timing
             wall = time.time()
-            samples = model.generate(args.num_samples, seed=args.seed + 1, **options)
+            samples = model.generate(
+                args.num_samples, seed=args.seed + 1, **options
+            )
             wall = time.time() - wall
             q = quality(args.toy, samples, x_test)
             lines.append(
@@ -146,7 +193,7 @@ def main():
             print(lines[-1], end="", flush=True)
     load_after = uptime()
     header = (
-        f"\n## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC — FlowMatching vs DDPM at equal "
+        f"\n## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC — FlowMatching vs DDPM at equal "
         f"network evaluations (NFE), {args.toy}, backend {keras.backend.backend()}, keras {keras.__version__}, "
         f"shared 2-core CPU ({platform.machine()})\n\n"
         f"Written by `benchmarks/flow_matching_vs_ddpm.py`. Both models: MLPDenoiser {args.num_layers}x"

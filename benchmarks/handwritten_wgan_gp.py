@@ -29,7 +29,9 @@ def _adam():
 class TFWGANGP(keras.Model):
     """keras.io's WGAN-GP train step (TensorFlow only)."""
 
-    def __init__(self, generator, critic, latent_dim, n_critic=5, gp_weight=10.0):
+    def __init__(
+        self, generator, critic, latent_dim, n_critic=5, gp_weight=10.0
+    ):
         super().__init__()
         self.generator = generator
         self.critic = critic
@@ -69,23 +71,33 @@ class TFWGANGP(keras.Model):
                 fake = self.generator(z, training=True)
                 fake_logits = self.critic(fake, training=True)
                 real_logits = self.critic(real, training=True)
-                d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(real_logits)
-                d_loss = d_cost + self.gp_weight * self.gradient_penalty(real, fake)
+                d_cost = tf.reduce_mean(fake_logits) - tf.reduce_mean(
+                    real_logits
+                )
+                d_loss = d_cost + self.gp_weight * self.gradient_penalty(
+                    real, fake
+                )
             grads = tape.gradient(d_loss, self.critic.trainable_variables)
-            self.discriminator_optimizer.apply(grads, self.critic.trainable_variables)
+            self.discriminator_optimizer.apply(
+                grads, self.critic.trainable_variables
+            )
         z = tf.random.normal((batch, self.latent_dim))
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
             g_loss = -tf.reduce_mean(self.critic(fake, training=True))
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
-        self.generator_optimizer.apply(grads, self.generator.trainable_variables)
+        self.generator_optimizer.apply(
+            grads, self.generator.trainable_variables
+        )
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
 class TorchWGANGP(keras.Model):
     """keras.io's torch custom-fit GAN pattern, with the WGAN-GP losses."""
 
-    def __init__(self, generator, critic, latent_dim, n_critic=5, gp_weight=10.0):
+    def __init__(
+        self, generator, critic, latent_dim, n_critic=5, gp_weight=10.0
+    ):
         super().__init__()
         self.generator = generator
         self.critic = critic
@@ -109,7 +121,9 @@ class TorchWGANGP(keras.Model):
         alpha = torch.rand((real.shape[0], 1, 1, 1), device=real.device)
         interpolated = (real + alpha * (fake - real)).requires_grad_(True)
         pred = self.critic(interpolated, training=True)
-        (grads,) = torch.autograd.grad(pred.sum(), interpolated, create_graph=True)
+        (grads,) = torch.autograd.grad(
+            pred.sum(), interpolated, create_graph=True
+        )
         norm = torch.sqrt(torch.sum(grads**2, dim=[1, 2, 3]) + 1e-12)
         return torch.mean((norm - 1.0) ** 2)
 
@@ -120,7 +134,9 @@ class TorchWGANGP(keras.Model):
         d_weights = self.critic.trainable_weights
         g_weights = self.generator.trainable_weights
         for _ in range(self.n_critic):
-            z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
+            z = keras.random.normal(
+                (batch, self.latent_dim), seed=self.seed_generator
+            )
             with torch.no_grad():
                 fake = self.generator(z, training=True)
             d_cost = torch.mean(self.critic(fake, training=True)) - torch.mean(
@@ -132,8 +148,12 @@ class TorchWGANGP(keras.Model):
             grads = [v.value.grad for v in d_weights]
             with torch.no_grad():
                 self.discriminator_optimizer.apply(grads, d_weights)
-        z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-        g_loss = -torch.mean(self.critic(self.generator(z, training=True), training=True))
+        z = keras.random.normal(
+            (batch, self.latent_dim), seed=self.seed_generator
+        )
+        g_loss = -torch.mean(
+            self.critic(self.generator(z, training=True), training=True)
+        )
         self.zero_grad()
         g_loss.backward()
         grads = [v.value.grad for v in g_weights]

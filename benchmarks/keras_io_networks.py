@@ -65,7 +65,9 @@ def dcgan_discriminator():
 
 def vae_encoder(latent_dim=2):
     inputs = keras.Input((28, 28, 1))
-    h = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(inputs)
+    h = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(
+        inputs
+    )
     h = layers.Conv2D(64, 3, activation="relu", strides=2, padding="same")(h)
     h = layers.Flatten()(h)
     h = layers.Dense(16, activation="relu")(h)
@@ -78,8 +80,12 @@ def vae_decoder(latent_dim=2):
     inputs = keras.Input((latent_dim,))
     h = layers.Dense(7 * 7 * 64, activation="relu")(inputs)
     h = layers.Reshape((7, 7, 64))(h)
-    h = layers.Conv2DTranspose(64, 3, activation="relu", strides=2, padding="same")(h)
-    h = layers.Conv2DTranspose(32, 3, activation="relu", strides=2, padding="same")(h)
+    h = layers.Conv2DTranspose(
+        64, 3, activation="relu", strides=2, padding="same"
+    )(h)
+    h = layers.Conv2DTranspose(
+        32, 3, activation="relu", strides=2, padding="same"
+    )(h)
     outputs = layers.Conv2DTranspose(1, 3, padding="same")(h)
     return keras.Model(inputs, outputs, name="decoder")
 

@@ -76,7 +76,9 @@ def learning_rate(lr, decay, steps):
     if decay == "cosine":
         return keras.optimizers.schedules.CosineDecay(lr, steps, alpha=0.0)
     if decay == "linear":
-        return keras.optimizers.schedules.PolynomialDecay(lr, steps, end_learning_rate=0.0, power=1.0)
+        return keras.optimizers.schedules.PolynomialDecay(
+            lr, steps, end_learning_rate=0.0, power=1.0
+        )
     return lr
 
 
@@ -84,19 +86,33 @@ def build(model_name, seed, args):
     # "wgan_gp_nobn": the protocol's generator without batch norm, as in
     # Gulrajani et al.'s toy experiments (batch norm blurs sharp modes).
     generator = networks.GANGenerator(
-        2, (2,), hidden_units=(400,) * 4, batch_norm=model_name != "wgan_gp_nobn"
+        2,
+        (2,),
+        hidden_units=(400,) * 4,
+        batch_norm=model_name != "wgan_gp_nobn",
     )
     # PacGAN: the discriminator judges `--pack` samples at once (2 * pack
     # inputs); the batch of `--batch-size` samples forms batch / pack packs.
-    discriminator = networks.GANDiscriminator((2 * args.pack,), hidden_units=(200,) * 3)
+    discriminator = networks.GANDiscriminator(
+        (2 * args.pack,), hidden_units=(200,) * 3
+    )
     steps = args.steps
     if model_name == "gan":
         model = keras_gen.models.GAN(
-            generator, discriminator, latent_dim=2, pack=args.pack, ema_decay=args.ema_decay, seed=seed
+            generator,
+            discriminator,
+            latent_dim=2,
+            pack=args.pack,
+            ema_decay=args.ema_decay,
+            seed=seed,
         )
         # DCGAN's betas; one discriminator step per generator step.
-        d_opt = keras.optimizers.Adam(learning_rate(args.lr, args.lr_decay, steps), beta_1=0.5)
-        g_opt = keras.optimizers.Adam(learning_rate(args.lr, args.lr_decay, steps), beta_1=0.5)
+        d_opt = keras.optimizers.Adam(
+            learning_rate(args.lr, args.lr_decay, steps), beta_1=0.5
+        )
+        g_opt = keras.optimizers.Adam(
+            learning_rate(args.lr, args.lr_decay, steps), beta_1=0.5
+        )
     else:
         model = keras_gen.models.WGANGP(
             generator,
@@ -110,10 +126,18 @@ def build(model_name, seed, args):
         )
         # The critic's optimizer counts n_critic updates per generator step.
         d_opt = keras.optimizers.Adam(
-            learning_rate(args.lr, args.lr_decay, steps * args.n_critic), beta_1=0.0, beta_2=0.9
+            learning_rate(args.lr, args.lr_decay, steps * args.n_critic),
+            beta_1=0.0,
+            beta_2=0.9,
         )
-        g_opt = keras.optimizers.Adam(learning_rate(args.lr, args.lr_decay, steps), beta_1=0.0, beta_2=0.9)
-    model.compile(discriminator_optimizer=d_opt, generator_optimizer=g_opt, steps_per_execution=args.steps_per_execution)
+        g_opt = keras.optimizers.Adam(
+            learning_rate(args.lr, args.lr_decay, steps), beta_1=0.0, beta_2=0.9
+        )
+    model.compile(
+        discriminator_optimizer=d_opt,
+        generator_optimizer=g_opt,
+        steps_per_execution=args.steps_per_execution,
+    )
     return model
 
 
@@ -145,7 +169,13 @@ def run(dataset, model_name, seed, args):
         n = min(every, args.steps - done)
         chunk = batches(x, rng, n * args.batch_size)
         start = time.time()
-        model.fit(chunk, batch_size=args.batch_size, epochs=1, shuffle=False, verbose=0)
+        model.fit(
+            chunk,
+            batch_size=args.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
         seconds += time.time() - start
         done += n
         samples, stats = evaluate(model, centers, sigma, seed)
@@ -159,7 +189,11 @@ def run(dataset, model_name, seed, args):
             )
     if args.png_dir:
         os.makedirs(args.png_dir, exist_ok=True)
-        name = f"pacgan_{dataset}_{model_name}" + (f"_seed{seed}" if seed else "") + ".png"
+        name = (
+            f"pacgan_{dataset}_{model_name}"
+            + (f"_seed{seed}" if seed else "")
+            + ".png"
+        )
         scatter_png(os.path.join(args.png_dir, name), samples, centers, sigma)
     stats = dict(stats, seconds=seconds)
     return stats, curve
@@ -167,20 +201,24 @@ def run(dataset, model_name, seed, args):
 
 def scatter_png(path, samples, centers, sigma, size=480):
     """Samples (red dots) over the modes' 3-sigma circles (green), pillow only."""
-    from PIL import Image
-    from PIL import ImageDraw
+    from PIL import Image, ImageDraw
 
     low, high = centers.min() - 1.0, centers.max() + 1.0
 
     def pixel(p):
-        return (p[0] - low) / (high - low) * size, size - (p[1] - low) / (high - low) * size
+        return (p[0] - low) / (high - low) * size, size - (p[1] - low) / (
+            high - low
+        ) * size
 
     image = Image.new("RGB", (size, size), "white")
     draw = ImageDraw.Draw(image)
     radius = 3 * sigma / (high - low) * size
     for c in centers:
         cx, cy = pixel(c)
-        draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], outline=(0, 160, 0))
+        draw.ellipse(
+            [cx - radius, cy - radius, cx + radius, cy + radius],
+            outline=(0, 160, 0),
+        )
     for p in samples:
         draw.point(pixel(p), fill=(200, 0, 0))
     tmp = path + ".tmp.png"
@@ -199,27 +237,70 @@ def recipe(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=60000, help="generator steps per run")
+    parser.add_argument(
+        "--steps", type=int, default=60000, help="generator steps per run"
+    )
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds first-seed .. first-seed + seeds - 1",
+    )
     parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
     parser.add_argument("--models", nargs="+", default=["gan", "wgan_gp"])
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--lr", type=float, default=1e-3, help="both networks' Adam learning rate")
-    parser.add_argument("--lr-decay", choices=["cosine", "linear", "none"], default="cosine")
-    parser.add_argument("--n-critic", type=int, default=1, help="WGAN-GP critic steps per generator step")
-    parser.add_argument("--gp-weight", type=float, default=0.1, help="WGAN-GP lambda (0.1: the authors' toy value)")
-    parser.add_argument("--pack", type=int, default=1, help="PacGAN packing degree m (samples per critic input)")
-    parser.add_argument("--ema-decay", type=float, default=None, help="EMA of the generator's weights")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=1e-3,
+        help="both networks' Adam learning rate",
+    )
+    parser.add_argument(
+        "--lr-decay", choices=["cosine", "linear", "none"], default="cosine"
+    )
+    parser.add_argument(
+        "--n-critic",
+        type=int,
+        default=1,
+        help="WGAN-GP critic steps per generator step",
+    )
+    parser.add_argument(
+        "--gp-weight",
+        type=float,
+        default=0.1,
+        help="WGAN-GP lambda (0.1: the authors' toy value)",
+    )
+    parser.add_argument(
+        "--pack",
+        type=int,
+        default=1,
+        help="PacGAN packing degree m (samples per critic input)",
+    )
+    parser.add_argument(
+        "--ema-decay",
+        type=float,
+        default=None,
+        help="EMA of the generator's weights",
+    )
     parser.add_argument(
         "--steps-per-execution",
         type=int,
         default=1 if keras.backend.backend() == "torch" else 100,
         help="steps per compiled call (Keras 3.15 refuses > 1 on torch)",
     )
-    parser.add_argument("--eval-every", type=int, default=0, help="learning curve: evaluate every N steps")
-    parser.add_argument("--png-dir", default=None, help="write sample scatter plots here")
-    parser.add_argument("--results", default=os.path.join(HERE, "pacgan_modes_results.md"))
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="learning curve: evaluate every N steps",
+    )
+    parser.add_argument(
+        "--png-dir", default=None, help="write sample scatter plots here"
+    )
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "pacgan_modes_results.md")
+    )
     args = parser.parse_args()
 
     load_start = os.getloadavg()[0]
@@ -235,7 +316,10 @@ def main():
                         f"| {step} | {dataset} | {model_name} | {seed} | {s['modes']} "
                         f"| {100 * s['high_quality']:.1f} % | {s['reverse_kl']:.3f} |"
                     )
-            agg = {k: (np.mean([r[k] for r in runs]), np.std([r[k] for r in runs])) for k in runs[0]}
+            agg = {
+                k: (np.mean([r[k] for r in runs]), np.std([r[k] for r in runs]))
+                for k in runs[0]
+            }
             num_modes = runs[0]["num_modes"]
             row = (
                 f"| {dataset} | {model_name} | {agg['modes'][0]:.1f} ± {agg['modes'][1]:.1f} / {num_modes} "
@@ -260,7 +344,9 @@ def main():
         text += (
             "\nLearning curve (per seed):\n\n"
             "| step | data | model | seed | modes | high quality | reverse KL |\n"
-            "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(curve_rows) + "\n"
+            "| --- | --- | --- | --- | --- | --- | --- |\n"
+            + "\n".join(curve_rows)
+            + "\n"
         )
     with open(args.results, "a") as f:
         f.write(text)

@@ -11,10 +11,16 @@ line_plot("cost.png", {"jax": ([1, 2, 4], [0.1, 0.2, 0.4])},
 import math
 import os
 
-from PIL import Image
-from PIL import ImageDraw
+from PIL import Image, ImageDraw
 
-COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
+COLORS = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+]
 WIDTH, HEIGHT = 640, 420
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 40, 60
 
@@ -30,7 +36,9 @@ def _ticks(low, high, count=5):
             break
     start = math.floor(low / step) * step
     ticks = [start]
-    while ticks[-1] < high - 1e-9 * step:  # the last tick covers the highest value
+    while (
+        ticks[-1] < high - 1e-9 * step
+    ):  # the last tick covers the highest value
         ticks.append(ticks[-1] + step)
     return ticks
 
@@ -70,11 +78,14 @@ def line_plot(path, series, title="", xlabel="", ylabel="", logx=False):
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def to_px(x, y):
-        return (LEFT + (fx(x) - x0) / (x1 - x0) * pw, TOP + ph - (y - y0) / (y1 - y0) * ph)
+        return (
+            LEFT + (fx(x) - x0) / (x1 - x0) * pw,
+            TOP + ph - (y - y0) / (y1 - y0) * ph,
+        )
 
     draw.rectangle([LEFT, TOP, LEFT + pw, TOP + ph], outline="black")
     for t in yticks:
-        _, py = to_px(2 ** x0 if logx else x0, t)
+        _, py = to_px(2**x0 if logx else x0, t)
         draw.line([LEFT - 4, py, LEFT, py], fill="black")
         draw.line([LEFT, py, LEFT + pw, py], fill=(230, 230, 230))
         draw.text((4, py - 6), _label(t), fill="black")
@@ -118,10 +129,23 @@ def bar_plot(path, values, title="", ylabel=""):
     slot = pw / max(1, len(labels))
     for i, (label, v) in enumerate(zip(labels, nums)):
         px = LEFT + i * slot
-        draw.rectangle([px + slot * 0.15, TOP + ph - v / top * ph, px + slot * 0.85, TOP + ph],
-                       fill=COLORS[i % len(COLORS)])
-        draw.text((px + slot * 0.15, TOP + ph - v / top * ph - 12), f"{v:.3g}", fill="black")
-        draw.text((px + 4, TOP + ph + 8 + 12 * (i % 2)), label[:18], fill="black")
+        draw.rectangle(
+            [
+                px + slot * 0.15,
+                TOP + ph - v / top * ph,
+                px + slot * 0.85,
+                TOP + ph,
+            ],
+            fill=COLORS[i % len(COLORS)],
+        )
+        draw.text(
+            (px + slot * 0.15, TOP + ph - v / top * ph - 12),
+            f"{v:.3g}",
+            fill="black",
+        )
+        draw.text(
+            (px + 4, TOP + ph + 8 + 12 * (i % 2)), label[:18], fill="black"
+        )
     draw.text((LEFT, 12), title, fill="black")
     draw.text((4, TOP - 20), ylabel, fill="black")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

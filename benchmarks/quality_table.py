@@ -27,11 +27,31 @@ PRESETS = os.path.join(bench_utils.ROOT, "keras_gen", "presets", "builtin")
 
 # Published headline results, for context only (other data, other scale).
 PUBLISHED = [
-    ("DDPM", "Ho et al., 2020, table 1", "CIFAR-10 32x32", "FID 3.17 (Inception features, 50k samples)"),
-    ("StyleGAN2", "Karras et al., 2020, table 1 (config F)", "FFHQ 1024x1024", "FID 2.84"),
-    ("WGAN-GP", "Gulrajani et al., 2017, table 3", "CIFAR-10 (unsupervised)", "Inception score 7.86"),
+    (
+        "DDPM",
+        "Ho et al., 2020, table 1",
+        "CIFAR-10 32x32",
+        "FID 3.17 (Inception features, 50k samples)",
+    ),
+    (
+        "StyleGAN2",
+        "Karras et al., 2020, table 1 (config F)",
+        "FFHQ 1024x1024",
+        "FID 2.84",
+    ),
+    (
+        "WGAN-GP",
+        "Gulrajani et al., 2017, table 3",
+        "CIFAR-10 (unsupervised)",
+        "Inception score 7.86",
+    ),
     ("RealNVP", "Dinh et al., 2017, table 1", "CIFAR-10", "3.49 bits/dim"),
-    ("GAN / PacGAN", "Lin et al., 2018, table 2", "2-D grid of 25 Gaussians", "GAN 17.3 modes; PacGAN4 24.8 modes, 93.6 % high quality"),
+    (
+        "GAN / PacGAN",
+        "Lin et al., 2018, table 2",
+        "2-D grid of 25 Gaussians",
+        "GAN 17.3 modes; PacGAN4 24.8 modes, 93.6 % high quality",
+    ),
 ]
 
 NOT_COMPARABLE = (
@@ -48,14 +68,54 @@ NOT_COMPARABLE = (
 # keyed by their first cells (`KEY_CELLS`); where a file repeats a key, the
 # newest section wins (results files append sections).
 RESULT_ROWS = [
-    ("RealNVP", "real_nvp_results.md", r"^\| 8gaussians \|", "2-D 8 Gaussians: test NLL, entropy, gap"),
-    ("RealNVP", "real_nvp_results.md", r"^\| checkerboard \|", "2-D checkerboard: test NLL, entropy, gap"),
-    ("RealNVP", "real_nvp_results.md", r"^\| RealNVP \(", "8x8 digits: bits/dim vs Gaussian mixture"),
-    ("RealNVP", "real_nvp_results.md", r"^\| GaussianMixture, logit", "8x8 digits: baseline Gaussian mixture"),
-    ("GAN / WGAN-GP", "pacgan_modes_results.md", r"^\| (ring8|grid25) \|", "PacGAN mixtures: modes, high quality, reverse KL"),
-    ("StyleGAN2 / DCGAN", "stylegan2_digits_results.md", r"^\| (stylegan2|dcgan|real training)", "digits: classifier Fréchet distance"),
-    ("CycleGAN", "cyclegan_results.md", r"^\| [AB] → ", "photo domains: translated labelled as target, cycle L1"),
-    ("metrics floor", "metrics_results.md", r"^\| train split \(1,000\)", "real train vs test digits (the floor)"),
+    (
+        "RealNVP",
+        "real_nvp_results.md",
+        r"^\| 8gaussians \|",
+        "2-D 8 Gaussians: test NLL, entropy, gap",
+    ),
+    (
+        "RealNVP",
+        "real_nvp_results.md",
+        r"^\| checkerboard \|",
+        "2-D checkerboard: test NLL, entropy, gap",
+    ),
+    (
+        "RealNVP",
+        "real_nvp_results.md",
+        r"^\| RealNVP \(",
+        "8x8 digits: bits/dim vs Gaussian mixture",
+    ),
+    (
+        "RealNVP",
+        "real_nvp_results.md",
+        r"^\| GaussianMixture, logit",
+        "8x8 digits: baseline Gaussian mixture",
+    ),
+    (
+        "GAN / WGAN-GP",
+        "pacgan_modes_results.md",
+        r"^\| (ring8|grid25) \|",
+        "PacGAN mixtures: modes, high quality, reverse KL",
+    ),
+    (
+        "StyleGAN2 / DCGAN",
+        "stylegan2_digits_results.md",
+        r"^\| (stylegan2|dcgan|real training)",
+        "digits: classifier Fréchet distance",
+    ),
+    (
+        "CycleGAN",
+        "cyclegan_results.md",
+        r"^\| [AB] → ",
+        "photo domains: translated labelled as target, cycle L1",
+    ),
+    (
+        "metrics floor",
+        "metrics_results.md",
+        r"^\| train split \(1,000\)",
+        "real train vs test digits (the floor)",
+    ),
 ]
 
 KEY_CELLS = {"pacgan_modes_results.md": 2}
@@ -88,13 +148,15 @@ def preset_rows():
                     refs.append(template.format(**metrics))
                 except (KeyError, ValueError):
                     refs.append(template)
-        rows.append([
-            os.path.basename(os.path.dirname(path)),
-            meta.get("class_name", "?"),
-            shown or "-",
-            "; ".join(r for r in refs if r != "-") or "-",
-            f"{meta.get('backend', '?')}, {meta.get('seconds', '?')} s, {str(meta.get('date', '?'))[:10]}",
-        ])
+        rows.append(
+            [
+                os.path.basename(os.path.dirname(path)),
+                meta.get("class_name", "?"),
+                shown or "-",
+                "; ".join(r for r in refs if r != "-") or "-",
+                f"{meta.get('backend', '?')}, {meta.get('seconds', '?')} s, {str(meta.get('date', '?'))[:10]}",
+            ]
+        )
     return rows
 
 
@@ -115,22 +177,53 @@ def result_rows():
             heading = section.splitlines()[0]
             for line in section.splitlines():
                 if re.search(pattern, line):
-                    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                    cells = [
+                        c.strip() for c in line.strip().strip("|").split("|")
+                    ]
                     key = tuple(cells[: KEY_CELLS.get(name, 1)])
-                    found[key] = [family, label, " / ".join(cells), f"`benchmarks/{name}`, {heading[:10]}"]
+                    found[key] = [
+                        family,
+                        label,
+                        " / ".join(cells),
+                        f"`benchmarks/{name}`, {heading[:10]}",
+                    ]
         rows.extend(found.values())
     return rows
 
 
 def markdown():
-    lines = ["## Quality", "", NOT_COMPARABLE, "",
-             "### Measured on the embedded data (from the benchmark results files)", "",
-             bench_utils.markdown_table(["family", "what", "row (as in the source table)", "source"], result_rows()),
-             "", "### Measured when the built-in presets were trained (`metadata.json`)", "",
-             bench_utils.markdown_table(["preset", "class", "measured", "reference on the same data", "backend, training time, date"],
-                                        preset_rows()),
-             "", "### Published headline results (context only, NOT comparable)", "",
-             bench_utils.markdown_table(["model", "paper", "data", "headline"], PUBLISHED), ""]
+    lines = [
+        "## Quality",
+        "",
+        NOT_COMPARABLE,
+        "",
+        "### Measured on the embedded data (from the benchmark results files)",
+        "",
+        bench_utils.markdown_table(
+            ["family", "what", "row (as in the source table)", "source"],
+            result_rows(),
+        ),
+        "",
+        "### Measured when the built-in presets were trained (`metadata.json`)",
+        "",
+        bench_utils.markdown_table(
+            [
+                "preset",
+                "class",
+                "measured",
+                "reference on the same data",
+                "backend, training time, date",
+            ],
+            preset_rows(),
+        ),
+        "",
+        "### Published headline results (context only, NOT comparable)",
+        "",
+        bench_utils.markdown_table(
+            ["model", "paper", "data", "headline"], PUBLISHED
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 

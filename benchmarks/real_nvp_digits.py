@@ -44,7 +44,9 @@ D = 64
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="RealNVP vs GaussianMixture on digits")
+    parser = argparse.ArgumentParser(
+        description="RealNVP vs GaussianMixture on digits"
+    )
     parser.add_argument("--epochs", type=int, default=80)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
@@ -52,12 +54,18 @@ def parse_args():
     parser.add_argument("--filters", type=int, default=16)
     parser.add_argument("--num-blocks", type=int, default=1)
     parser.add_argument("--patience", type=int, default=15)
-    parser.add_argument("--components", type=int, nargs="+", default=[1, 2, 4, 8])
-    parser.add_argument("--reg-covars", type=float, nargs="+", default=[1e-3, 1e-2])
+    parser.add_argument(
+        "--components", type=int, nargs="+", default=[1, 2, 4, 8]
+    )
+    parser.add_argument(
+        "--reg-covars", type=float, nargs="+", default=[1e-3, 1e-2]
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-flow", action="store_true", help="mixture only")
     parser.add_argument("--machine", default="2-core CPU")
-    parser.add_argument("--results", default=os.path.join(HERE, "real_nvp_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "real_nvp_results.md")
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args()
 
@@ -75,7 +83,9 @@ def to_feature_space(v, logit):
     if not logit:
         return y, log_det
     p = ALPHA + (1 - 2 * ALPHA) * y
-    log_det = log_det + (math.log(1 - 2 * ALPHA) - np.log(p) - np.log1p(-p)).sum(axis=1)
+    log_det = log_det + (
+        math.log(1 - 2 * ALPHA) - np.log(p) - np.log1p(-p)
+    ).sum(axis=1)
     return np.log(p) - np.log1p(-p), log_det
 
 
@@ -86,17 +96,26 @@ def mixture_bits_per_dim(x_train, x_val, x_test, components, reg_covars, seed):
     results = {}
     for logit in (True, False):
         feats = {}
-        for name, x, s in (("train", x_train, seed), ("val", x_val, seed + 1), ("test", x_test, seed + 2)):
+        for name, x, s in (
+            ("train", x_train, seed),
+            ("val", x_val, seed + 1),
+            ("test", x_test, seed + 2),
+        ):
             feats[name] = to_feature_space(dequantized_levels(x, s), logit)
         scores = []
         for k in components:
             for reg in reg_covars:
-                gmm = GaussianMixture(k, covariance_type="full", reg_covar=reg, random_state=seed)
+                gmm = GaussianMixture(
+                    k, covariance_type="full", reg_covar=reg, random_state=seed
+                )
                 gmm.fit(feats["train"][0])
 
                 def bpd(split):
                     h, log_det = feats[split]
-                    return float(-(gmm.score_samples(h) + log_det).mean() / (D * math.log(2)))
+                    return float(
+                        -(gmm.score_samples(h) + log_det).mean()
+                        / (D * math.log(2))
+                    )
 
                 scores.append((bpd("val"), k, reg, bpd("test")))
                 print(
@@ -104,7 +123,9 @@ def mixture_bits_per_dim(x_train, x_val, x_test, components, reg_covars, seed):
                     f"val {scores[-1][0]:.3f}  test {scores[-1][3]:.3f} bits/dim"
                 )
         val, k, reg, test = min(scores)
-        results["logit" if logit else "unit"] = dict(k=k, reg=reg, val=val, test=test)
+        results["logit" if logit else "unit"] = dict(
+            k=k, reg=reg, val=val, test=test
+        )
     return results
 
 
@@ -117,7 +138,9 @@ def main():
 
     print("GaussianMixture baseline (full covariances):")
     start = time.time()
-    gmm = mixture_bits_per_dim(x_train, x_val, x_test, args.components, args.reg_covars, args.seed)
+    gmm = mixture_bits_per_dim(
+        x_train, x_val, x_test, args.components, args.reg_covars, args.seed
+    )
     gmm_seconds = time.time() - start
     best_gmm = min(gmm.values(), key=lambda r: r["val"])
 
@@ -133,7 +156,9 @@ def main():
             seed=args.seed,
         )
         steps = args.epochs * math.ceil(len(x_train) / args.batch_size)
-        schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.05)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            args.learning_rate, steps, alpha=0.05
+        )
         flow.compile(optimizer=keras.optimizers.Adam(schedule))
         start = time.time()
         history = flow.fit(
@@ -144,7 +169,9 @@ def main():
             verbose=2,
             callbacks=[
                 keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=args.patience, restore_best_weights=True
+                    monitor="val_loss",
+                    patience=args.patience,
+                    restore_best_weights=True,
                 )
             ],
         )
@@ -152,7 +179,11 @@ def main():
         flow_row = dict(
             val=float(flow.bits_per_dim(x_val, seed=args.seed + 1).mean()),
             test=float(flow.bits_per_dim(x_test, seed=args.seed + 2).mean()),
-            test_k8=float(flow.bits_per_dim(x_test, num_samples=8, seed=args.seed + 2).mean()),
+            test_k8=float(
+                flow.bits_per_dim(
+                    x_test, num_samples=8, seed=args.seed + 2
+                ).mean()
+            ),
             epochs=len(history.history["loss"]),
             params=int(sum(np.prod(v.shape) for v in flow.trainable_variables)),
             seconds=seconds,
@@ -166,7 +197,9 @@ def main():
         "| model | choice (on val) | val bits/dim | test bits/dim | time |\n| --- | --- | --- | --- | --- |\n"
     )
     for space, r in gmm.items():
-        label = "logit space (as the flow)" if space == "logit" else "[0, 1) space"
+        label = (
+            "logit space (as the flow)" if space == "logit" else "[0, 1) space"
+        )
         text += f"| GaussianMixture, {label} | {r['k']} components, reg_covar {r['reg']:g} | {r['val']:.3f} | {r['test']:.3f} | {gmm_seconds:.0f} s (both) |\n"
     if flow_row:
         text += (

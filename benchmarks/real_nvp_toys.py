@@ -41,20 +41,28 @@ def true_log_density(name, x):
     if name == "checkerboard":
         # Uniform on the 8 occupied squares of side 2 in [-4, 4]^2.
         cells = np.floor(x / 2.0).astype(int)
-        inside = np.all(np.abs(x) <= 4.0, axis=1) & ((cells[:, 0] + cells[:, 1]) % 2 == 0)
+        inside = np.all(np.abs(x) <= 4.0, axis=1) & (
+            (cells[:, 0] + cells[:, 1]) % 2 == 0
+        )
         return np.where(inside, -math.log(32.0), -np.inf)
     centers, sigma = keras_gen.datasets.toy_2d_modes(name)
     sq = ((x[:, None, :] - centers[None].astype("float64")) ** 2).sum(-1)
     log_components = -sq / (2 * sigma**2) - math.log(2 * math.pi * sigma**2)
     m = log_components.max(axis=1, keepdims=True)
-    return (m[:, 0] + np.log(np.exp(log_components - m).sum(axis=1))) - math.log(len(centers))
+    return (
+        m[:, 0] + np.log(np.exp(log_components - m).sum(axis=1))
+    ) - math.log(len(centers))
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description="RealNVP on 2-D toys")
-    parser.add_argument("--toys", nargs="+", default=["8gaussians", "checkerboard"])
+    parser.add_argument(
+        "--toys", nargs="+", default=["8gaussians", "checkerboard"]
+    )
     parser.add_argument("--layers", type=int, default=8, help="coupling layers")
-    parser.add_argument("--units", type=int, default=128, help="hidden units (2 layers)")
+    parser.add_argument(
+        "--units", type=int, default=128, help="hidden units (2 layers)"
+    )
     parser.add_argument("--train-size", type=int, default=100_000)
     parser.add_argument("--test-size", type=int, default=50_000)
     parser.add_argument("--epochs", type=int, default=20)
@@ -62,7 +70,9 @@ def parse_args():
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--machine", default="2-core CPU")
-    parser.add_argument("--results", default=os.path.join(HERE, "real_nvp_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "real_nvp_results.md")
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     return parser.parse_args()
 
@@ -70,7 +80,9 @@ def parse_args():
 def run(name, args):
     keras.utils.set_random_seed(args.seed)
     x_train = keras_gen.datasets.toy_2d(name, args.train_size, seed=args.seed)
-    x_test = keras_gen.datasets.toy_2d(name, args.test_size, seed=args.seed + 1000)
+    x_test = keras_gen.datasets.toy_2d(
+        name, args.test_size, seed=args.seed + 1000
+    )
     flow = keras_gen.models.RealNVP(
         data_shape=(2,),
         num_coupling_layers=args.layers,
@@ -78,7 +90,9 @@ def run(name, args):
         seed=args.seed,
     )
     steps = args.epochs * (args.train_size // args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, steps, alpha=0.01
+    )
     flow.compile(optimizer=keras.optimizers.Adam(schedule))
     start = time.time()
     flow.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)

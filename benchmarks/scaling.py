@@ -23,25 +23,41 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
 import bench_utils  # noqa: E402
 import families  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sweep", choices=("time", "memory"), default="time")
-    parser.add_argument("--dataset-sizes", type=int, nargs="+", default=[256, 512, 1024, 2048])
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[16, 32, 64, 128])
-    parser.add_argument("--resolutions", type=int, nargs="+", default=[8, 16, 32])
-    parser.add_argument("--sample-steps", type=int, nargs="+", default=[10, 25, 50, 100])
-    parser.add_argument("--base-size", type=int, default=512, help="dataset size of the batch/resolution sweeps")
+    parser.add_argument(
+        "--dataset-sizes", type=int, nargs="+", default=[256, 512, 1024, 2048]
+    )
+    parser.add_argument(
+        "--batch-sizes", type=int, nargs="+", default=[16, 32, 64, 128]
+    )
+    parser.add_argument(
+        "--resolutions", type=int, nargs="+", default=[8, 16, 32]
+    )
+    parser.add_argument(
+        "--sample-steps", type=int, nargs="+", default=[10, 25, 50, 100]
+    )
+    parser.add_argument(
+        "--base-size",
+        type=int,
+        default=512,
+        help="dataset size of the batch/resolution sweeps",
+    )
     parser.add_argument("--base-batch", type=int, default=64)
     parser.add_argument("--sample-batch", type=int, default=16)
-    parser.add_argument("--batch-size", type=int, default=64, help="batch of the memory run")
-    parser.add_argument("--steps", type=int, default=5, help="steps of the memory run")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="batch of the memory run"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=5, help="steps of the memory run"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     return parser.parse_args()
@@ -49,33 +65,58 @@ def parse_args():
 
 def epoch_seconds(n, batch_size, image_size, repeats):
     keras.utils.set_random_seed(0)
-    model, (x,), _ = families.build_ddpm(n=n, batch_size=batch_size, image_size=image_size)
+    model, (x,), _ = families.build_ddpm(
+        n=n, batch_size=batch_size, image_size=image_size
+    )
     timer = families.EpochTimer()
-    model.fit(x, epochs=1 + repeats, batch_size=batch_size, verbose=0, shuffle=False, callbacks=[timer])
+    model.fit(
+        x,
+        epochs=1 + repeats,
+        batch_size=batch_size,
+        verbose=0,
+        shuffle=False,
+        callbacks=[timer],
+    )
     return float(np.median(timer.times[1:])), model
 
 
 def time_sweep(args):
-    out = {"dataset_size": {}, "batch_size": {}, "resolution": {}, "sampling_steps": {}}
+    out = {
+        "dataset_size": {},
+        "batch_size": {},
+        "resolution": {},
+        "sampling_steps": {},
+    }
     for n in args.dataset_sizes:
-        out["dataset_size"][n], _ = epoch_seconds(n, args.base_batch, 8, args.repeats)
+        out["dataset_size"][n], _ = epoch_seconds(
+            n, args.base_batch, 8, args.repeats
+        )
     for b in args.batch_sizes:
-        out["batch_size"][b], _ = epoch_seconds(args.base_size, b, 8, args.repeats)
+        out["batch_size"][b], _ = epoch_seconds(
+            args.base_size, b, 8, args.repeats
+        )
     for r in args.resolutions:
-        out["resolution"][r], _ = epoch_seconds(args.base_size, args.base_batch, r, args.repeats)
+        out["resolution"][r], _ = epoch_seconds(
+            args.base_size, args.base_batch, r, args.repeats
+        )
     # Sampling cost does not depend on the weights: an untrained model will do.
     model, _, _ = families.build_ddpm()
     b = args.sample_batch
     for steps in args.sample_steps:
         out["sampling_steps"][steps], _ = bench_utils.median_time(
-            lambda: model.generate(b, scheduler="ddim", num_steps=steps, seed=0, batch_size=b), args.repeats
+            lambda: model.generate(
+                b, scheduler="ddim", num_steps=steps, seed=0, batch_size=b
+            ),
+            args.repeats,
         )
     return out
 
 
 def memory_run(args):
     keras.utils.set_random_seed(0)
-    model, (x,), _ = families.build_ddpm(n=args.batch_size * args.steps, batch_size=args.batch_size)
+    model, (x,), _ = families.build_ddpm(
+        n=args.batch_size * args.steps, batch_size=args.batch_size
+    )
     before = bench_utils.rss_mb()
     start = time.perf_counter()
     model.fit(x, epochs=1, batch_size=args.batch_size, verbose=0, shuffle=False)
@@ -93,13 +134,27 @@ def main():
     if args.quick:
         args.dataset_sizes, args.batch_sizes = [64, 128], [16, 32]
         args.resolutions, args.sample_steps = [8, 16], [5, 10]
-        args.base_size, args.base_batch, args.sample_batch, args.repeats = 64, 32, 4, 2
+        args.base_size, args.base_batch, args.sample_batch, args.repeats = (
+            64,
+            32,
+            4,
+            2,
+        )
         args.steps = 2
     backend = keras.backend.backend()
-    result = {"backend": backend, "jit_compile": families.default_jit_compile(), "sweep": args.sweep,
-              "config": families.DESCRIPTIONS["ddpm"], "repeats": args.repeats,
-              "base_size": args.base_size, "base_batch": args.base_batch, "sample_batch": args.sample_batch}
-    result.update(time_sweep(args) if args.sweep == "time" else memory_run(args))
+    result = {
+        "backend": backend,
+        "jit_compile": families.default_jit_compile(),
+        "sweep": args.sweep,
+        "config": families.DESCRIPTIONS["ddpm"],
+        "repeats": args.repeats,
+        "base_size": args.base_size,
+        "base_batch": args.base_batch,
+        "sample_batch": args.sample_batch,
+    }
+    result.update(
+        time_sweep(args) if args.sweep == "time" else memory_run(args)
+    )
     print(result, flush=True)
     bench_utils.emit(result)
 

@@ -45,23 +45,33 @@ network and no weights.
 import json
 import os
 
+import diffusers
 import numpy as np
 import torch
-
-import diffusers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "keras_gen", "schedulers", "testdata")
 SHAPE = (2, 1, 3, 3)
-FORWARD = dict(num_train_timesteps=1000, beta_schedule="linear", beta_start=1e-4, beta_end=0.02)
+FORWARD = dict(
+    num_train_timesteps=1000,
+    beta_schedule="linear",
+    beta_start=1e-4,
+    beta_end=0.02,
+)
 
 
 def float64_alphas(scheduler, rescale_betas_zero_snr=False):
     """Replaces diffusers' float32 ᾱ by float64 ᾱ of the same betas."""
-    betas = torch.linspace(FORWARD["beta_start"], FORWARD["beta_end"], FORWARD["num_train_timesteps"],
-                           dtype=torch.float64)
+    betas = torch.linspace(
+        FORWARD["beta_start"],
+        FORWARD["beta_end"],
+        FORWARD["num_train_timesteps"],
+        dtype=torch.float64,
+    )
     if rescale_betas_zero_snr:
-        betas = diffusers.schedulers.scheduling_ddim.rescale_zero_terminal_snr(betas)
+        betas = diffusers.schedulers.scheduling_ddim.rescale_zero_terminal_snr(
+            betas
+        )
     scheduler.alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
     return scheduler
 
@@ -71,10 +81,21 @@ def as_list(x):
 
 
 def tensor(rng, scale=1.0):
-    return torch.from_numpy((scale * rng.standard_normal(SHAPE)).astype("float32"))
+    return torch.from_numpy(
+        (scale * rng.standard_normal(SHAPE)).astype("float32")
+    )
 
 
-def record(name, scheduler_class, config, num_inference_steps, timesteps, init_noise_sigma, steps, note=""):
+def record(
+    name,
+    scheduler_class,
+    config,
+    num_inference_steps,
+    timesteps,
+    init_noise_sigma,
+    steps,
+    note="",
+):
     case = dict(
         scheduler=scheduler_class,
         config={**FORWARD, **config},
@@ -82,7 +103,10 @@ def record(name, scheduler_class, config, num_inference_steps, timesteps, init_n
         shape=list(SHAPE),
         timesteps=as_list(timesteps),
         init_noise_sigma=float(init_noise_sigma),
-        steps=[{k: (None if v is None else as_list(v)) for k, v in step.items()} for step in steps],
+        steps=[
+            {k: (None if v is None else as_list(v)) for k, v in step.items()}
+            for step in steps
+        ],
         diffusers_version=diffusers.__version__,
         note=note,
     )
@@ -93,9 +117,13 @@ def record(name, scheduler_class, config, num_inference_steps, timesteps, init_n
     print(f"{name}: {len(steps)} evaluations")
 
 
-def ddim_case(name, seed, num_steps, diffusers_kwargs, ours, use_clipped, eta=0.0, note=""):
+def ddim_case(
+    name, seed, num_steps, diffusers_kwargs, ours, use_clipped, eta=0.0, note=""
+):
     scheduler = diffusers.DDIMScheduler(**FORWARD, **diffusers_kwargs)
-    float64_alphas(scheduler, diffusers_kwargs.get("rescale_betas_zero_snr", False))
+    float64_alphas(
+        scheduler, diffusers_kwargs.get("rescale_betas_zero_snr", False)
+    )
     scheduler.set_timesteps(num_steps)
     rng = np.random.default_rng(seed)
     sample = tensor(rng)
@@ -103,14 +131,39 @@ def ddim_case(name, seed, num_steps, diffusers_kwargs, ours, use_clipped, eta=0.
     for t in scheduler.timesteps:
         out = tensor(rng)
         noise = tensor(rng) if eta > 0 else None
-        prev = scheduler.step(out, t, sample, eta=eta, use_clipped_model_output=use_clipped,
-                              variance_noise=noise).prev_sample
-        steps.append(dict(sample=sample, model_output=out, noise=noise, model_input=sample, prev_sample=prev))
+        prev = scheduler.step(
+            out,
+            t,
+            sample,
+            eta=eta,
+            use_clipped_model_output=use_clipped,
+            variance_noise=noise,
+        ).prev_sample
+        steps.append(
+            dict(
+                sample=sample,
+                model_output=out,
+                noise=noise,
+                model_input=sample,
+                prev_sample=prev,
+            )
+        )
         sample = prev
-    record(name, "DDIMScheduler", ours, num_steps, scheduler.timesteps, scheduler.init_noise_sigma, steps, note)
+    record(
+        name,
+        "DDIMScheduler",
+        ours,
+        num_steps,
+        scheduler.timesteps,
+        scheduler.init_noise_sigma,
+        steps,
+        note,
+    )
 
 
-def sequential_case(name, seed, num_steps, scheduler, scheduler_class, ours, note=""):
+def sequential_case(
+    name, seed, num_steps, scheduler, scheduler_class, ours, note=""
+):
     """Schedulers whose `step(out, t, sample)` draws no noise."""
     float64_alphas(scheduler)
     scheduler.set_timesteps(num_steps)
@@ -121,9 +174,26 @@ def sequential_case(name, seed, num_steps, scheduler, scheduler_class, ours, not
         model_input = scheduler.scale_model_input(sample, t)
         out = tensor(rng)
         prev = scheduler.step(out, t, sample).prev_sample
-        steps.append(dict(sample=sample, model_output=out, noise=None, model_input=model_input, prev_sample=prev))
+        steps.append(
+            dict(
+                sample=sample,
+                model_output=out,
+                noise=None,
+                model_input=model_input,
+                prev_sample=prev,
+            )
+        )
         sample = prev
-    record(name, scheduler_class, ours, num_steps, scheduler.timesteps, scheduler.init_noise_sigma, steps, note)
+    record(
+        name,
+        scheduler_class,
+        ours,
+        num_steps,
+        scheduler.timesteps,
+        scheduler.init_noise_sigma,
+        steps,
+        note,
+    )
 
 
 def noise_of(generator):
@@ -134,15 +204,25 @@ def noise_of(generator):
 
 def score_sde_ve_case(name, seed, num_steps, snr, correct_steps):
     # keras_gen's levels: linspace timesteps, σ_t of the VP schedule, 0 last.
-    betas = np.linspace(FORWARD["beta_start"], FORWARD["beta_end"], FORWARD["num_train_timesteps"])
+    betas = np.linspace(
+        FORWARD["beta_start"],
+        FORWARD["beta_end"],
+        FORWARD["num_train_timesteps"],
+    )
     a = np.cumprod(1.0 - betas)
-    levels = np.round(np.linspace(0, FORWARD["num_train_timesteps"] - 1, num_steps))[::-1].astype(int)
+    levels = np.round(
+        np.linspace(0, FORWARD["num_train_timesteps"] - 1, num_steps)
+    )[::-1].astype(int)
     sigmas = np.sqrt((1.0 - a[levels]) / a[levels])
-    scheduler = diffusers.ScoreSdeVeScheduler(num_train_timesteps=num_steps, snr=snr, correct_steps=correct_steps)
+    scheduler = diffusers.ScoreSdeVeScheduler(
+        num_train_timesteps=num_steps, snr=snr, correct_steps=correct_steps
+    )
     scheduler.set_timesteps(num_steps)
     scheduler.set_sigmas(num_steps)
     # diffusers indexes discrete_sigmas (ascending) by t * (N − 1).
-    scheduler.discrete_sigmas = torch.tensor(sigmas[::-1].copy(), dtype=torch.float32)
+    scheduler.discrete_sigmas = torch.tensor(
+        sigmas[::-1].copy(), dtype=torch.float32
+    )
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     sample = tensor(rng, float(np.sqrt(sigmas[0] ** 2 + 1.0)))
@@ -155,88 +235,205 @@ def score_sde_ve_case(name, seed, num_steps, snr, correct_steps):
         for _ in range(correct_steps):
             eps = tensor(rng)
             noise = noise_of(generator)
-            prev = scheduler.step_correct(-eps / float(sigma), sample, generator=generator).prev_sample
-            steps.append(dict(sample=sample, model_output=eps, noise=noise, model_input=model_input, prev_sample=prev))
+            prev = scheduler.step_correct(
+                -eps / float(sigma), sample, generator=generator
+            ).prev_sample
+            steps.append(
+                dict(
+                    sample=sample,
+                    model_output=eps,
+                    noise=noise,
+                    model_input=model_input,
+                    prev_sample=prev,
+                )
+            )
             times.append(levels[i])
             sample = prev
             model_input = sample / np.sqrt(sigma**2 + 1.0)
         eps = tensor(rng)
         noise = noise_of(generator)
-        output = scheduler.step_pred(-eps / float(sigma), t, sample, generator=generator)
+        output = scheduler.step_pred(
+            -eps / float(sigma), t, sample, generator=generator
+        )
         last = i == num_steps - 1
         # The last predictor step is the noise-free mean (Song et al.'s "denoise").
         prev = output.prev_sample_mean if last else output.prev_sample
         if not last:
             diffusion = np.sqrt(sigma**2 - sigmas[i + 1] ** 2)
-            assert torch.allclose(output.prev_sample - output.prev_sample_mean, float(diffusion) * noise, atol=1e-3)
-        steps.append(dict(sample=sample, model_output=eps, noise=noise, model_input=model_input, prev_sample=prev))
+            assert torch.allclose(
+                output.prev_sample - output.prev_sample_mean,
+                float(diffusion) * noise,
+                atol=1e-3,
+            )
+        steps.append(
+            dict(
+                sample=sample,
+                model_output=eps,
+                noise=noise,
+                model_input=model_input,
+                prev_sample=prev,
+            )
+        )
         times.append(levels[i])
         sample = prev
     record(
-        name, "ScoreSdeScheduler",
-        dict(sde="ve", snr=snr, num_corrector_steps=correct_steps, timestep_spacing="linspace", clip_sample=False),
-        num_steps, times, np.sqrt(sigmas[0] ** 2 + 1.0), steps,
+        name,
+        "ScoreSdeScheduler",
+        dict(
+            sde="ve",
+            snr=snr,
+            num_corrector_steps=correct_steps,
+            timestep_spacing="linspace",
+            clip_sample=False,
+        ),
+        num_steps,
+        times,
+        np.sqrt(sigmas[0] ** 2 + 1.0),
+        steps,
         note="diffusers' ScoreSdeVeScheduler updates with discrete_sigmas replaced by the VP schedule's "
-             "sigma_t at keras_gen's levels and the score -eps / sigma_t (see the module docstring)",
+        "sigma_t at keras_gen's levels and the score -eps / sigma_t (see the module docstring)",
     )
 
 
 def main():
     torch.set_num_threads(1)
     ddim_case(
-        "ddim_clipped_eps", 0, 5, dict(clip_sample=True), dict(clip_sample=True), use_clipped=True,
+        "ddim_clipped_eps",
+        0,
+        5,
+        dict(clip_sample=True),
+        dict(clip_sample=True),
+        use_clipped=True,
         note="keras_gen re-derives eps from the clipped x0: diffusers use_clipped_model_output=True",
     )
     ddim_case(
-        "ddim_keep_eps", 1, 5, dict(clip_sample=True), dict(clip_sample=True, use_clipped_model_output=False),
-        use_clipped=False, note="diffusers' default (the model's eps kept after clipping)",
+        "ddim_keep_eps",
+        1,
+        5,
+        dict(clip_sample=True),
+        dict(clip_sample=True, use_clipped_model_output=False),
+        use_clipped=False,
+        note="diffusers' default (the model's eps kept after clipping)",
     )
     ddim_case(
-        "ddim_eta1", 2, 4, dict(clip_sample=True), dict(clip_sample=True, eta=1.0), use_clipped=True, eta=1.0,
+        "ddim_eta1",
+        2,
+        4,
+        dict(clip_sample=True),
+        dict(clip_sample=True, eta=1.0),
+        use_clipped=True,
+        eta=1.0,
         note="use_clipped_model_output=True, variance_noise given",
     )
-    zero_snr = dict(clip_sample=False, rescale_betas_zero_snr=True, timestep_spacing="trailing",
-                    prediction_type="v_prediction")
-    ddim_case("ddim_zero_snr_trailing", 3, 5, zero_snr, zero_snr, use_clipped=False)
+    zero_snr = dict(
+        clip_sample=False,
+        rescale_betas_zero_snr=True,
+        timestep_spacing="trailing",
+        prediction_type="v_prediction",
+    )
     ddim_case(
-        "ddim_thresholding", 4, 4,
-        dict(thresholding=True, dynamic_thresholding_ratio=0.9, sample_max_value=3.0),
-        dict(thresholding=True, dynamic_thresholding_ratio=0.9, sample_max_value=3.0), use_clipped=True,
+        "ddim_zero_snr_trailing", 3, 5, zero_snr, zero_snr, use_clipped=False
+    )
+    ddim_case(
+        "ddim_thresholding",
+        4,
+        4,
+        dict(
+            thresholding=True,
+            dynamic_thresholding_ratio=0.9,
+            sample_max_value=3.0,
+        ),
+        dict(
+            thresholding=True,
+            dynamic_thresholding_ratio=0.9,
+            sample_max_value=3.0,
+        ),
+        use_clipped=True,
         note="dynamic thresholding, use_clipped_model_output=True",
     )
-    dpm = dict(algorithm_type="dpmsolver++", solver_order=2, solver_type="midpoint", lower_order_final=True)
-    sequential_case(
-        "dpm_solver_2m", 5, 6, diffusers.DPMSolverMultistepScheduler(**FORWARD, **dpm),
-        "DPMSolverMultistepScheduler", dict(solver_order=2, clip_sample=False),
+    dpm = dict(
+        algorithm_type="dpmsolver++",
+        solver_order=2,
+        solver_type="midpoint",
+        lower_order_final=True,
     )
     sequential_case(
-        "dpm_solver_2m_v_thresholding", 6, 5,
-        diffusers.DPMSolverMultistepScheduler(**FORWARD, **dpm, prediction_type="v_prediction", thresholding=True,
-                                              dynamic_thresholding_ratio=0.9, sample_max_value=2.0),
+        "dpm_solver_2m",
+        5,
+        6,
+        diffusers.DPMSolverMultistepScheduler(**FORWARD, **dpm),
         "DPMSolverMultistepScheduler",
-        dict(solver_order=2, clip_sample=False, prediction_type="v_prediction", thresholding=True,
-             dynamic_thresholding_ratio=0.9, sample_max_value=2.0),
+        dict(solver_order=2, clip_sample=False),
     )
     sequential_case(
-        "euler_karras", 7, 5, diffusers.EulerDiscreteScheduler(**FORWARD, use_karras_sigmas=True),
-        "EulerScheduler", dict(use_karras_sigmas=True, clip_sample=False),
+        "dpm_solver_2m_v_thresholding",
+        6,
+        5,
+        diffusers.DPMSolverMultistepScheduler(
+            **FORWARD,
+            **dpm,
+            prediction_type="v_prediction",
+            thresholding=True,
+            dynamic_thresholding_ratio=0.9,
+            sample_max_value=2.0,
+        ),
+        "DPMSolverMultistepScheduler",
+        dict(
+            solver_order=2,
+            clip_sample=False,
+            prediction_type="v_prediction",
+            thresholding=True,
+            dynamic_thresholding_ratio=0.9,
+            sample_max_value=2.0,
+        ),
     )
     sequential_case(
-        "euler_karras_v", 8, 4,
-        diffusers.EulerDiscreteScheduler(**FORWARD, use_karras_sigmas=True, prediction_type="v_prediction"),
-        "EulerScheduler", dict(use_karras_sigmas=True, clip_sample=False, prediction_type="v_prediction"),
+        "euler_karras",
+        7,
+        5,
+        diffusers.EulerDiscreteScheduler(**FORWARD, use_karras_sigmas=True),
+        "EulerScheduler",
+        dict(use_karras_sigmas=True, clip_sample=False),
     )
     sequential_case(
-        "euler_linspace", 9, 4, diffusers.EulerDiscreteScheduler(**FORWARD),
-        "EulerScheduler", dict(use_karras_sigmas=False, clip_sample=False),
+        "euler_karras_v",
+        8,
+        4,
+        diffusers.EulerDiscreteScheduler(
+            **FORWARD, use_karras_sigmas=True, prediction_type="v_prediction"
+        ),
+        "EulerScheduler",
+        dict(
+            use_karras_sigmas=True,
+            clip_sample=False,
+            prediction_type="v_prediction",
+        ),
     )
     sequential_case(
-        "heun_karras", 10, 4, diffusers.HeunDiscreteScheduler(**FORWARD, use_karras_sigmas=True),
-        "HeunScheduler", dict(use_karras_sigmas=True, clip_sample=False),
+        "euler_linspace",
+        9,
+        4,
+        diffusers.EulerDiscreteScheduler(**FORWARD),
+        "EulerScheduler",
+        dict(use_karras_sigmas=False, clip_sample=False),
     )
     sequential_case(
-        "heun_karras_clip", 11, 3, diffusers.HeunDiscreteScheduler(**FORWARD, use_karras_sigmas=True, clip_sample=True),
-        "HeunScheduler", dict(use_karras_sigmas=True, clip_sample=True),
+        "heun_karras",
+        10,
+        4,
+        diffusers.HeunDiscreteScheduler(**FORWARD, use_karras_sigmas=True),
+        "HeunScheduler",
+        dict(use_karras_sigmas=True, clip_sample=False),
+    )
+    sequential_case(
+        "heun_karras_clip",
+        11,
+        3,
+        diffusers.HeunDiscreteScheduler(
+            **FORWARD, use_karras_sigmas=True, clip_sample=True
+        ),
+        "HeunScheduler",
+        dict(use_karras_sigmas=True, clip_sample=True),
     )
     score_sde_ve_case("score_sde_ve", 12, 4, snr=0.16, correct_steps=1)
 

@@ -16,18 +16,25 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import keras  # noqa: E402
-
 import bench_utils  # noqa: E402
 import families  # noqa: E402
+import keras  # noqa: E402
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--families", nargs="+", default=list(families.FAMILIES))
-    parser.add_argument("--steps", type=int, default=20, help="training steps per timed epoch")
+    parser.add_argument(
+        "--families", nargs="+", default=list(families.FAMILIES)
+    )
+    parser.add_argument(
+        "--steps", type=int, default=20, help="training steps per timed epoch"
+    )
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="3 steps per epoch (validation only)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 steps per epoch (validation only)",
+    )
     return parser.parse_args()
 
 
@@ -41,7 +48,9 @@ def main():
         keras.utils.set_random_seed(0)
         try:
             model, fit_args, batch = families.FAMILIES[name]()
-            seconds, times, n = families.time_fit(model, fit_args, batch, args.steps, args.repeats)
+            seconds, times, n = families.time_fit(
+                model, fit_args, batch, args.steps, args.repeats
+            )
             rows[name] = {
                 "samples_per_s": n / seconds,
                 "steps_per_s": args.steps / seconds,
@@ -53,7 +62,14 @@ def main():
         except Exception as e:  # one broken family must not hide the others
             rows[name] = {"error": f"{type(e).__name__}: {e}"[:300]}
         print(name, rows[name], flush=True)
-    bench_utils.emit({"backend": backend, "steps": args.steps, "repeats": args.repeats, "families": rows})
+    bench_utils.emit(
+        {
+            "backend": backend,
+            "steps": args.steps,
+            "repeats": args.repeats,
+            "families": rows,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,16 @@ BATCH = 64
 
 # pair: (description, (contender, upsampling), (contender, upsampling))
 PAIRS = {
-    "vae": ("VAE, default networks", ("transposed", "transposed"), ("resize_conv", "resize_conv")),
-    "gan": ("GAN (DCGAN), default networks", ("transposed", "transposed"), ("resize_conv", "resize_conv")),
+    "vae": (
+        "VAE, default networks",
+        ("transposed", "transposed"),
+        ("resize_conv", "resize_conv"),
+    ),
+    "gan": (
+        "GAN (DCGAN), default networks",
+        ("transposed", "transposed"),
+        ("resize_conv", "resize_conv"),
+    ),
     "cgan": (
         "conditional GAN (projection, EMA), default networks",
         ("transposed", "transposed"),
@@ -66,15 +74,39 @@ PAIRS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--one", action="store_true", help="this process's KERAS_BACKEND only")
-    parser.add_argument("--backends", nargs="+", default=["jax", "tensorflow", "torch"])
-    parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps per model (compilation)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of timed steps")
-    parser.add_argument("--steps", type=int, default=1, help="timed steps per contender per round")
-    parser.add_argument("--quick", action="store_true", help="1 round of 1 step: validates the script")
+    parser.add_argument(
+        "--one", action="store_true", help="this process's KERAS_BACKEND only"
+    )
+    parser.add_argument(
+        "--backends", nargs="+", default=["jax", "tensorflow", "torch"]
+    )
+    parser.add_argument(
+        "--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS)
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2,
+        help="untimed steps per model (compilation)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of timed steps"
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=1,
+        help="timed steps per contender per round",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 round of 1 step: validates the script",
+    )
     parser.add_argument("--out", default=os.path.join(HERE, "step_times.json"))
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per backend")
+    parser.add_argument(
+        "--timeout", type=int, default=600, help="seconds per backend"
+    )
     return parser.parse_args(argv)
 
 
@@ -118,7 +150,9 @@ def build(pair, upsampling):
         model = family.build(configuration, upsampling=upsampling, seed=0)
     elif pair == "gan":
         family, configuration = registry.get("gan"), "fashion_mnist"
-        model = family.build(configuration, num_classes=None, upsampling=upsampling, seed=0)
+        model = family.build(
+            configuration, num_classes=None, upsampling=upsampling, seed=0
+        )
     elif pair == "cgan":
         family, configuration = registry.get("gan"), "fashion_mnist"
         model = family.build(configuration, upsampling=upsampling, seed=0)
@@ -171,8 +205,10 @@ def measure_backend(pairs, warmup, rounds, steps, log=print):
             for _ in range(warmup):
                 model.train_on_batch(x, y)
             models[pair, label] = (model, x, y)
-            log(f"{backend} {pair}/{label}: built, compiled, {warmup} warm-up steps in "
-                f"{time.perf_counter() - start:.1f} s")
+            log(
+                f"{backend} {pair}/{label}: built, compiled, {warmup} warm-up steps in "
+                f"{time.perf_counter() - start:.1f} s"
+            )
     times = {key: ([], []) for key in models}
     for r in range(rounds):
         for pair in pairs:
@@ -187,14 +223,21 @@ def measure_backend(pairs, warmup, rounds, steps, log=print):
     rows = []
     for (pair, label), (wall, cpu) in times.items():
         model = models[pair, label][0]
-        rows.append({
-            "backend": backend, "pair": pair, "contender": label,
-            "step_ms": 1000 * float(np.median(wall)), "cpu_step_ms": 1000 * float(np.median(cpu)),
-            "step_ms_all": [round(1000 * t, 1) for t in wall],
-            "params": int(model.count_params()),
-        })
-        log(f"{backend} {pair}/{label}: {rows[-1]['step_ms']:.1f} ms/step (wall), "
-            f"{rows[-1]['cpu_step_ms']:.1f} ms/step (cpu)")
+        rows.append(
+            {
+                "backend": backend,
+                "pair": pair,
+                "contender": label,
+                "step_ms": 1000 * float(np.median(wall)),
+                "cpu_step_ms": 1000 * float(np.median(cpu)),
+                "step_ms_all": [round(1000 * t, 1) for t in wall],
+                "params": int(model.count_params()),
+            }
+        )
+        log(
+            f"{backend} {pair}/{label}: {rows[-1]['step_ms']:.1f} ms/step (wall), "
+            f"{rows[-1]['cpu_step_ms']:.1f} ms/step (cpu)"
+        )
     return rows
 
 
@@ -205,7 +248,9 @@ def measure_backend(pairs, warmup, rounds, steps, log=print):
 
 def uptime():
     try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, timeout=10).stdout.strip()
+        return subprocess.run(
+            ["uptime"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -213,14 +258,24 @@ def uptime():
 def markdown(rows, backends, pairs):
     import bench_utils
 
-    header = ["model", "contender"] + [f"{b} ms/step" for b in backends] + ["slowest / fastest backend"]
+    header = (
+        ["model", "contender"]
+        + [f"{b} ms/step" for b in backends]
+        + ["slowest / fastest backend"]
+    )
     table = []
-    per = {(r["pair"], r["contender"], r["backend"]): r["step_ms"] for r in rows if "step_ms" in r}
+    per = {
+        (r["pair"], r["contender"], r["backend"]): r["step_ms"]
+        for r in rows
+        if "step_ms" in r
+    }
     for pair in pairs:
         for label, _ in PAIRS[pair][1:]:
             times = [per.get((pair, label, b)) for b in backends]
             known = [t for t in times if t]
-            ratio = f"{max(known) / min(known):.1f}x" if len(known) > 1 else None
+            ratio = (
+                f"{max(known) / min(known):.1f}x" if len(known) > 1 else None
+            )
             table.append([PAIRS[pair][0], f"`{label}`"] + times + [ratio])
     return bench_utils.markdown_table(header, table)
 
@@ -229,7 +284,11 @@ def speedups(rows, backends, pairs):
     """Per backend and pair: first contender's time / second's."""
     import bench_utils
 
-    per = {(r["pair"], r["contender"], r["backend"]): r["step_ms"] for r in rows if "step_ms" in r}
+    per = {
+        (r["pair"], r["contender"], r["backend"]): r["step_ms"]
+        for r in rows
+        if "step_ms" in r
+    }
     table = []
     for pair in pairs:
         (a, _), (b, _) = PAIRS[pair][1:]
@@ -238,7 +297,9 @@ def speedups(rows, backends, pairs):
             ta, tb = per.get((pair, a, backend)), per.get((pair, b, backend))
             cells.append(f"{ta / tb:.2f}x" if ta and tb else None)
         table.append([PAIRS[pair][0], f"`{a}` / `{b}`"] + cells)
-    return bench_utils.markdown_table(["model", "ratio"] + list(backends), table)
+    return bench_utils.markdown_table(
+        ["model", "ratio"] + list(backends), table
+    )
 
 
 def main():
@@ -249,29 +310,61 @@ def main():
         cap_threads()
         import bench_utils
 
-        rows = measure_backend(args.pairs, args.warmup, args.rounds, args.steps,
-                               log=lambda m: print(m, file=sys.stderr, flush=True))
+        rows = measure_backend(
+            args.pairs,
+            args.warmup,
+            args.rounds,
+            args.steps,
+            log=lambda m: print(m, file=sys.stderr, flush=True),
+        )
         bench_utils.emit({"rows": rows})
         return
 
     import bench_utils
 
     machine = bench_utils.machine_info()
-    result = {"machine": machine, "threads": THREADS, "batch_size": BATCH, "warmup": args.warmup,
-              "rounds": args.rounds, "steps": args.steps, "quick": args.quick, "backends": {}, "rows": []}
+    result = {
+        "machine": machine,
+        "threads": THREADS,
+        "batch_size": BATCH,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "steps": args.steps,
+        "quick": args.quick,
+        "backends": {},
+        "rows": [],
+    }
     start = time.time()
     for backend in args.backends:
         before = uptime()
         t = time.time()
-        child = [f"--{k}={v}" for k, v in (("warmup", args.warmup), ("rounds", args.rounds),
-                                           ("steps", args.steps))]
-        r = bench_utils.run_json("step_times.py", ["--one", "--pairs", *args.pairs, *child],
-                                 backend=backend, timeout=args.timeout)
+        child = [
+            f"--{k}={v}"
+            for k, v in (
+                ("warmup", args.warmup),
+                ("rounds", args.rounds),
+                ("steps", args.steps),
+            )
+        ]
+        r = bench_utils.run_json(
+            "step_times.py",
+            ["--one", "--pairs", *args.pairs, *child],
+            backend=backend,
+            timeout=args.timeout,
+        )
         after = uptime()
-        result["backends"][backend] = {"uptime_before": before, "uptime_after": after,
-                                       "wall_s": round(time.time() - t, 1), "error": r.get("error")}
+        result["backends"][backend] = {
+            "uptime_before": before,
+            "uptime_after": after,
+            "wall_s": round(time.time() - t, 1),
+            "error": r.get("error"),
+        }
         result["rows"].extend(r.get("rows", []))
-        print(f"[{time.time() - t:4.0f} s] {backend}: " + (r["error"] if "error" in r else "done"), flush=True)
+        print(
+            f"[{time.time() - t:4.0f} s] {backend}: "
+            + (r["error"] if "error" in r else "done"),
+            flush=True,
+        )
         print(f"    before: {before}\n    after:  {after}", flush=True)
     result["total_s"] = round(time.time() - start, 1)
     with open(args.out + ".tmp", "w") as f:

@@ -66,20 +66,31 @@ def stylegan2(seed, augment=None, size=16):
     elif augment:
         kwargs["diff_augment"] = augment
     model = keras_gen.models.StyleGAN2(
-        resolution=16, latent_dim=64, w_dim=64, channel_base=512, channel_max=64,
-        r1_gamma=0.1, ema_decay=0.995, seed=seed, **kwargs,
+        resolution=16,
+        latent_dim=64,
+        w_dim=64,
+        channel_base=512,
+        channel_max=64,
+        r1_gamma=0.1,
+        ema_decay=0.995,
+        seed=seed,
+        **kwargs,
     )
 
     def adam(interval):
         c = interval / (interval + 1)
-        return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+        return keras.optimizers.Adam(
+            0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8
+        )
 
     model.compile(discriminator_optimizer=adam(16), generator_optimizer=adam(4))
     return model, 16, 32
 
 
 def dcgan(seed, augment=None, size=16):
-    model = keras_gen.models.GAN(data_shape=(size, size, 1), latent_dim=32, ema_decay=0.99, seed=seed)
+    model = keras_gen.models.GAN(
+        data_shape=(size, size, 1), latent_dim=32, ema_decay=0.99, seed=seed
+    )
     model.compile()
     return model, size, 64
 
@@ -87,7 +98,11 @@ def dcgan(seed, augment=None, size=16):
 def scores(samples, size, probe):
     real = keras_gen.datasets.load_digits("test", image_size=size) * 2 - 1
     fd = keras_gen.metrics.evaluate(
-        None, real, metrics=("classifier_frechet_distance",), samples=samples, value_range=(-1, 1)
+        None,
+        real,
+        metrics=("classifier_frechet_distance",),
+        samples=samples,
+        value_range=(-1, 1),
     )["classifier_frechet_distance"]
     stats = probe.evaluate(samples * 0.5 + 0.5)
     return fd, stats
@@ -95,43 +110,105 @@ def scores(samples, size, probe):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cpu-minutes", type=float, default=8.0, help="training CPU time per model")
+    parser.add_argument(
+        "--cpu-minutes",
+        type=float,
+        default=8.0,
+        help="training CPU time per model",
+    )
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--models", nargs="+", default=["stylegan2", "dcgan"])
-    parser.add_argument("--dcgan-size", type=int, default=16, choices=(8, 16), help="DCGAN image side")
-    parser.add_argument("--augment", default=None, help='StyleGAN2: a DiffAugment policy, or "ada"')
+    parser.add_argument(
+        "--dcgan-size",
+        type=int,
+        default=16,
+        choices=(8, 16),
+        help="DCGAN image side",
+    )
+    parser.add_argument(
+        "--augment",
+        default=None,
+        help='StyleGAN2: a DiffAugment policy, or "ada"',
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--results", default=os.path.join(HERE, "stylegan2_digits_results.md"))
+    parser.add_argument(
+        "--results", default=os.path.join(HERE, "stylegan2_digits_results.md")
+    )
     args = parser.parse_args()
     keras.utils.set_random_seed(args.seed)
     load_start = os.getloadavg()
     probe = keras_gen.metrics.DigitsProbe()
     rows = []
-    sizes = sorted({16 if name == "stylegan2" else args.dcgan_size for name in args.models}, reverse=True)
+    sizes = sorted(
+        {
+            16 if name == "stylegan2" else args.dcgan_size
+            for name in args.models
+        },
+        reverse=True,
+    )
     for size in sizes:
         real = keras_gen.datasets.load_digits("train", image_size=size) * 2 - 1
         fd, stats = scores(real, size, probe)
-        rows.append((f"real training digits {size}x{size} (floor)", "-", "-", fd, stats))
+        rows.append(
+            (f"real training digits {size}x{size} (floor)", "-", "-", fd, stats)
+        )
     for name in args.models:
         builder = {"stylegan2": stylegan2, "dcgan": dcgan}[name]
-        model, size, batch_size = builder(args.seed, augment=args.augment, size=args.dcgan_size)
+        model, size, batch_size = builder(
+            args.seed, augment=args.augment, size=args.dcgan_size
+        )
         if name == "stylegan2" and args.augment:
             name = f"stylegan2 ({args.augment})"
         x = keras_gen.datasets.load_digits("train", image_size=size) * 2 - 1
         start, cpu_start = time.time(), time.process_time()
-        model.fit(x, epochs=100_000, batch_size=batch_size, verbose=0, callbacks=[CPUTimeBudget(60 * args.cpu_minutes)])
+        model.fit(
+            x,
+            epochs=100_000,
+            batch_size=batch_size,
+            verbose=0,
+            callbacks=[CPUTimeBudget(60 * args.cpu_minutes)],
+        )
         seconds = f"{time.process_time() - cpu_start:.0f} s CPU, {time.time() - start:.0f} s wall"
         steps = int(model.optimizer.iterations)
         samples = model.generate(args.samples, seed=args.seed)
         fd, stats = scores(samples, size, probe)
         rows.append((f"{name} {size}x{size}", steps, seconds, fd, stats))
-        print(name, steps, "steps", seconds, f"classifier FD {fd:.2f}", stats, flush=True)
+        print(
+            name,
+            steps,
+            "steps",
+            seconds,
+            f"classifier FD {fd:.2f}",
+            stats,
+            flush=True,
+        )
         if args.augment == "ada" and name.startswith("stylegan2"):
-            print(f"final augmentation probability p = {model.augment_probability:.3f}", flush=True)
-            rows[-1] = rows[-1][:1] + (f"{steps} (final p {model.augment_probability:.2f})",) + rows[-1][2:]
+            print(
+                f"final augmentation probability p = {model.augment_probability:.3f}",
+                flush=True,
+            )
+            rows[-1] = (
+                rows[-1][:1]
+                + (f"{steps} (final p {model.augment_probability:.2f})",)
+                + rows[-1][2:]
+            )
         if name.startswith("stylegan2"):
-            fd07, stats07 = scores(model.generate(args.samples, seed=args.seed, truncation_psi=0.7), size, probe)
-            rows.append((f"{name} {size}x{size}, psi 0.7", steps, seconds, fd07, stats07))
+            fd07, stats07 = scores(
+                model.generate(
+                    args.samples, seed=args.seed, truncation_psi=0.7
+                ),
+                size,
+                probe,
+            )
+            rows.append(
+                (
+                    f"{name} {size}x{size}, psi 0.7",
+                    steps,
+                    seconds,
+                    fd07,
+                    stats07,
+                )
+            )
 
     stamp = datetime.date.today().isoformat()
     load_end = os.getloadavg()

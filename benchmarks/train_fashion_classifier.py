@@ -26,13 +26,12 @@ import os
 import platform
 import time
 
+import classifier_training as training
 import keras
 import numpy as np
 
 import keras_gen
 from keras_gen.metrics import fashion_mnist_cnn as fc
-
-import classifier_training as training
 
 NUM_VAL = 5000
 
@@ -42,7 +41,9 @@ def augment(x, rng, shift=2):
     background is 0) and random horizontal flips."""
     n, size = len(x), x.shape[1]
     padded = np.pad(x[..., 0], ((0, 0), (shift, shift), (shift, shift)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size), axis=(1, 2))
+    windows = np.lib.stride_tricks.sliding_window_view(
+        padded, (size, size), axis=(1, 2)
+    )
     dy, dx = rng.integers(0, 2 * shift + 1, size=(2, n))
     out = windows[np.arange(n), dy, dx]
     flip = rng.random(n) < 0.5
@@ -52,32 +53,66 @@ def augment(x, rng, shift=2):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    training.add_arguments(parser, epochs=30, batch_size=128, learning_rate=1e-3, out=fc.FASHION_MNIST.weights_path)
-    parser.add_argument("--num-train", type=int, default=None, help="use only this many train images (timing runs)")
+    training.add_arguments(
+        parser,
+        epochs=30,
+        batch_size=128,
+        learning_rate=1e-3,
+        out=fc.FASHION_MNIST.weights_path,
+    )
+    parser.add_argument(
+        "--num-train",
+        type=int,
+        default=None,
+        help="use only this many train images (timing runs)",
+    )
     args = parser.parse_args()
 
     keras.utils.set_random_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     x, y = keras_gen.datasets.load_fashion_mnist("train", with_labels=True)
-    x_train, y_train = x[:-NUM_VAL][: args.num_train], y[:-NUM_VAL][: args.num_train]
+    x_train, y_train = (
+        x[:-NUM_VAL][: args.num_train],
+        y[:-NUM_VAL][: args.num_train],
+    )
     x_val, y_val = x[-NUM_VAL:], y[-NUM_VAL:]
-    x_test, y_test = keras_gen.datasets.load_fashion_mnist("test", with_labels=True)
+    x_test, y_test = keras_gen.datasets.load_fashion_mnist(
+        "test", with_labels=True
+    )
 
     def fit_epoch(model):
         order = rng.permutation(len(x_train))
-        model.fit(augment(x_train[order], rng), y_train[order], batch_size=args.batch_size, epochs=1,
-                  shuffle=False, verbose=0)
+        model.fit(
+            augment(x_train[order], rng),
+            y_train[order],
+            batch_size=args.batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
 
     steps = args.epochs * (-(-len(x_train) // args.batch_size))
-    optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(args.learning_rate, steps))
+    optimizer = keras.optimizers.Adam(
+        keras.optimizers.schedules.CosineDecay(args.learning_rate, steps)
+    )
     load, start = os.getloadavg()[0], time.time()
     model, accuracy, loss, best_epoch = training.train_best_epoch(
-        fc.FASHION_MNIST, optimizer, fit_epoch, args.epochs, x_val, y_val, val_batch_size=1000, verbose=True
+        fc.FASHION_MNIST,
+        optimizer,
+        fit_epoch,
+        args.epochs,
+        x_val,
+        y_val,
+        val_batch_size=1000,
+        verbose=True,
     )
     seconds = time.time() - start
     model.save_weights(args.out)
     test_accuracy, test_loss = training.accuracy_and_loss(
-        fc.fashion_mnist_classifier(weights_path=args.out), x_test, y_test, batch_size=1000
+        fc.fashion_mnist_classifier(weights_path=args.out),
+        x_test,
+        y_test,
+        batch_size=1000,
     )
     print(
         f"\n## {time.strftime('%Y-%m-%d')}: backend {keras.backend.backend()}, keras {keras.__version__}, "

@@ -44,15 +44,18 @@ def _fd(samples, x_test, image_size=8):
     """Classifier Fréchet distance (digits CNN features; not FID)."""
     del image_size
     return float(
-        keras_gen.metrics.evaluate(None, x_test, ("classifier_frechet_distance",), samples=samples)[
-            "classifier_frechet_distance"
-        ]
+        keras_gen.metrics.evaluate(
+            None, x_test, ("classifier_frechet_distance",), samples=samples
+        )["classifier_frechet_distance"]
     )
 
 
 def _probe(samples):
     stats = keras_gen.metrics.DigitsProbe().evaluate(samples)
-    return {"probe_confident": stats["confident"], "probe_classes": stats["classes"]}
+    return {
+        "probe_confident": stats["confident"],
+        "probe_classes": stats["classes"],
+    }
 
 
 # -- the presets ----------------------------------------------------------------
@@ -62,14 +65,22 @@ def vae_digits():
     x_train = keras_gen.datasets.load_digits("train", binarize=True)
     x_test = keras_gen.datasets.load_digits("test", binarize=True)
     model = keras_gen.models.VAE(
-        data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10, upsampling="transposed", seed=SEED
+        data_shape=(8, 8, 1),
+        latent_dim=8,
+        kl_warmup_epochs=10,
+        upsampling="transposed",
+        seed=SEED,
     )
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
     epochs = 80
     model.fit(x_train, epochs=epochs, batch_size=64, verbose=0)
     metrics = {
-        "test_nll_iwae100_nats": float(-model.log_prob(x_test, num_samples=100).mean()),
-        "test_negative_elbo_nats": float(-model.log_prob(x_test, num_samples=1).mean()),
+        "test_nll_iwae100_nats": float(
+            -model.log_prob(x_test, num_samples=100).mean()
+        ),
+        "test_negative_elbo_nats": float(
+            -model.log_prob(x_test, num_samples=1).mean()
+        ),
     }
     return model, {
         "description": "VAE (Bernoulli likelihood, 8-D latent) on binarised 8x8 digits.",
@@ -82,14 +93,20 @@ def vae_digits():
 def gan_digits():
     x_train = keras_gen.datasets.load_digits("train") * 2.0 - 1.0
     model = keras_gen.models.GAN(
-        data_shape=(8, 8, 1), latent_dim=32, ema_decay=0.99, upsampling="transposed", seed=SEED
+        data_shape=(8, 8, 1),
+        latent_dim=32,
+        ema_decay=0.99,
+        upsampling="transposed",
+        seed=SEED,
     )
     model.compile()
     epochs = 60
     model.fit(x_train, epochs=epochs, batch_size=64, verbose=0)
     samples = model.generate(447, seed=1) * 0.5 + 0.5
     metrics = _probe(samples)
-    metrics["classifier_frechet_distance"] = _fd(samples, keras_gen.datasets.load_digits("test"))
+    metrics["classifier_frechet_distance"] = _fd(
+        samples, keras_gen.datasets.load_digits("test")
+    )
     return model, {
         "description": "DCGAN on 8x8 digits in [-1, 1] (tanh output), EMA generator.",
         "training_data": DIGITS + ", scaled to [-1, 1]",
@@ -103,18 +120,25 @@ def wgan_gp_8gaussians():
     centers, sigma = keras_gen.datasets.toy_2d_modes("8gaussians")
     model = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=SEED)
     model.compile(
-        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=keras.optimizers.Adam(
+            1e-3, beta_1=0.0, beta_2=0.9
+        ),
         generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
     )
     epochs = 2
     model.fit(points, epochs=epochs, batch_size=256, verbose=0)
-    stats = keras_gen.metrics.mode_coverage(model.generate(2500, seed=1), centers, sigma)
+    stats = keras_gen.metrics.mode_coverage(
+        model.generate(2500, seed=1), centers, sigma
+    )
     return model, {
         "description": "WGAN-GP (lambda 10, 5 critic steps) on eight 2-D Gaussians.",
         "training_data": "toy_2d('8gaussians', 50000, seed=0): eight Gaussians on a circle of radius 2.83, sigma 0.35",
         "training": f"Adam(1e-3, 0, 0.9) for both networks, {epochs} epochs of 50,000 points, batch 256",
-        "metrics": {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in stats.items()
-                    if isinstance(v, (int, float, np.integer, np.floating))},
+        "metrics": {
+            k: (float(v) if isinstance(v, (float, np.floating)) else v)
+            for k, v in stats.items()
+            if isinstance(v, (int, float, np.integer, np.floating))
+        },
     }
 
 
@@ -134,13 +158,19 @@ def ddpm_digits():
     )
     epochs = 80
     steps = epochs * -(-len(x_train) // 64)
-    schedule = keras.optimizers.schedules.CosineDecay(0.0, steps, warmup_target=2e-3, warmup_steps=100)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, steps, warmup_target=2e-3, warmup_steps=100
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     model.fit(x_train, y_train, epochs=epochs, batch_size=64, verbose=0)
     labels = np.arange(447) % 10
-    samples = model.generate(447, num_steps=50, scheduler="ddim", labels=labels, seed=1)
+    samples = model.generate(
+        447, num_steps=50, scheduler="ddim", labels=labels, seed=1
+    )
     classifier = keras_gen.metrics.digits_classifier()
-    accuracy = float((classifier.predict(samples, verbose=0).argmax(-1) == labels).mean())
+    accuracy = float(
+        (classifier.predict(samples, verbose=0).argmax(-1) == labels).mean()
+    )
     return model, {
         "description": "Class-conditional DDPM (U-Net width 16, 1,000 linear-beta steps, label dropout 0.1 "
         "for classifier-free guidance) on 8x8 digits in [0, 1].",
@@ -156,17 +186,30 @@ def ddpm_digits():
 def real_nvp_8gaussians():
     x_train = keras_gen.datasets.toy_2d("8gaussians", 50_000, seed=SEED)
     x_test = keras_gen.datasets.toy_2d("8gaussians", 10_000, seed=1)
-    model = keras_gen.models.RealNVP(data_shape=(2,), num_coupling_layers=8, hidden_units=(128, 128), seed=SEED)
+    model = keras_gen.models.RealNVP(
+        data_shape=(2,),
+        num_coupling_layers=8,
+        hidden_units=(128, 128),
+        seed=SEED,
+    )
     epochs = 3
     steps = epochs * (len(x_train) // 256)
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps)))
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(2e-3, steps)
+        )
+    )
     model.fit(x_train, epochs=epochs, batch_size=256, verbose=0)
     nll = float(-model.log_prob(x_test).mean())
     return model, {
         "description": "RealNVP (8 affine couplings, MLP 128x2, actnorm) on eight 2-D Gaussians.",
         "training_data": "toy_2d('8gaussians', 50000, seed=0); test: 10000 points, seed=1",
         "training": f"Adam, cosine decay from 2e-3, {epochs} epochs, batch 256",
-        "metrics": {"test_nll_nats": nll, "true_entropy_nats": 2.831, "nll_gap_nats": nll - 2.831},
+        "metrics": {
+            "test_nll_nats": nll,
+            "true_entropy_nats": 2.831,
+            "nll_gap_nats": nll - 2.831,
+        },
     }
 
 
@@ -174,7 +217,13 @@ def real_nvp_digits():
     x_train = keras_gen.datasets.load_digits("train")
     x_test = keras_gen.datasets.load_digits("test")
     model = keras_gen.models.RealNVP(
-        data_shape=(8, 8, 1), num_scales=2, filters=16, num_blocks=1, num_bins=17, value_range=(0.0, 1.0), seed=SEED
+        data_shape=(8, 8, 1),
+        num_scales=2,
+        filters=16,
+        num_blocks=1,
+        num_bins=17,
+        value_range=(0.0, 1.0),
+        seed=SEED,
     )
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     epochs = 40
@@ -183,7 +232,10 @@ def real_nvp_digits():
         "description": "Multi-scale RealNVP (2 scales, 16 filters) on dequantised 8x8 digits (17 grey levels).",
         "training_data": DIGITS,
         "training": f"Adam(2e-3), {epochs} epochs, batch 64",
-        "metrics": {"test_bits_per_dim": float(model.bits_per_dim(x_test).mean()), "uniform_bits_per_dim": 4.087},
+        "metrics": {
+            "test_bits_per_dim": float(model.bits_per_dim(x_test).mean()),
+            "uniform_bits_per_dim": 4.087,
+        },
     }
 
 
@@ -209,8 +261,12 @@ def aae_digits():
         "training_data": DIGITS,
         "training": f"the paper's default optimizers, {epochs} epochs, batch 64",
         "metrics": {
-            "code_prior_mmd": float(keras_gen.metrics.gaussian_mmd(codes, prior_a, 4.0)),
-            "prior_prior_mmd_floor": float(keras_gen.metrics.gaussian_mmd(prior_b, prior_a, 4.0)),
+            "code_prior_mmd": float(
+                keras_gen.metrics.gaussian_mmd(codes, prior_a, 4.0)
+            ),
+            "prior_prior_mmd_floor": float(
+                keras_gen.metrics.gaussian_mmd(prior_b, prior_a, 4.0)
+            ),
         },
     }
 
@@ -219,14 +275,28 @@ def stylegan2_digits():
     x_train = keras_gen.datasets.load_digits("train", image_size=16) * 2.0 - 1.0
     x_test = keras_gen.datasets.load_digits("test")
     model = keras_gen.models.StyleGAN2(
-        resolution=16, latent_dim=64, w_dim=64, channel_base=512, channel_max=64, r1_gamma=0.1, ema_decay=0.995, seed=SEED
+        resolution=16,
+        latent_dim=64,
+        w_dim=64,
+        channel_base=512,
+        channel_max=64,
+        r1_gamma=0.1,
+        ema_decay=0.995,
+        seed=SEED,
     )
 
     def adam(interval):
-        c = interval / (interval + 1)  # lazy regularisation (Karras et al., 2020, app. B)
-        return keras.optimizers.Adam(0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+        c = interval / (
+            interval + 1
+        )  # lazy regularisation (Karras et al., 2020, app. B)
+        return keras.optimizers.Adam(
+            0.0025 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8
+        )
 
-    model.compile(discriminator_optimizer=adam(model.r1_interval), generator_optimizer=adam(model.pl_interval))
+    model.compile(
+        discriminator_optimizer=adam(model.r1_interval),
+        generator_optimizer=adam(model.pl_interval),
+    )
     epochs = 12
     model.fit(x_train, epochs=epochs, batch_size=32, verbose=0)
     samples16 = model.generate(447, seed=1) * 0.5 + 0.5
@@ -278,7 +348,9 @@ def digits_classifier():
     # Not retrained: the shipped weights of keras_gen.metrics are registered.
     model = keras_gen.metrics.digits_classifier()
     x_test, y_test = keras_gen.datasets.load_digits("test", with_labels=True)
-    accuracy = float((model.predict(x_test, verbose=0).argmax(-1) == y_test).mean())
+    accuracy = float(
+        (model.predict(x_test, verbose=0).argmax(-1) == y_test).mean()
+    )
     return model, {
         "description": "The digits CNN behind the classifier Fréchet distance (10 classes, 64 features); "
         "frozen (trainable=False).",
@@ -303,9 +375,20 @@ PRESETS = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Train and write the built-in presets")
-    parser.add_argument("--only", nargs="*", choices=sorted(PRESETS), help="presets to (re)write")
-    parser.add_argument("--out", default=keras_gen.presets.BUILTIN_DIR, help="parent directory of the presets")
+    parser = argparse.ArgumentParser(
+        description="Train and write the built-in presets"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        choices=sorted(PRESETS),
+        help="presets to (re)write",
+    )
+    parser.add_argument(
+        "--out",
+        default=keras_gen.presets.BUILTIN_DIR,
+        help="parent directory of the presets",
+    )
     args = parser.parse_args()
     names = args.only or list(PRESETS)
     summary = {}
@@ -321,12 +404,25 @@ def main():
             continue
         seconds = time.time() - start
         metadata["seconds"] = round(seconds, 1)
-        metadata["reproduce"] = f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/train_presets.py --only {name}"
-        path = keras_gen.presets.save_to_preset(model, os.path.join(args.out, name), metadata=metadata)
+        metadata["reproduce"] = (
+            f"KERAS_BACKEND={keras.backend.backend()} python benchmarks/train_presets.py --only {name}"
+        )
+        path = keras_gen.presets.save_to_preset(
+            model, os.path.join(args.out, name), metadata=metadata
+        )
         size = os.path.getsize(os.path.join(path, "model.weights.h5"))
-        summary[name] = {"metrics": metadata["metrics"], "seconds": round(seconds, 1), "weights_kb": round(size / 1024)}
-        print(f"{name}: {seconds:.0f} s, {size / 1024:.0f} kB, {json.dumps(metadata['metrics'])}", flush=True)
-    print(f"backend {keras.backend.backend()}, keras {keras.__version__}, total {time.time() - total:.0f} s")
+        summary[name] = {
+            "metrics": metadata["metrics"],
+            "seconds": round(seconds, 1),
+            "weights_kb": round(size / 1024),
+        }
+        print(
+            f"{name}: {seconds:.0f} s, {size / 1024:.0f} kB, {json.dumps(metadata['metrics'])}",
+            flush=True,
+        )
+    print(
+        f"backend {keras.backend.backend()}, keras {keras.__version__}, total {time.time() - total:.0f} s"
+    )
     print(json.dumps(summary, indent=2))
 
 

@@ -40,9 +40,22 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--beta", type=float, default=6.0, help="β of both the β-VAE and the β-TCVAE")
-    parser.add_argument("--skip-vq", action="store_true", help="only the β-TCVAE / β-VAE comparison")
-    parser.add_argument("--results", default=None, help="append a results section to this markdown file")
+    parser.add_argument(
+        "--beta",
+        type=float,
+        default=6.0,
+        help="β of both the β-VAE and the β-TCVAE",
+    )
+    parser.add_argument(
+        "--skip-vq",
+        action="store_true",
+        help="only the β-TCVAE / β-VAE comparison",
+    )
+    parser.add_argument(
+        "--results",
+        default=None,
+        help="append a results section to this markdown file",
+    )
     return parser.parse_args()
 
 
@@ -64,19 +77,27 @@ def main():
     # -- 1. β-TCVAE against β-VAE --------------------------------------------
     xb_train = keras_gen.datasets.load_digits("train", binarize=True)
     xb_test = keras_gen.datasets.load_digits("test", binarize=True)
-    common = dict(data_shape=(8, 8, 1), latent_dim=8, beta=args.beta, seed=args.seed)
+    common = dict(
+        data_shape=(8, 8, 1), latent_dim=8, beta=args.beta, seed=args.seed
+    )
     models = {
         f"beta-VAE (beta={args.beta:g})": keras_gen.models.VAE(**common),
-        f"beta-TCVAE (beta={args.beta:g})": keras_gen.models.BetaTCVAE(dataset_size=len(xb_train), **common),
+        f"beta-TCVAE (beta={args.beta:g})": keras_gen.models.BetaTCVAE(
+            dataset_size=len(xb_train), **common
+        ),
     }
-    report("| model | test total correlation (nats) | test ELBO (nats/image) | train s |")
+    report(
+        "| model | test total correlation (nats) | test ELBO (nats/image) | train s |"
+    )
     report("|---|---|---|---|")
     for name, model in models.items():
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         seconds = timed_fit(model, xb_train, args)
         terms = model.kl_decomposition(xb_test, estimator="mss", seed=0)
         elbo = float(model.log_prob(xb_test, num_samples=1, seed=0).mean())
-        report(f"| {name} | {terms['total_correlation']:.3f} | {elbo:.2f} | {seconds:.0f} |")
+        report(
+            f"| {name} | {terms['total_correlation']:.3f} | {elbo:.2f} | {seconds:.0f} |"
+        )
 
     # -- 2. VQ-VAE against a VAE of the same latent size ------------------------
     if args.skip_vq:
@@ -84,25 +105,38 @@ def main():
     x_train = keras_gen.datasets.load_digits("train")
     x_test = keras_gen.datasets.load_digits("test")
     vqvae = keras_gen.models.VQVAE(
-        data_shape=(8, 8, 1), num_embeddings=64, embedding_dim=8, filters=(64,), num_res_blocks=1,
-        dead_code_threshold=1.0, seed=args.seed,
+        data_shape=(8, 8, 1),
+        num_embeddings=64,
+        embedding_dim=8,
+        filters=(64,),
+        num_res_blocks=1,
+        dead_code_threshold=1.0,
+        seed=args.seed,
     )
     vqvae.compile(optimizer=keras.optimizers.Adam(1e-3))
     vq_seconds = timed_fit(vqvae, x_train, args)
     usage = vqvae.codebook_usage(x_test)
     vq_mse = float(np.mean((vqvae.reconstruct(x_test) - x_test) ** 2))
-    vae = keras_gen.models.VAE(data_shape=(8, 8, 1), latent_dim=int(np.prod(vqvae.index_shape)), seed=args.seed)
+    vae = keras_gen.models.VAE(
+        data_shape=(8, 8, 1),
+        latent_dim=int(np.prod(vqvae.index_shape)),
+        seed=args.seed,
+    )
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
     vae_seconds = timed_fit(vae, x_train, args)
     vae_mse = float(np.mean((vae.reconstruct(x_test) - x_test) ** 2))
     report("")
-    report("| model | latents | codebook used (test) | perplexity | test recon. MSE | train s |")
+    report(
+        "| model | latents | codebook used (test) | perplexity | test recon. MSE | train s |"
+    )
     report("|---|---|---|---|---|---|")
     report(
         f"| VQ-VAE | 4x4 indices into 64 codes | {usage['used']}/64 | {usage['perplexity']:.1f} | "
         f"{vq_mse:.4f} | {vq_seconds:.0f} |"
     )
-    report(f"| VAE (Bernoulli) | {vae.latent_dim} Gaussian | - | - | {vae_mse:.4f} | {vae_seconds:.0f} |")
+    report(
+        f"| VAE (Bernoulli) | {vae.latent_dim} Gaussian | - | - | {vae_mse:.4f} | {vae_seconds:.0f} |"
+    )
 
     finish(args, lines)
 
@@ -111,7 +145,7 @@ def finish(args, lines):
     if args.results:
         load = os.popen("uptime").read().strip()
         header = (
-            f"\n## {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+            f"\n## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
             f"backend {keras.backend.backend()}, {args.epochs} epochs, beta {args.beta:g}, batch {args.batch_size}, seed {args.seed}\n\n"
             f"`uptime` at the end: `{load}` (a shared 2-core CPU, loaded by other jobs: "
             "the training times are inflated and only roughly comparable).\n\n"

@@ -42,13 +42,22 @@ def parse_args():
 
 def train(x, epochs, batch_size, seed, adversarial=True):
     aae = keras_gen.models.AAE(
-        data_shape=x.shape[1:], latent_dim=2, prior="mixture", mixture_radius=4.0, seed=seed
+        data_shape=x.shape[1:],
+        latent_dim=2,
+        prior="mixture",
+        mixture_radius=4.0,
+        seed=seed,
     )
     if adversarial:
         aae.compile()
     else:  # the same model with its adversarial phases frozen: a plain AE
-        aae.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0))
-    aae.fit(x, epochs=epochs, batch_size=batch_size, verbose=2 if adversarial else 0)
+        aae.compile(
+            discriminator_optimizer=keras.optimizers.SGD(0.0),
+            generator_optimizer=keras.optimizers.SGD(0.0),
+        )
+    aae.fit(
+        x, epochs=epochs, batch_size=batch_size, verbose=2 if adversarial else 0
+    )
     return aae
 
 
@@ -63,7 +72,9 @@ def main():
     start = time.time()
     aae = train(x_train, args.epochs, args.batch_size, args.seed)
     seconds = time.time() - start
-    plain = train(x_train, args.epochs, args.batch_size, args.seed, adversarial=False)
+    plain = train(
+        x_train, args.epochs, args.batch_size, args.seed, adversarial=False
+    )
 
     # ## How close are the codes to the prior?
 
@@ -73,22 +84,30 @@ def main():
     bandwidth = 4.0  # the mixture's radius: the scale of the code space
     mmd = keras_gen.metrics.gaussian_mmd(codes, prior_a, bandwidth)
     floor = keras_gen.metrics.gaussian_mmd(prior_b, prior_a, bandwidth)
-    plain_mmd = keras_gen.metrics.gaussian_mmd(plain.encode(x_test), prior_a, bandwidth)
+    plain_mmd = keras_gen.metrics.gaussian_mmd(
+        plain.encode(x_test), prior_a, bandwidth
+    )
 
     keras_gen.utils.images.save_scatter(
         np.concatenate([prior_a, codes]),
         os.path.join(args.out, "latent.png"),
         labels=np.concatenate([np.full(len(prior_a), -1), y_test]),
     )
-    keras_gen.utils.images.save_image_grid(aae.generate(64, seed=args.seed), os.path.join(args.out, "samples.png"))
+    keras_gen.utils.images.save_image_grid(
+        aae.generate(64, seed=args.seed), os.path.join(args.out, "samples.png")
+    )
     keras_gen.utils.images.save_image_grid(
         np.concatenate([x_test[:16], aae.reconstruct(x_test[:16])]),
         os.path.join(args.out, "reconstructions.png"),
         num_cols=16,
     )
 
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
-    print(f"MMD^2 (Gaussian kernel, bandwidth {bandwidth}) to prior samples, test split:")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
+    print(
+        f"MMD^2 (Gaussian kernel, bandwidth {bandwidth}) to prior samples, test split:"
+    )
     print(f"  AAE codes                         : {mmd:.4f}")
     print(f"  another prior sample (the floor)  : {floor:.4f}")
     print(f"  plain autoencoder codes           : {plain_mmd:.4f}")

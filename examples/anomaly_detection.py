@@ -32,7 +32,9 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Likelihood-based anomaly detection on the digits")
+    parser = argparse.ArgumentParser(
+        description="Likelihood-based anomaly detection on the digits"
+    )
     parser.add_argument("--vae-epochs", type=int, default=150)
     parser.add_argument("--flow-epochs", type=int, default=60)
     parser.add_argument("--ddpm-epochs", type=int, default=100)
@@ -70,8 +72,12 @@ def save_histograms(scores, path, bins=30):
     each corruption (colours), drawn with PIL."""
     from PIL import Image, ImageDraw
 
-    colours = {"normal": (150, 150, 150), "noise": (214, 39, 40), "occlusion": (31, 119, 180),
-               "flip": (44, 160, 44)}
+    colours = {
+        "normal": (150, 150, 150),
+        "noise": (214, 39, 40),
+        "occlusion": (31, 119, 180),
+        "flip": (44, 160, 44),
+    }
     width, height = 360, 160
     image = Image.new("RGB", (width, height * len(scores)), "white")
     draw = ImageDraw.Draw(image)
@@ -80,12 +86,19 @@ def save_histograms(scores, path, bins=30):
         low, high = np.percentile(values, [1, 99])
         edges = np.linspace(low, high, bins + 1)
         top = row * height
-        draw.text((5, top + 3), f"{model_name}: -log-likelihood", fill=(0, 0, 0))
+        draw.text(
+            (5, top + 3), f"{model_name}: -log-likelihood", fill=(0, 0, 0)
+        )
         for kind, vals in by_kind.items():
             counts, _ = np.histogram(np.clip(vals, low, high), edges)
             counts = counts / max(counts.max(), 1)
-            points = [(10 + i * (width - 20) / bins, top + height - 10 - c * (height - 35))
-                      for i, c in enumerate(counts)]
+            points = [
+                (
+                    10 + i * (width - 20) / bins,
+                    top + height - 10 - c * (height - 35),
+                )
+                for i, c in enumerate(counts)
+            ]
             draw.line(points, fill=colours[kind], width=2)
     keras_gen.utils.images.save_image(np.asarray(image), path)
 
@@ -108,38 +121,66 @@ def main():
 
     scorers = {}
     start = time.time()
-    vae = keras_gen.models.VAE(data_shape=(8, 8, 1), latent_dim=8, seed=args.seed)
+    vae = keras_gen.models.VAE(
+        data_shape=(8, 8, 1), latent_dim=8, seed=args.seed
+    )
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    vae.fit(x_train, epochs=args.vae_epochs, batch_size=args.batch_size, verbose=0)
+    vae.fit(
+        x_train, epochs=args.vae_epochs, batch_size=args.batch_size, verbose=0
+    )
     scorers["VAE"] = lambda x: -vae.log_prob(x, num_samples=100)
     print(f"VAE trained in {time.time() - start:.0f} s")
 
     start = time.time()
     flow = keras_gen.models.RealNVP(
-        data_shape=(8, 8, 1), num_bins=17, value_range=(0.0, 1.0), filters=16, num_blocks=1, seed=args.seed
+        data_shape=(8, 8, 1),
+        num_bins=17,
+        value_range=(0.0, 1.0),
+        filters=16,
+        num_blocks=1,
+        seed=args.seed,
     )
     flow.compile(optimizer=keras.optimizers.Adam(1e-3))
-    flow.fit(x_train, epochs=args.flow_epochs, batch_size=args.batch_size, verbose=0)
+    flow.fit(
+        x_train, epochs=args.flow_epochs, batch_size=args.batch_size, verbose=0
+    )
     scorers["RealNVP"] = lambda x: -flow.log_prob(x, num_samples=4)
     print(f"RealNVP trained in {time.time() - start:.0f} s")
 
     start = time.time()
     ddpm = keras_gen.models.DDPM(
-        data_shape=(8, 8, 1), value_range=(0.0, 1.0), width=32, ema_decay=0.999, seed=args.seed
+        data_shape=(8, 8, 1),
+        value_range=(0.0, 1.0),
+        width=32,
+        ema_decay=0.999,
+        seed=args.seed,
     )
     ddpm.compile(optimizer=keras.optimizers.Adam(1e-3))
-    ddpm.fit(x_train, epochs=args.ddpm_epochs, batch_size=args.batch_size, verbose=0)
-    scorers["DDPM"] = lambda x: -ddpm.log_prob(x, num_bins=17, num_timesteps=100)
+    ddpm.fit(
+        x_train, epochs=args.ddpm_epochs, batch_size=args.batch_size, verbose=0
+    )
+    scorers["DDPM"] = lambda x: -ddpm.log_prob(
+        x, num_bins=17, num_timesteps=100
+    )
     print(f"DDPM trained in {time.time() - start:.0f} s")
 
     # ## Scores and ROC AUC
 
     scores = {}
-    print(f"\nbackend: {keras.backend.backend()}; ROC AUC, normal test digits vs corrupted copies")
-    print(f"{'model':>8} | " + " | ".join(f"{k:>9}" for k in test_sets if k != "normal"))
+    print(
+        f"\nbackend: {keras.backend.backend()}; ROC AUC, normal test digits vs corrupted copies"
+    )
+    print(
+        f"{'model':>8} | "
+        + " | ".join(f"{k:>9}" for k in test_sets if k != "normal")
+    )
     for name, score in scorers.items():
         scores[name] = {kind: score(x) for kind, x in test_sets.items()}
-        aucs = [roc_auc(scores[name]["normal"], scores[name][k]) for k in test_sets if k != "normal"]
+        aucs = [
+            roc_auc(scores[name]["normal"], scores[name][k])
+            for k in test_sets
+            if k != "normal"
+        ]
         print(f"{name:>8} | " + " | ".join(f"{a:9.3f}" for a in aucs))
     save_histograms(scores, os.path.join(args.out, "scores.png"))
     print(f"wrote {args.out}/scores.png")

@@ -67,20 +67,35 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Sparse, denoising and contractive autoencoders on digits")
+    parser = argparse.ArgumentParser(
+        description="Sparse, denoising and contractive autoencoders on digits"
+    )
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--masking", type=float, default=0.3, help="share of pixels the denoising model sees zeroed")
-    parser.add_argument("--images", default=None, help="a folder of images to use instead of the digits (greyscale, 8x8)")
-    parser.add_argument("--out", default="autoencoder_out", help="output directory")
+    parser.add_argument(
+        "--masking",
+        type=float,
+        default=0.3,
+        help="share of pixels the denoising model sees zeroed",
+    )
+    parser.add_argument(
+        "--images",
+        default=None,
+        help="a folder of images to use instead of the digits (greyscale, 8x8)",
+    )
+    parser.add_argument(
+        "--out", default="autoencoder_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
 
 def load_data(folder):
     if folder is None:
-        return keras_gen.datasets.load_digits("train"), keras_gen.datasets.load_digits("test")
+        return keras_gen.datasets.load_digits(
+            "train"
+        ), keras_gen.datasets.load_digits("test")
     from keras_gen.cli.data import load_image_folder
 
     x = load_image_folder(folder, image_size=8, channels=1)
@@ -109,7 +124,10 @@ def main():
     variants = {
         "plain": {},
         "sparse": {"sparsity_weight": 0.05},
-        "denoising": {"corruption": "masking", "corruption_level": args.masking},
+        "denoising": {
+            "corruption": "masking",
+            "corruption_level": args.masking,
+        },
         "contractive": {"contractive_weight": 0.01},
     }
     trained = {}
@@ -124,7 +142,9 @@ def main():
         )
         model.compile(optimizer=keras.optimizers.Adam(2e-3))
         t = time.time()
-        model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+        model.fit(
+            x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0
+        )
         print(f"{name:<12} trained in {time.time() - t:5.1f} s", flush=True)
         trained[name] = model
     seconds = time.time() - start
@@ -132,16 +152,24 @@ def main():
     # ## Results: each regulariser against the plain model
 
     masked = mask(x_test, args.masking, seed=args.seed + 1)
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
     print("test split (lower is better, except near-zero code units):")
-    print("  model        test MSE  masked-input MSE  near-zero code  code RMS  ||J||_F^2  ||J||_F^2 / RMS^2")
+    print(
+        "  model        test MSE  masked-input MSE  near-zero code  code RMS  ||J||_F^2  ||J||_F^2 / RMS^2"
+    )
     for name, model in trained.items():
         mse = float(np.mean((model.reconstruct(x_test) - x_test) ** 2))
         codes = model.encode(x_test)
         near_zero = float(np.mean(np.abs(codes) < 0.1))
         rms = float(np.sqrt(np.mean(codes**2)))
         masked_mse = float(np.mean((model.reconstruct(masked) - x_test) ** 2))
-        jacobian = float(keras.ops.convert_to_numpy(model.contractive_penalty(keras.ops.convert_to_tensor(x_test))))
+        jacobian = float(
+            keras.ops.convert_to_numpy(
+                model.contractive_penalty(keras.ops.convert_to_tensor(x_test))
+            )
+        )
         print(
             f"  {name:<12} {mse:8.4f}  {masked_mse:16.4f}  {near_zero:14.2f}  {rms:8.3f}  {jacobian:9.2f}"
             f"  {jacobian / rms**2:17.1f}"
@@ -150,12 +178,19 @@ def main():
     shown = x_test[:16]
     rows = [shown] + [trained[name].reconstruct(shown) for name in variants]
     keras_gen.utils.images.save_image_grid(
-        np.concatenate(rows), os.path.join(args.out, "reconstructions.png"), num_cols=16
+        np.concatenate(rows),
+        os.path.join(args.out, "reconstructions.png"),
+        num_cols=16,
     )
     shown_masked = masked[:16]
     keras_gen.utils.images.save_image_grid(
         np.concatenate(
-            [shown_masked, trained["denoising"].reconstruct(shown_masked), trained["plain"].reconstruct(shown_masked), shown]
+            [
+                shown_masked,
+                trained["denoising"].reconstruct(shown_masked),
+                trained["plain"].reconstruct(shown_masked),
+                shown,
+            ]
         ),
         os.path.join(args.out, "denoising.png"),
         num_cols=16,

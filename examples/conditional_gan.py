@@ -29,11 +29,15 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Conditional GAN on the embedded digits")
+    parser = argparse.ArgumentParser(
+        description="Conditional GAN on the embedded digits"
+    )
     parser.add_argument("--epochs", type=int, default=150)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--out", default="conditional_gan_out", help="output directory")
+    parser.add_argument(
+        "--out", default="conditional_gan_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -61,20 +65,35 @@ def main():
     )
     gan.compile()
     start = time.time()
-    gan.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    gan.fit(
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        verbose=2,
+    )
     seconds = time.time() - start
 
     # ## Ask for each digit
 
     rows = [gan.generate(10, seed=digit, labels=digit) for digit in range(10)]
     keras_gen.utils.images.save_image_grid(
-        np.concatenate(rows), os.path.join(args.out, "by_class.png"), num_cols=10, value_range=(-1, 1)
+        np.concatenate(rows),
+        os.path.join(args.out, "by_class.png"),
+        num_cols=10,
+        value_range=(-1, 1),
     )
     labels = np.arange(500) % 10
     samples = gan.generate(500, seed=args.seed, labels=labels)
 
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
-    print(keras_gen.metrics.DigitsProbe().report(samples * 0.5 + 0.5, labels=labels))
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
+    print(
+        keras_gen.metrics.DigitsProbe().report(
+            samples * 0.5 + 0.5, labels=labels
+        )
+    )
     print(f"wrote {args.out}/by_class.png (row k: ten samples of digit k)")
 
 

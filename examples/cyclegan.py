@@ -51,8 +51,12 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--out", default="cyclegan_out", help="output directory")
-    parser.add_argument("--data-dir", default=None, help="a folder with trainA/ and trainB/")
+    parser.add_argument(
+        "--out", default="cyclegan_out", help="output directory"
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="a folder with trainA/ and trainB/"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -63,9 +67,19 @@ def load_data(args):
             keras_gen.datasets.load_sample_photos("train", args.image_size),
             keras_gen.datasets.load_sample_photos("test", args.image_size),
         )
-    train = keras_gen.datasets.unpaired_image_folders(args.data_dir, args.image_size, "train")
-    has_test = all(os.path.isdir(os.path.join(args.data_dir, "test" + d)) for d in "AB")
-    test = keras_gen.datasets.unpaired_image_folders(args.data_dir, args.image_size, "test") if has_test else train
+    train = keras_gen.datasets.unpaired_image_folders(
+        args.data_dir, args.image_size, "train"
+    )
+    has_test = all(
+        os.path.isdir(os.path.join(args.data_dir, "test" + d)) for d in "AB"
+    )
+    test = (
+        keras_gen.datasets.unpaired_image_folders(
+            args.data_dir, args.image_size, "test"
+        )
+        if has_test
+        else train
+    )
     return train, test
 
 
@@ -80,7 +94,9 @@ def main():
     # The paper's networks at a CPU size: generator width 16 (paper: 64),
     # 3 residual blocks (paper: 6 or 9), discriminator width 32 with two
     # stride-2 layers (34x34 patches; the paper's three see 70x70).
-    steps = int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
+    steps = (
+        int(np.ceil(max(len(x_a), len(x_b)) / args.batch_size)) * args.epochs
+    )
     cyclegan = keras_gen.models.CycleGAN(
         data_shape=x_a.shape[1:],
         generator_filters=16,
@@ -95,7 +111,9 @@ def main():
 
     # ## Training: two unpaired arrays, re-paired at random every epoch
     start = time.time()
-    cyclegan.fit((x_a, x_b), epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    cyclegan.fit(
+        (x_a, x_b), epochs=args.epochs, batch_size=args.batch_size, verbose=2
+    )
     train_seconds = time.time() - start
 
     # ## Translations of the test patches
@@ -104,22 +122,42 @@ def main():
     rec_a = cyclegan.translate_b_to_a(fake_b)
     rec_b = cyclegan.translate_a_to_b(fake_a)
     n = 8
-    pick_a = np.linspace(0, len(test_a) - 1, n).astype(int)  # spread over the photo
+    pick_a = np.linspace(0, len(test_a) - 1, n).astype(
+        int
+    )  # spread over the photo
     pick_b = np.linspace(0, len(test_b) - 1, n).astype(int)
-    rows = [test_a[pick_a], fake_b[pick_a], rec_a[pick_a], test_b[pick_b], fake_a[pick_b], rec_b[pick_b]]
+    rows = [
+        test_a[pick_a],
+        fake_b[pick_a],
+        rec_a[pick_a],
+        test_b[pick_b],
+        fake_a[pick_b],
+        rec_b[pick_b],
+    ]
     keras_gen.utils.images.save_image_grid(
-        np.concatenate(rows), os.path.join(args.out, "translations.png"), num_cols=n, value_range=(-1, 1)
+        np.concatenate(rows),
+        os.path.join(args.out, "translations.png"),
+        num_cols=n,
+        value_range=(-1, 1),
     )
 
     # ## Judging them: a domain classifier trained on real patches
     probe = keras_gen.metrics.DomainClassifier(x_a, x_b, seed=args.seed)
     real = 0.5 * (probe.accuracy(test_a, "a") + probe.accuracy(test_b, "b"))
-    print(f"\nbackend: {keras.backend.backend()}, {args.epochs} epochs, {steps} steps, {train_seconds:.0f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, {args.epochs} epochs, {steps} steps, {train_seconds:.0f} s"
+    )
     print(f"domain classifier on real test patches: {100 * real:.1f} % correct")
-    print(f"translated A -> B labelled B: {100 * probe.accuracy(fake_b, 'b'):.1f} %")
-    print(f"translated B -> A labelled A: {100 * probe.accuracy(fake_a, 'a'):.1f} %")
-    print(f"cycle L1 |F(G(a)) - a|: {np.abs(rec_a - test_a).mean():.3f}, "
-          f"|G(F(b)) - b|: {np.abs(rec_b - test_b).mean():.3f} (pixels in [-1, 1])")
+    print(
+        f"translated A -> B labelled B: {100 * probe.accuracy(fake_b, 'b'):.1f} %"
+    )
+    print(
+        f"translated B -> A labelled A: {100 * probe.accuracy(fake_a, 'a'):.1f} %"
+    )
+    print(
+        f"cycle L1 |F(G(a)) - a|: {np.abs(rec_a - test_a).mean():.3f}, "
+        f"|G(F(b)) - b|: {np.abs(rec_b - test_b).mean():.3f} (pixels in [-1, 1])"
+    )
     print(f"wrote {args.out}/translations.png")
 
 

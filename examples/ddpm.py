@@ -45,7 +45,9 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--num-samples", type=int, default=500, help="samples for the figures")
+    parser.add_argument(
+        "--num-samples", type=int, default=500, help="samples for the figures"
+    )
     parser.add_argument("--out", default="ddpm_out", help="output directory")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
@@ -76,13 +78,24 @@ def main():
     steps_per_epoch = -(-len(x_train) // args.batch_size)
     # A short warm-up then cosine decay: stable with a high peak rate.
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, args.epochs * steps_per_epoch, warmup_target=args.learning_rate, warmup_steps=200
+        0.0,
+        args.epochs * steps_per_epoch,
+        warmup_target=args.learning_rate,
+        warmup_steps=200,
     )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     start = time.time()
-    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        verbose=2,
+    )
     train_seconds = time.time() - start
-    keras_gen.utils.images.save_loss_curves(history.history, os.path.join(args.out, "loss.png"))
+    keras_gen.utils.images.save_loss_curves(
+        history.history, os.path.join(args.out, "loss.png")
+    )
     # The trained model, for `benchmarks/ddpm_digits.py --model` and reuse.
     model.save(os.path.join(args.out, "ddpm.keras"))
 
@@ -90,40 +103,67 @@ def main():
 
     grid_labels = np.repeat(np.arange(10), 10)
     start = time.time()
-    ddim = model.generate(100, scheduler="ddim", num_steps=50, labels=grid_labels, seed=1)
+    ddim = model.generate(
+        100, scheduler="ddim", num_steps=50, labels=grid_labels, seed=1
+    )
     ddim_seconds = time.time() - start
-    keras_gen.utils.images.save_image_grid(ddim, os.path.join(args.out, "ddim_samples.png"), num_cols=10)
+    keras_gen.utils.images.save_image_grid(
+        ddim, os.path.join(args.out, "ddim_samples.png"), num_cols=10
+    )
     start = time.time()
-    ddpm = model.generate(100, scheduler="ddpm", num_steps=1000, labels=grid_labels, seed=1)
+    ddpm = model.generate(
+        100, scheduler="ddpm", num_steps=1000, labels=grid_labels, seed=1
+    )
     ddpm_seconds = time.time() - start
-    keras_gen.utils.images.save_image_grid(ddpm, os.path.join(args.out, "ddpm_samples.png"), num_cols=10)
+    keras_gen.utils.images.save_image_grid(
+        ddpm, os.path.join(args.out, "ddpm_samples.png"), num_cols=10
+    )
 
     # ## Classifier-free guidance: the same noise at scales 1, 2 and 4
 
     blocks = [
-        model.generate(30, scheduler="ddim", labels=np.repeat(np.arange(10), 3), seed=2, guidance_scale=s)
+        model.generate(
+            30,
+            scheduler="ddim",
+            labels=np.repeat(np.arange(10), 3),
+            seed=2,
+            guidance_scale=s,
+        )
         for s in (1.0, 2.0, 4.0)
     ]
     keras_gen.utils.images.save_image_grid(
-        np.concatenate(blocks), os.path.join(args.out, "guidance.png"), num_cols=30
+        np.concatenate(blocks),
+        os.path.join(args.out, "guidance.png"),
+        num_cols=30,
     )
 
     # ## Figures
 
     labels = np.arange(args.num_samples) % 10
     probe = keras_gen.metrics.DigitsProbe()
-    print(f"\nbackend: {keras.backend.backend()}, training: {train_seconds:.0f} s "
-          f"({args.epochs} epochs), final loss {history.history['loss'][-1]:.4f}")
-    print(f"sampling 100 images: DDIM-50 {ddim_seconds:.1f} s, DDPM-1000 {ddpm_seconds:.1f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training: {train_seconds:.0f} s "
+        f"({args.epochs} epochs), final loss {history.history['loss'][-1]:.4f}"
+    )
+    print(
+        f"sampling 100 images: DDIM-50 {ddim_seconds:.1f} s, DDPM-1000 {ddpm_seconds:.1f} s"
+    )
     for name, kwargs in [
         ("DDIM-50", dict(scheduler="ddim", num_steps=50)),
-        ("DDIM-50, guidance 2", dict(scheduler="ddim", num_steps=50, guidance_scale=2.0)),
+        (
+            "DDIM-50, guidance 2",
+            dict(scheduler="ddim", num_steps=50, guidance_scale=2.0),
+        ),
     ]:
-        samples = model.generate(args.num_samples, labels=labels, seed=3, **kwargs)
+        samples = model.generate(
+            args.num_samples, labels=labels, seed=3, **kwargs
+        )
         print(f"{name}: {probe.report(samples, labels=labels)}")
     # DDPM-1000 costs 20x more per sample: the 100 samples of the grid.
     print(f"DDPM-1000: {probe.report(ddpm, labels=grid_labels)}")
-    print(f"wrote {args.out}/ddim_samples.png, ddpm_samples.png, guidance.png, loss.png, ddpm.keras")
+    print(
+        f"wrote {args.out}/ddim_samples.png, ddpm_samples.png, guidance.png, loss.png, ddpm.keras"
+    )
 
 
 if __name__ == "__main__":

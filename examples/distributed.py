@@ -51,16 +51,29 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="DDPM under keras.distribution")
+    parser = argparse.ArgumentParser(
+        description="DDPM under keras.distribution"
+    )
     parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=64, help="global batch size")
-    parser.add_argument("--model-parallel", type=int, default=None,
-                        help="devices per weight shard (default: 2 when the device count is even)")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="global batch size"
+    )
+    parser.add_argument(
+        "--model-parallel",
+        type=int,
+        default=None,
+        help="devices per weight shard (default: 2 when the device count is even)",
+    )
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--multi-process", action="store_true",
-                        help="call keras.distribution.initialize() (KERAS_DISTRIBUTION_* variables)")
-    parser.add_argument("--out", default="distributed_out", help="output directory")
+    parser.add_argument(
+        "--multi-process",
+        action="store_true",
+        help="call keras.distribution.initialize() (KERAS_DISTRIBUTION_* variables)",
+    )
+    parser.add_argument(
+        "--out", default="distributed_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -85,11 +98,17 @@ def main():
         keras.distribution.initialize()
     devices = keras.distribution.list_devices()
     model_parallel = args.model_parallel or (2 if len(devices) % 2 == 0 else 1)
-    mesh = keras_gen.distribution.device_mesh(model=model_parallel, devices=devices)
+    mesh = keras_gen.distribution.device_mesh(
+        model=model_parallel, devices=devices
+    )
     layout_map = keras_gen.models.DDPM.get_layout_map(mesh)
-    distribution = keras_gen.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
+    distribution = keras_gen.distribution.ModelParallel(
+        layout_map=layout_map, batch_dim_name="batch"
+    )
     keras.distribution.set_distribution(distribution)
-    print(f"{len(devices)} devices, mesh {dict(zip(mesh.axis_names, mesh.shape))}")
+    print(
+        f"{len(devices)} devices, mesh {dict(zip(mesh.axis_names, mesh.shape))}"
+    )
 
     # ## Data: global batches; each replica gets its share
 
@@ -109,35 +128,56 @@ def main():
     )
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate))
     start = time.time()
-    history = model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    history = model.fit(
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        verbose=2,
+    )
     train_seconds = time.time() - start
 
     # Where the weights and Adam's moments live (`PartitionSpec` per axis).
-    shown = ("time_dense_1/kernel", "conv_in/kernel", "middle_attn_attention/query/kernel", "conv_out/kernel")
+    shown = (
+        "time_dense_1/kernel",
+        "conv_in/kernel",
+        "middle_attn_attention/query/kernel",
+        "conv_out/kernel",
+    )
     for v in model.trainable_variables + model.optimizer.variables:
         if v.path.endswith(shown) or v.path.endswith("conv_in_kernel_momentum"):
-            print(f"  {v.path:45s} {str(tuple(v.shape)):16s} {v.value.sharding.spec}")
+            print(
+                f"  {v.path:45s} {str(tuple(v.shape)):16s} {v.value.sharding.spec}"
+            )
 
     # ## Sampling: the compiled DDIM loop runs on the sharded weights
 
     labels = np.repeat(np.arange(10), 10)
     start = time.time()
-    samples = model.generate(100, scheduler="ddim", num_steps=50, labels=labels, seed=1)
+    samples = model.generate(
+        100, scheduler="ddim", num_steps=50, labels=labels, seed=1
+    )
     sample_seconds = time.time() - start
-    keras_gen.utils.images.save_image_grid(samples, os.path.join(args.out, "samples.png"), num_cols=10)
+    keras_gen.utils.images.save_image_grid(
+        samples, os.path.join(args.out, "samples.png"), num_cols=10
+    )
 
     # ## Figures
 
     steps = args.epochs * -(-len(x_train) // args.batch_size)
-    print(f"\ntraining: {train_seconds:.0f} s for {steps} steps of {args.batch_size} "
-          f"({steps * args.batch_size / train_seconds:.0f} samples/s, compile included), "
-          f"loss {history.history['loss'][0]:.4f} -> {history.history['loss'][-1]:.4f}")
+    print(
+        f"\ntraining: {train_seconds:.0f} s for {steps} steps of {args.batch_size} "
+        f"({steps * args.batch_size / train_seconds:.0f} samples/s, compile included), "
+        f"loss {history.history['loss'][0]:.4f} -> {history.history['loss'][-1]:.4f}"
+    )
     print(f"sampling 100 images, DDIM-50: {sample_seconds:.1f} s")
     # The probe's classifier runs on one device: under a distribution, Keras'
     # `predict` would split every batch, and its last one (191 test digits)
     # does not divide between replicas.
     keras.distribution.set_distribution(None)
-    print(f"samples: {keras_gen.metrics.DigitsProbe().report(samples, labels=labels)}")
+    print(
+        f"samples: {keras_gen.metrics.DigitsProbe().report(samples, labels=labels)}"
+    )
     print(f"wrote {args.out}/samples.png")
 
 

@@ -47,17 +47,25 @@ import keras_gen
 
 def parse_args():
     parser = argparse.ArgumentParser(description="FlowMatching on a 2-D toy")
-    parser.add_argument("--toy", default="8gaussians", choices=["8gaussians", "ring8", "grid25"])
+    parser.add_argument(
+        "--toy", default="8gaussians", choices=["8gaussians", "ring8", "grid25"]
+    )
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--train-size", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
-    parser.add_argument("--coupling", default="independent", choices=["independent", "ot"])
+    parser.add_argument(
+        "--coupling", default="independent", choices=["independent", "ot"]
+    )
     parser.add_argument("--num-samples", type=int, default=2000)
     parser.add_argument(
-        "--solvers", default="euler:4,euler:16,midpoint:8,rk4:4,rk4:16", help="solver:steps pairs to sample with"
+        "--solvers",
+        default="euler:4,euler:16,midpoint:8,rk4:4,rk4:16",
+        help="solver:steps pairs to sample with",
     )
-    parser.add_argument("--out", default="flow_matching_out", help="output directory")
+    parser.add_argument(
+        "--out", default="flow_matching_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -69,57 +77,86 @@ def main():
 
     # ## Data: points of a 2-D mixture, and held-out points
 
-    x_train = keras_gen.datasets.toy_2d(args.toy, args.train_size, seed=args.seed)
-    x_test = keras_gen.datasets.toy_2d(args.toy, args.num_samples, seed=args.seed + 1)
+    x_train = keras_gen.datasets.toy_2d(
+        args.toy, args.train_size, seed=args.seed
+    )
+    x_test = keras_gen.datasets.toy_2d(
+        args.toy, args.num_samples, seed=args.seed + 1
+    )
     centers, sigma = keras_gen.datasets.toy_2d_modes(args.toy)
 
     # ## Model: an MLP velocity network, trained with `fit`
 
     model = keras_gen.models.FlowMatching(
-        data_shape=(2,), hidden_dim=128, num_layers=3, ema_decay=0.999, coupling=args.coupling, seed=args.seed
+        data_shape=(2,),
+        hidden_dim=128,
+        num_layers=3,
+        ema_decay=0.999,
+        coupling=args.coupling,
+        seed=args.seed,
     )
     steps = args.epochs * (args.train_size // args.batch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.01)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate, steps, alpha=0.01
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     start = time.time()
-    history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
-    print(f"backend: {keras.backend.backend()}, training: {time.time() - start:.0f} s, "
-          f"final loss {history.history['loss'][-1]:.4f}")
+    history = model.fit(
+        x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2
+    )
+    print(
+        f"backend: {keras.backend.backend()}, training: {time.time() - start:.0f} s, "
+        f"final loss {history.history['loss'][-1]:.4f}"
+    )
 
     # ## Sampling: the ODE from noise to data with a few solvers
 
     def on_a_mode(points):
-        distance = np.min(np.linalg.norm(points[:, None] - centers[None], axis=-1), axis=1)
+        distance = np.min(
+            np.linalg.norm(points[:, None] - centers[None], axis=-1), axis=1
+        )
         return (distance < 3 * sigma).mean()
 
     for pair in args.solvers.split(","):
         solver, num_steps = pair.split(":")
         num_steps = int(num_steps)
-        samples = model.generate(args.num_samples, solver=solver, num_steps=num_steps, seed=1)
-        print(f"{solver}-{num_steps}: {100 * on_a_mode(samples):.1f} % of samples within 3 sigma of a mode "
-              f"(data: {100 * on_a_mode(x_test):.1f} %)")
+        samples = model.generate(
+            args.num_samples, solver=solver, num_steps=num_steps, seed=1
+        )
+        print(
+            f"{solver}-{num_steps}: {100 * on_a_mode(samples):.1f} % of samples within 3 sigma of a mode "
+            f"(data: {100 * on_a_mode(x_test):.1f} %)"
+        )
     keras_gen.utils.images.save_scatter(
         np.concatenate([x_test, samples]),
         os.path.join(args.out, "samples.png"),
-        labels=np.concatenate([np.full(len(x_test), -1), np.zeros(len(samples), int)]),
+        labels=np.concatenate(
+            [np.full(len(x_test), -1), np.zeros(len(samples), int)]
+        ),
     )
 
     # ## Likelihood: the probability-flow ODE run back to the noise
 
     nll = -model.log_prob(x_test, num_steps=16)
-    print(f"test NLL {nll.mean():.3f} ± {nll.std() / np.sqrt(len(nll)):.3f} nats "
-          f"(the entropy of the data, the best possible: 2.831 for 8gaussians)")
+    print(
+        f"test NLL {nll.mean():.3f} ± {nll.std() / np.sqrt(len(nll)):.3f} nats "
+        f"(the entropy of the data, the best possible: 2.831 for 8gaussians)"
+    )
 
     # ## Inpainting: generate the first coordinate knowing the second
 
     mask = np.array([1.0, 0.0], "float32")  # 1: generate, 0: keep
     filled = model.inpaint(x_test[:500], mask, num_steps=16, seed=2)
-    print(f"inpainted: {100 * on_a_mode(filled):.1f} % within 3 sigma of a mode; second coordinate kept: "
-          f"{np.array_equal(filled[:, 1], x_test[:500, 1])}")
+    print(
+        f"inpainted: {100 * on_a_mode(filled):.1f} % within 3 sigma of a mode; second coordinate kept: "
+        f"{np.array_equal(filled[:, 1], x_test[:500, 1])}"
+    )
     keras_gen.utils.images.save_scatter(
         np.concatenate([x_test, filled]),
         os.path.join(args.out, "inpainted.png"),
-        labels=np.concatenate([np.full(len(x_test), -1), np.ones(len(filled), int)]),
+        labels=np.concatenate(
+            [np.full(len(x_test), -1), np.ones(len(filled), int)]
+        ),
     )
     print(f"figures in {args.out}/")
 

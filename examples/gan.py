@@ -55,7 +55,10 @@ def main():
     # ## Model: DCGAN networks, non-saturating loss, EMA generator
 
     gan = keras_gen.models.GAN(
-        data_shape=x_train.shape[1:], latent_dim=args.latent_dim, ema_decay=0.99, seed=args.seed
+        data_shape=x_train.shape[1:],
+        latent_dim=args.latent_dim,
+        ema_decay=0.99,
+        seed=args.seed,
     )
     gan.compile()
 
@@ -69,7 +72,9 @@ def main():
         verbose=2,
         callbacks=[
             keras_gen.callbacks.SampleGrid(
-                os.path.join(args.out, "samples_epoch_{epoch:03d}.png"), every=50, value_range=(-1, 1)
+                os.path.join(args.out, "samples_epoch_{epoch:03d}.png"),
+                every=50,
+                value_range=(-1, 1),
             )
         ],
     )
@@ -78,12 +83,21 @@ def main():
     # ## Samples, a latent walk, and what a digits classifier makes of them
 
     samples = gan.generate(500, seed=args.seed)
-    keras_gen.utils.images.save_image_grid(samples[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1))
-    walks = np.concatenate([gan.interpolate(num_points=10, seed=s) for s in range(6)])
     keras_gen.utils.images.save_image_grid(
-        walks, os.path.join(args.out, "interpolation.png"), num_cols=10, value_range=(-1, 1)
+        samples[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1)
     )
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
+    walks = np.concatenate(
+        [gan.interpolate(num_points=10, seed=s) for s in range(6)]
+    )
+    keras_gen.utils.images.save_image_grid(
+        walks,
+        os.path.join(args.out, "interpolation.png"),
+        num_cols=10,
+        value_range=(-1, 1),
+    )
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
     print(keras_gen.metrics.DigitsProbe().report(samples * 0.5 + 0.5))
     print(f"wrote {args.out}/samples.png and {args.out}/interpolation.png")
 

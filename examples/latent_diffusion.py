@@ -93,17 +93,30 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Latent diffusion on the embedded digits")
+    parser = argparse.ArgumentParser(
+        description="Latent diffusion on the embedded digits"
+    )
     parser.add_argument("--vae-epochs", type=int, default=60)
     parser.add_argument("--latent-dim", type=int, default=8)
-    parser.add_argument("--beta", type=float, default=0.1, help="the VAE's KL weight")
-    parser.add_argument("--epochs", type=int, default=600, help="epochs of the latent DDPM")
+    parser.add_argument(
+        "--beta", type=float, default=0.1, help="the VAE's KL weight"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=600, help="epochs of the latent DDPM"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--hidden-dim", type=int, default=256)
     parser.add_argument("--num-layers", type=int, default=4)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--num-samples", type=int, default=1000, help="samples for the distances")
-    parser.add_argument("--out", default="latent_diffusion_out", help="output directory")
+    parser.add_argument(
+        "--num-samples",
+        type=int,
+        default=1000,
+        help="samples for the distances",
+    )
+    parser.add_argument(
+        "--out", default="latent_diffusion_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -150,24 +163,35 @@ def main():
     )
     steps_per_epoch = -(-len(x_train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, args.epochs * steps_per_epoch, warmup_target=args.learning_rate, warmup_steps=200
+        0.0,
+        args.epochs * steps_per_epoch,
+        warmup_target=args.learning_rate,
+        warmup_steps=200,
     )
     model.compile(optimizer=keras.optimizers.Adam(schedule))
     start = time.time()
-    history = model.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+    history = model.fit(
+        x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0
+    )
     diffusion_seconds = time.time() - start
 
     # ## Samples: decoded latent-diffusion samples next to the VAE's own
 
     start = time.time()
-    ddim = model.generate(args.num_samples, scheduler="ddim", num_steps=50, seed=1)
+    ddim = model.generate(
+        args.num_samples, scheduler="ddim", num_steps=50, seed=1
+    )
     ddim_seconds = time.time() - start
     start = time.time()
     ddpm = model.generate(args.num_samples, scheduler="ddpm", seed=1)
     ddpm_seconds = time.time() - start
     prior = vae.generate(args.num_samples, seed=2)
-    keras_gen.utils.images.save_image_grid(ddim[:64], os.path.join(args.out, "samples.png"))
-    keras_gen.utils.images.save_image_grid(prior[:64], os.path.join(args.out, "vae_samples.png"))
+    keras_gen.utils.images.save_image_grid(
+        ddim[:64], os.path.join(args.out, "samples.png")
+    )
+    keras_gen.utils.images.save_image_grid(
+        prior[:64], os.path.join(args.out, "vae_samples.png")
+    )
 
     # ## Figures: classifier Fréchet distance to the test split
 
@@ -179,14 +203,22 @@ def main():
         ("latent diffusion, DDPM-1000", ddpm),
         ("latent diffusion, DDIM-50", ddim),
     ]
-    print(f"\nbackend: {keras.backend.backend()}, VAE training {vae_seconds:.0f} s "
-          f"({args.vae_epochs} epochs), latent DDPM training {diffusion_seconds:.0f} s "
-          f"({args.epochs} epochs, final loss {history.history['loss'][-1]:.4f}), "
-          f"scale factor {float(keras.ops.convert_to_numpy(model.scale_factor)):.3f}")
-    print(f"sampling {args.num_samples}: DDIM-50 {ddim_seconds:.1f} s, DDPM-1000 {ddpm_seconds:.1f} s")
-    print(f"classifier Frechet distance to the test split ({args.num_samples} samples, lower is better):")
+    print(
+        f"\nbackend: {keras.backend.backend()}, VAE training {vae_seconds:.0f} s "
+        f"({args.vae_epochs} epochs), latent DDPM training {diffusion_seconds:.0f} s "
+        f"({args.epochs} epochs, final loss {history.history['loss'][-1]:.4f}), "
+        f"scale factor {float(keras.ops.convert_to_numpy(model.scale_factor)):.3f}"
+    )
+    print(
+        f"sampling {args.num_samples}: DDIM-50 {ddim_seconds:.1f} s, DDPM-1000 {ddpm_seconds:.1f} s"
+    )
+    print(
+        f"classifier Frechet distance to the test split ({args.num_samples} samples, lower is better):"
+    )
     for name, samples in rows:
-        print(f"  {name:38s}: {classifier_frechet_distance(samples, x_test, extractor):6.2f}")
+        print(
+            f"  {name:38s}: {classifier_frechet_distance(samples, x_test, extractor):6.2f}"
+        )
     print(f"wrote {args.out}/samples.png and {args.out}/vae_samples.png")
 
 

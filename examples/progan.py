@@ -46,15 +46,31 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Progressive GAN on the embedded digits")
-    parser.add_argument("--epochs", type=int, default=None, help="default: the whole schedule, then one epoch")
+    parser = argparse.ArgumentParser(
+        description="Progressive GAN on the embedded digits"
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="default: the whole schedule, then one epoch",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--stable-images", type=int, default=4000, help="real images per stable stage")
-    parser.add_argument("--fade-images", type=int, default=4000, help="real images per fade-in")
+    parser.add_argument(
+        "--stable-images",
+        type=int,
+        default=4000,
+        help="real images per stable stage",
+    )
+    parser.add_argument(
+        "--fade-images", type=int, default=4000, help="real images per fade-in"
+    )
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--channel-base", type=int, default=512)
     parser.add_argument("--channel-max", type=int, default=64)
-    parser.add_argument("--backup-dir", default=None, help="resume an interrupted run from here")
+    parser.add_argument(
+        "--backup-dir", default=None, help="resume an interrupted run from here"
+    )
     parser.add_argument("--out", default="progan_out", help="output directory")
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
@@ -97,29 +113,47 @@ def main():
         seed=args.seed,
     )
     model.compile()
-    print(f"resolutions {model.resolutions}; the schedule takes {model.schedule_images} real images")
+    print(
+        f"resolutions {model.resolutions}; the schedule takes {model.schedule_images} real images"
+    )
 
     # ## Training
 
     epochs = args.epochs or model.schedule_images // len(x_train) + 1
     callbacks = [
         GrowthLogger(),
-        keras_gen.callbacks.SampleGrid(os.path.join(args.out, "samples_epoch_{epoch:03d}.png"), every=4),
+        keras_gen.callbacks.SampleGrid(
+            os.path.join(args.out, "samples_epoch_{epoch:03d}.png"), every=4
+        ),
     ]
     if args.backup_dir:
         callbacks.append(keras_gen.callbacks.BackupAndRestore(args.backup_dir))
     start = time.time()
-    model.fit(x_train, epochs=epochs, batch_size=args.batch_size, verbose=0, callbacks=callbacks)
+    model.fit(
+        x_train,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        verbose=0,
+        callbacks=callbacks,
+    )
     seconds = time.time() - start
 
     # ## Samples at the final resolution
 
     samples = model.generate(500, seed=args.seed)
-    keras_gen.utils.images.save_image_grid(samples[:64], os.path.join(args.out, "samples.png"), value_range=(0, 1))
+    keras_gen.utils.images.save_image_grid(
+        samples[:64], os.path.join(args.out, "samples.png"), value_range=(0, 1)
+    )
     steps = int(model.get_optimizer("generator").iterations)
-    print(f"\nbackend: {keras.backend.backend()}, {steps} steps, training time: {seconds:.0f} s")
-    print(f"final resolution {model.current_resolution}, alpha {model.fade_alpha:.2f}")
-    print(f"samples: shape {samples.shape}, range [{np.min(samples):.2f}, {np.max(samples):.2f}]")
+    print(
+        f"\nbackend: {keras.backend.backend()}, {steps} steps, training time: {seconds:.0f} s"
+    )
+    print(
+        f"final resolution {model.current_resolution}, alpha {model.fade_alpha:.2f}"
+    )
+    print(
+        f"samples: shape {samples.shape}, range [{np.min(samples):.2f}, {np.max(samples):.2f}]"
+    )
     print(keras_gen.metrics.DigitsProbe().report(samples))
     print(f"wrote {args.out}/samples.png")
 

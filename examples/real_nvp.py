@@ -43,13 +43,25 @@ ENTROPY = {"8gaussians": 2.831, "checkerboard": math.log(32.0)}
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="RealNVP on 2-D toys and digits")
-    parser.add_argument("--toys", nargs="*", default=["8gaussians", "checkerboard"])
-    parser.add_argument("--toy-epochs", type=int, default=8, help="epochs of 50,000 points")
-    parser.add_argument("--epochs", type=int, default=80, help="epochs on the digits")
-    parser.add_argument("--batch-size", type=int, default=64, help="digits batch size")
+    parser = argparse.ArgumentParser(
+        description="RealNVP on 2-D toys and digits"
+    )
+    parser.add_argument(
+        "--toys", nargs="*", default=["8gaussians", "checkerboard"]
+    )
+    parser.add_argument(
+        "--toy-epochs", type=int, default=8, help="epochs of 50,000 points"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=80, help="epochs on the digits"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="digits batch size"
+    )
     parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--out", default="real_nvp_out", help="output directory")
+    parser.add_argument(
+        "--out", default="real_nvp_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -58,11 +70,16 @@ def train_toy(name, args):
     x_train = keras_gen.datasets.toy_2d(name, 50_000, seed=args.seed)
     x_test = keras_gen.datasets.toy_2d(name, 10_000, seed=args.seed + 1)
     flow = keras_gen.models.RealNVP(
-        data_shape=(2,), num_coupling_layers=8, hidden_units=(128, 128), seed=args.seed
+        data_shape=(2,),
+        num_coupling_layers=8,
+        hidden_units=(128, 128),
+        seed=args.seed,
     )
     steps = args.toy_epochs * (len(x_train) // 256)
     flow.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, steps))
+        optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(2e-3, steps)
+        )
     )
     start = time.time()
     flow.fit(x_train, epochs=args.toy_epochs, batch_size=256, verbose=2)
@@ -102,14 +119,18 @@ def train_digits(args):
         verbose=2,
         callbacks=[
             # 1,000 images: the validation likelihood peaks, then overfits.
-            keras.callbacks.EarlyStopping(monitor="val_loss", patience=15, restore_best_weights=True)
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=15, restore_best_weights=True
+            )
         ],
     )
     seconds = time.time() - start
     bits = float(flow.bits_per_dim(x_test).mean())
     samples = flow.generate(32, temperature=args.temperature, seed=args.seed)
     path = os.path.join(args.out, "digits.png")
-    keras_gen.utils.images.save_image_grid(np.concatenate([samples, x_test[:16]]), path, num_cols=16)
+    keras_gen.utils.images.save_image_grid(
+        np.concatenate([samples, x_test[:16]]), path, num_cols=16
+    )
     return bits, seconds, path
 
 
@@ -122,7 +143,9 @@ def main():
     toys = {name: train_toy(name, args) for name in args.toys}
 
     # ## Digits: multi-scale RealNVP, bits per dimension
-    bits, seconds, digits_path = train_digits(args) if args.epochs else (None, 0.0, None)
+    bits, seconds, digits_path = (
+        train_digits(args) if args.epochs else (None, 0.0, None)
+    )
 
     print(f"\nbackend: {keras.backend.backend()}")
     for name, (nll, toy_seconds, path) in toys.items():

@@ -40,12 +40,23 @@ from keras_gen.models.aae import mix_labelled
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Semi-supervised AAE on the embedded digits")
+    parser = argparse.ArgumentParser(
+        description="Semi-supervised AAE on the embedded digits"
+    )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--num-labelled", type=int, default=100, help="labelled training digits (per class: /10)")
-    parser.add_argument("--latent-dim", type=int, default=2, help="size of the style code")
-    parser.add_argument("--out", default="semi_supervised_aae_out", help="output directory")
+    parser.add_argument(
+        "--num-labelled",
+        type=int,
+        default=100,
+        help="labelled training digits (per class: /10)",
+    )
+    parser.add_argument(
+        "--latent-dim", type=int, default=2, help="size of the style code"
+    )
+    parser.add_argument(
+        "--out", default="semi_supervised_aae_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -61,37 +72,59 @@ def main():
     x_test, y_test = keras_gen.datasets.load_digits("test", with_labels=True)
     rng = np.random.RandomState(args.seed)
     keep = np.concatenate(
-        [rng.permutation(np.flatnonzero(y == c))[: args.num_labelled // 10] for c in range(10)]
+        [
+            rng.permutation(np.flatnonzero(y == c))[: args.num_labelled // 10]
+            for c in range(10)
+        ]
     )
     partial = np.full(len(y), -1)
     partial[keep] = y[keep]
-    x_mixed, y_mixed = mix_labelled(x, partial, labelled_share=0.25, seed=args.seed)
-    print(f"{len(keep)} labelled of {len(x)}; {len(x_mixed)} samples per epoch, a quarter of them labelled (repeats)")
+    x_mixed, y_mixed = mix_labelled(
+        x, partial, labelled_share=0.25, seed=args.seed
+    )
+    print(
+        f"{len(keep)} labelled of {len(x)}; {len(x_mixed)} samples per epoch, a quarter of them labelled (repeats)"
+    )
 
     # ## Model
 
     model = keras_gen.models.SemiSupervisedAAE(
-        data_shape=x.shape[1:], num_classes=10, latent_dim=args.latent_dim, seed=args.seed
+        data_shape=x.shape[1:],
+        num_classes=10,
+        latent_dim=args.latent_dim,
+        seed=args.seed,
     )
     model.compile()
 
     # ## Training
 
     start = time.time()
-    model.fit(x_mixed, y_mixed, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    model.fit(
+        x_mixed,
+        y_mixed,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        verbose=2,
+    )
     seconds = time.time() - start
 
     # ## Classification of the test digits
 
     accuracy = float(np.mean(model.classify(x_test) == y_test))
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
     print(f"semi-supervised AAE test accuracy: {accuracy:.3f}")
     try:
         from sklearn.linear_model import LogisticRegression
 
-        baseline = LogisticRegression(max_iter=2000).fit(x[keep].reshape(len(keep), -1), y[keep])
-        print(f"logistic regression on the {len(keep)} labelled digits alone: "
-              f"{baseline.score(x_test.reshape(len(x_test), -1), y_test):.3f}")
+        baseline = LogisticRegression(max_iter=2000).fit(
+            x[keep].reshape(len(keep), -1), y[keep]
+        )
+        print(
+            f"logistic regression on the {len(keep)} labelled digits alone: "
+            f"{baseline.score(x_test.reshape(len(x_test), -1), y_test):.3f}"
+        )
     except ImportError:
         pass
 
@@ -100,7 +133,10 @@ def main():
     styles = model.sample_latents(10, seed=args.seed)
     rows = [model.decode(styles, labels=np.full(10, c)) for c in range(10)]
     keras_gen.utils.images.save_image_grid(
-        np.concatenate(rows), os.path.join(args.out, "classes.png"), num_cols=10, value_range=(0, 1)
+        np.concatenate(rows),
+        os.path.join(args.out, "classes.png"),
+        num_cols=10,
+        value_range=(0, 1),
     )
     print(f"wrote {args.out}/classes.png")
 

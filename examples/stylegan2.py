@@ -54,19 +54,32 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="StyleGAN2 on the embedded digits")
+    parser = argparse.ArgumentParser(
+        description="StyleGAN2 on the embedded digits"
+    )
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--resolution", type=int, default=16, help="16 or 32")
-    parser.add_argument("--latent-dim", type=int, default=64, help="size of z and w")
+    parser.add_argument(
+        "--latent-dim", type=int, default=64, help="size of z and w"
+    )
     parser.add_argument("--channel-base", type=int, default=512)
     parser.add_argument("--channel-max", type=int, default=64)
     parser.add_argument("--r1-gamma", type=float, default=0.1)
-    parser.add_argument("--diff-augment", default=None, help='e.g. "color,translation,cutout"')
+    parser.add_argument(
+        "--diff-augment", default=None, help='e.g. "color,translation,cutout"'
+    )
     parser.add_argument("--learning-rate", type=float, default=0.0025)
     parser.add_argument("--ema-decay", type=float, default=0.995)
-    parser.add_argument("--mixing-cutoff", type=int, default=2, help="layers taken from the row latent")
-    parser.add_argument("--out", default="stylegan2_out", help="output directory")
+    parser.add_argument(
+        "--mixing-cutoff",
+        type=int,
+        default=2,
+        help="layers taken from the row latent",
+    )
+    parser.add_argument(
+        "--out", default="stylegan2_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -80,14 +93,20 @@ def style_mixing_grid(model, rows, cols, cutoff, seed):
     blank = np.full_like(row_images[:1], -1.0)
     grid = [np.concatenate([blank, col_images])]
     for i in range(rows):
-        mixed = model.decode(np.repeat(z_rows[i : i + 1], cols, axis=0), z_mix=z_cols, mixing_cutoff=cutoff)
+        mixed = model.decode(
+            np.repeat(z_rows[i : i + 1], cols, axis=0),
+            z_mix=z_cols,
+            mixing_cutoff=cutoff,
+        )
         grid.append(np.concatenate([row_images[i : i + 1], mixed]))
     return np.concatenate(grid)
 
 
 def truncation_sweep(model, rows, psis, seed):
     z = model.sample_latents(rows, seed=seed)
-    sweep = np.stack([model.decode(z, truncation_psi=psi) for psi in psis], axis=1)
+    sweep = np.stack(
+        [model.decode(z, truncation_psi=psi) for psi in psis], axis=1
+    )
     return sweep.reshape((-1,) + sweep.shape[2:])
 
 
@@ -96,7 +115,11 @@ def classifier_frechet_distance(samples, real):
     if not hasattr(keras_gen.metrics, "evaluate"):
         return None
     scores = keras_gen.metrics.evaluate(
-        None, real, metrics=("classifier_frechet_distance",), samples=samples, value_range=(-1, 1)
+        None,
+        real,
+        metrics=("classifier_frechet_distance",),
+        samples=samples,
+        value_range=(-1, 1),
     )
     return scores["classifier_frechet_distance"]
 
@@ -108,7 +131,11 @@ def main():
 
     # ## Data: digits resized to 16x16, in [-1, 1]
 
-    x_train = keras_gen.datasets.load_digits("train", image_size=args.resolution) * 2.0 - 1.0
+    x_train = (
+        keras_gen.datasets.load_digits("train", image_size=args.resolution)
+        * 2.0
+        - 1.0
+    )
 
     # ## Model
     #
@@ -132,9 +159,14 @@ def main():
 
     def adam(interval):
         c = interval / (interval + 1)
-        return keras.optimizers.Adam(args.learning_rate * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+        return keras.optimizers.Adam(
+            args.learning_rate * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8
+        )
 
-    model.compile(discriminator_optimizer=adam(model.r1_interval), generator_optimizer=adam(model.pl_interval))
+    model.compile(
+        discriminator_optimizer=adam(model.r1_interval),
+        generator_optimizer=adam(model.pl_interval),
+    )
 
     # ## Training
 
@@ -146,7 +178,9 @@ def main():
         verbose=2,
         callbacks=[
             keras_gen.callbacks.SampleGrid(
-                os.path.join(args.out, "samples_epoch_{epoch:03d}.png"), every=20, value_range=(-1, 1)
+                os.path.join(args.out, "samples_epoch_{epoch:03d}.png"),
+                every=20,
+                value_range=(-1, 1),
             )
         ],
     )
@@ -156,7 +190,9 @@ def main():
 
     save = keras_gen.utils.images.save_image_grid
     samples = model.generate(500, seed=args.seed)
-    save(samples[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1))
+    save(
+        samples[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1)
+    )
     save(
         style_mixing_grid(model, 6, 8, args.mixing_cutoff, args.seed + 10),
         os.path.join(args.out, "style_mixing.png"),
@@ -174,13 +210,22 @@ def main():
     # ## What a digits classifier makes of the samples
 
     steps = int(model.optimizer.iterations)
-    print(f"\nbackend: {keras.backend.backend()}, {steps} steps, training time: {seconds:.0f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, {steps} steps, training time: {seconds:.0f} s"
+    )
     print(keras_gen.metrics.DigitsProbe().report(samples * 0.5 + 0.5))
-    x_test = keras_gen.datasets.load_digits("test", image_size=args.resolution) * 2.0 - 1.0
+    x_test = (
+        keras_gen.datasets.load_digits("test", image_size=args.resolution) * 2.0
+        - 1.0
+    )
     fd = classifier_frechet_distance(samples, x_test)
     if fd is not None:
-        fd_07 = classifier_frechet_distance(model.generate(500, seed=args.seed, truncation_psi=0.7), x_test)
-        print(f"classifier Fréchet distance to the test digits: {fd:.2f} (psi 0.7: {fd_07:.2f})")
+        fd_07 = classifier_frechet_distance(
+            model.generate(500, seed=args.seed, truncation_psi=0.7), x_test
+        )
+        print(
+            f"classifier Fréchet distance to the test digits: {fd:.2f} (psi 0.7: {fd_07:.2f})"
+        )
     print(f"wrote {args.out}/samples.png, style_mixing.png and truncation.png")
 
 

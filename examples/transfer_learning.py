@@ -49,13 +49,37 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="Transfer learning from keras_gen presets")
-    parser.add_argument("--num-train", type=int, default=20, help="labelled training images of the new task")
-    parser.add_argument("--epochs", type=int, default=200, help="fine-tuning epochs (and from-scratch epochs)")
+    parser = argparse.ArgumentParser(
+        description="Transfer learning from keras_gen presets"
+    )
+    parser.add_argument(
+        "--num-train",
+        type=int,
+        default=20,
+        help="labelled training images of the new task",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=200,
+        help="fine-tuning epochs (and from-scratch epochs)",
+    )
     parser.add_argument("--batch-size", type=int, default=20)
-    parser.add_argument("--num-samples", type=int, default=200, help="samples per model for the figures")
-    parser.add_argument("--num-labelled", type=int, default=50, help="labelled digits for the feature extractor")
-    parser.add_argument("--out", default="transfer_learning_out", help="output directory")
+    parser.add_argument(
+        "--num-samples",
+        type=int,
+        default=200,
+        help="samples per model for the figures",
+    )
+    parser.add_argument(
+        "--num-labelled",
+        type=int,
+        default=50,
+        help="labelled digits for the feature extractor",
+    )
+    parser.add_argument(
+        "--out", default="transfer_learning_out", help="output directory"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args()
 
@@ -71,9 +95,17 @@ def two_classes(split, classes=(3, 8), limit=None):
 def judge(model, x_test, classes, num_samples, seed):
     """Classifier Fréchet distance and label accuracy of DDIM-50 samples."""
     labels = np.arange(num_samples) % 2
-    samples = model.generate(num_samples, num_steps=50, scheduler="ddim", labels=labels, seed=seed)
-    fd = keras_gen.metrics.evaluate(None, x_test, ("classifier_frechet_distance",), samples=samples)
-    predicted = keras_gen.metrics.digits_classifier().predict(samples, verbose=0).argmax(-1)
+    samples = model.generate(
+        num_samples, num_steps=50, scheduler="ddim", labels=labels, seed=seed
+    )
+    fd = keras_gen.metrics.evaluate(
+        None, x_test, ("classifier_frechet_distance",), samples=samples
+    )
+    predicted = (
+        keras_gen.metrics.digits_classifier()
+        .predict(samples, verbose=0)
+        .argmax(-1)
+    )
     accuracy = float((predicted == np.asarray(classes)[labels]).mean())
     return samples, fd["classifier_frechet_distance"], accuracy
 
@@ -89,19 +121,27 @@ def fine_tune_diffusion(args):
     # label embedding (11 rows before, 3 now) stays at its initial values.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        pretrained = keras_gen.models.DDPM.from_preset("ddpm_digits", num_classes=2)
+        pretrained = keras_gen.models.DDPM.from_preset(
+            "ddpm_digits", num_classes=2
+        )
     print("skipped weights:", list(pretrained.skipped_weights))
     for w in caught:
         if "were not loaded" in str(w.message):
             print("warning:", str(w.message).splitlines()[0])
 
     # The same architecture and recipe from scratch, for comparison.
-    scratch = keras_gen.models.DDPM.from_preset("ddpm_digits", load_weights=False, num_classes=2)
+    scratch = keras_gen.models.DDPM.from_preset(
+        "ddpm_digits", load_weights=False, num_classes=2
+    )
 
     # The new head need not start from noise: the preset knows what a 3 and
     # an 8 look like, so its embedding rows for 3, 8 and the null label
     # (10, used by classifier-free guidance) seed the new rows 0, 1 and 2.
-    old_rows = keras_gen.models.DDPM.from_preset("ddpm_digits").denoiser.get_layer("label_embedding").embeddings
+    old_rows = (
+        keras_gen.models.DDPM.from_preset("ddpm_digits")
+        .denoiser.get_layer("label_embedding")
+        .embeddings
+    )
     new_rows = ops.convert_to_numpy(old_rows)[[classes[0], classes[1], 10]]
     pretrained.denoiser.get_layer("label_embedding").embeddings.assign(new_rows)
 
@@ -115,23 +155,44 @@ def fine_tune_diffusion(args):
     # (2e-3 after a warm-up), which the model from scratch gets.
     steps = args.epochs * -(-len(x_train) // args.batch_size)
     schedules = {
-        "fine-tuned preset": keras.optimizers.schedules.CosineDecay(5e-4, steps),
-        "from scratch": keras.optimizers.schedules.CosineDecay(0.0, steps, warmup_target=2e-3, warmup_steps=100),
+        "fine-tuned preset": keras.optimizers.schedules.CosineDecay(
+            5e-4, steps
+        ),
+        "from scratch": keras.optimizers.schedules.CosineDecay(
+            0.0, steps, warmup_target=2e-3, warmup_steps=100
+        ),
     }
     results = {}
-    for name, model in (("fine-tuned preset", pretrained), ("from scratch", scratch)):
+    for name, model in (
+        ("fine-tuned preset", pretrained),
+        ("from scratch", scratch),
+    ):
         keras.utils.set_random_seed(args.seed)
         model.compile(optimizer=keras.optimizers.Adam(schedules[name]))
         start = time.time()
-        model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+        model.fit(
+            x_train,
+            y_train,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            verbose=0,
+        )
         seconds = time.time() - start
-        samples, fd, accuracy = judge(model, x_test, classes, args.num_samples, args.seed)
+        samples, fd, accuracy = judge(
+            model, x_test, classes, args.num_samples, args.seed
+        )
         results[name] = (fd, accuracy, seconds, steps)
         file = "fine_tuned.png" if model is pretrained else "from_scratch.png"
         # Samples alternate between the two classes: show a row per class.
-        order = np.concatenate([np.arange(0, len(samples), 2), np.arange(1, len(samples), 2)])
-        keras_gen.utils.images.save_image_grid(samples[order], os.path.join(args.out, file), num_cols=16)
-    print(f"\na 3-or-8 generator from {len(x_train)} training images ({len(x_test)} test images):")
+        order = np.concatenate(
+            [np.arange(0, len(samples), 2), np.arange(1, len(samples), 2)]
+        )
+        keras_gen.utils.images.save_image_grid(
+            samples[order], os.path.join(args.out, file), num_cols=16
+        )
+    print(
+        f"\na 3-or-8 generator from {len(x_train)} training images ({len(x_test)} test images):"
+    )
     for name, (fd, accuracy, seconds, steps) in results.items():
         print(
             f"  {name:18s}: classifier Fréchet distance {fd:6.2f}, "
@@ -140,8 +201,12 @@ def fine_tune_diffusion(args):
 
 
 def frozen_feature_extractor(args):
-    x_train, y_train = keras_gen.datasets.load_digits("train", binarize=True, with_labels=True)
-    x_test, y_test = keras_gen.datasets.load_digits("test", binarize=True, with_labels=True)
+    x_train, y_train = keras_gen.datasets.load_digits(
+        "train", binarize=True, with_labels=True
+    )
+    x_test, y_test = keras_gen.datasets.load_digits(
+        "test", binarize=True, with_labels=True
+    )
     x_few, y_few = x_train[: args.num_labelled], y_train[: args.num_labelled]
 
     vae = keras_gen.models.VAE.from_preset("vae_digits")
@@ -151,20 +216,49 @@ def frozen_feature_extractor(args):
 
     images = keras.Input(vae.data_shape)
     # The encoder gives the posterior's mean and log-variance: 2 x 8 features.
-    probabilities = keras.layers.Dense(10, activation="softmax")(encoder(images))
+    probabilities = keras.layers.Dense(10, activation="softmax")(
+        encoder(images)
+    )
     classifier = keras.Model(images, probabilities)
-    classifier.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    classifier.fit(x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0)
+    classifier.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    classifier.fit(
+        x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0
+    )
     features_accuracy = classifier.evaluate(x_test, y_test, verbose=0)[1]
-    unchanged = all(np.array_equal(b, ops.convert_to_numpy(w)) for b, w in zip(before, encoder.weights))
+    unchanged = all(
+        np.array_equal(b, ops.convert_to_numpy(w))
+        for b, w in zip(before, encoder.weights)
+    )
 
-    pixels = keras.Sequential([keras.Input(vae.data_shape), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    pixels.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    pixels.fit(x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0)
+    pixels = keras.Sequential(
+        [
+            keras.Input(vae.data_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    pixels.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    pixels.fit(
+        x_few, y_few, epochs=200, batch_size=args.num_labelled, verbose=0
+    )
     pixels_accuracy = pixels.evaluate(x_test, y_test, verbose=0)[1]
-    print(f"\ndigit classifier from {args.num_labelled} labelled digits, test accuracy:")
-    print(f"  frozen vae_digits encoder + softmax: {100 * features_accuracy:5.1f} %  (encoder unchanged: {unchanged})")
-    print(f"  raw pixels + softmax               : {100 * pixels_accuracy:5.1f} %")
+    print(
+        f"\ndigit classifier from {args.num_labelled} labelled digits, test accuracy:"
+    )
+    print(
+        f"  frozen vae_digits encoder + softmax: {100 * features_accuracy:5.1f} %  (encoder unchanged: {unchanged})"
+    )
+    print(
+        f"  raw pixels + softmax               : {100 * pixels_accuracy:5.1f} %"
+    )
 
 
 def main():
@@ -175,7 +269,9 @@ def main():
     start = time.time()
     fine_tune_diffusion(args)
     frozen_feature_extractor(args)
-    print(f"\nbackend {keras.backend.backend()}, total {time.time() - start:.0f} s; figures in {args.out}/")
+    print(
+        f"\nbackend {keras.backend.backend()}, total {time.time() - start:.0f} s; figures in {args.out}/"
+    )
 
 
 if __name__ == "__main__":

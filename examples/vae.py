@@ -101,7 +101,7 @@ def main():
                 os.path.join(args.out, "samples_epoch_{epoch:03d}.png"),
                 every=50,
                 num_samples=64,
-            )
+            ),
         ],
     )
     seconds = time.time() - start
@@ -109,11 +109,15 @@ def main():
     # ## Results: likelihoods in nats per image
 
     neg_elbo = float(-vae.log_prob(x_test, num_samples=1).mean())
-    iwae_nll = float(-vae.log_prob(x_test, num_samples=args.importance_samples).mean())
+    iwae_nll = float(
+        -vae.log_prob(x_test, num_samples=args.importance_samples).mean()
+    )
     baseline = independent_pixel_nll(x_train, x_test)
 
     samples = vae.generate(64, seed=args.seed)
-    keras_gen.utils.images.save_image_grid(samples, os.path.join(args.out, "samples.png"))
+    keras_gen.utils.images.save_image_grid(
+        samples, os.path.join(args.out, "samples.png")
+    )
     shown = x_test[:16]
     keras_gen.utils.images.save_image_grid(
         np.concatenate([shown, vae.reconstruct(shown)]),
@@ -121,11 +125,15 @@ def main():
         num_cols=16,
     )
 
-    print(f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: {seconds:.0f} s"
+    )
     print("test negative log-likelihood, nats per image (lower is better):")
     print(f"  independent-pixel Bernoulli baseline : {baseline:7.2f}")
     print(f"  VAE negative ELBO                    : {neg_elbo:7.2f}")
-    print(f"  VAE IWAE estimate (K={args.importance_samples:<3d})            : {iwae_nll:7.2f}")
+    print(
+        f"  VAE IWAE estimate (K={args.importance_samples:<3d})            : {iwae_nll:7.2f}"
+    )
     print(f"wrote {args.out}/samples.png and {args.out}/reconstructions.png")
 
 

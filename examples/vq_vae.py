@@ -73,7 +73,9 @@ def main():
     )
     vqvae.compile(optimizer=keras.optimizers.Adam(1e-3))
     start = time.time()
-    vqvae.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
+    vqvae.fit(
+        x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2
+    )
     vqvae_seconds = time.time() - start
 
     usage = vqvae.codebook_usage(x_test)
@@ -82,13 +84,23 @@ def main():
 
     # ## Stage 2: a class-conditional gated PixelCNN over the codes
 
-    prior = keras_gen.models.VQVAEPrior(vqvae, num_classes=10, hidden_dim=64, num_layers=4, seed=args.seed)
+    prior = keras_gen.models.VQVAEPrior(
+        vqvae, num_classes=10, hidden_dim=64, num_layers=4, seed=args.seed
+    )
     prior.compile(optimizer=keras.optimizers.Adam(1e-3))
     start = time.time()
-    prior.fit(x_train, y_train, epochs=args.prior_epochs, batch_size=args.batch_size, verbose=2)
+    prior.fit(
+        x_train,
+        y_train,
+        epochs=args.prior_epochs,
+        batch_size=args.batch_size,
+        verbose=2,
+    )
     prior_seconds = time.time() - start
     prior_nll = float(-prior.log_prob(x_test, labels=y_test).mean())
-    uniform_nll = float(np.prod(vqvae.index_shape) * np.log(vqvae.num_embeddings))
+    uniform_nll = float(
+        np.prod(vqvae.index_shape) * np.log(vqvae.num_embeddings)
+    )
 
     # ## Results
 
@@ -99,14 +111,22 @@ def main():
     )
     labels = np.repeat(np.arange(10), 10)
     samples = prior.generate(100, seed=args.seed, labels=labels)
-    keras_gen.utils.images.save_image_grid(samples, os.path.join(args.out, "samples.png"), num_cols=10)
+    keras_gen.utils.images.save_image_grid(
+        samples, os.path.join(args.out, "samples.png"), num_cols=10
+    )
 
-    print(f"\nbackend: {keras.backend.backend()}, training time: VQ-VAE {vqvae_seconds:.0f} s, "
-          f"prior {prior_seconds:.0f} s")
-    print(f"codebook usage (test): {usage['used']}/{args.num_embeddings} entries, "
-          f"perplexity {usage['perplexity']:.1f}")
+    print(
+        f"\nbackend: {keras.backend.backend()}, training time: VQ-VAE {vqvae_seconds:.0f} s, "
+        f"prior {prior_seconds:.0f} s"
+    )
+    print(
+        f"codebook usage (test): {usage['used']}/{args.num_embeddings} entries, "
+        f"perplexity {usage['perplexity']:.1f}"
+    )
     print(f"test reconstruction MSE: {mse:.4f}")
-    print(f"test code NLL, nats per digit: prior {prior_nll:.1f}, uniform {uniform_nll:.1f}")
+    print(
+        f"test code NLL, nats per digit: prior {prior_nll:.1f}, uniform {uniform_nll:.1f}"
+    )
     print(f"wrote {args.out}/reconstructions.png and {args.out}/samples.png")
 
 

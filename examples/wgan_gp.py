@@ -37,9 +37,18 @@ import keras_gen
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description="WGAN-GP on eight Gaussians and on digits")
-    parser.add_argument("--toy-epochs", type=int, default=5, help="epochs of 100,000 points, batch 256")
-    parser.add_argument("--epochs", type=int, default=60, help="epochs on the digits")
+    parser = argparse.ArgumentParser(
+        description="WGAN-GP on eight Gaussians and on digits"
+    )
+    parser.add_argument(
+        "--toy-epochs",
+        type=int,
+        default=5,
+        help="epochs of 100,000 points, batch 256",
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=60, help="epochs on the digits"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--out", default="wgan_gp_out", help="output directory")
     parser.add_argument("--seed", type=int, default=0)
@@ -58,7 +67,9 @@ def main():
     toy = keras_gen.models.WGANGP(data_shape=(2,), latent_dim=2, seed=args.seed)
     # A larger step than the paper's 1e-4 keeps this run to a minute.
     toy.compile(
-        discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=keras.optimizers.Adam(
+            1e-3, beta_1=0.0, beta_2=0.9
+        ),
         generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.9),
     )
     start = time.time()
@@ -76,18 +87,24 @@ def main():
     # ## 2. The digits
 
     x_train = keras_gen.datasets.load_digits("train") * 2.0 - 1.0
-    wgan = keras_gen.models.WGANGP(data_shape=x_train.shape[1:], latent_dim=32, seed=args.seed)
+    wgan = keras_gen.models.WGANGP(
+        data_shape=x_train.shape[1:], latent_dim=32, seed=args.seed
+    )
     wgan.compile()
     start = time.time()
     wgan.fit(x_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
     digit_seconds = time.time() - start
     digits = wgan.generate(500, seed=args.seed)
-    keras_gen.utils.images.save_image_grid(digits[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1))
+    keras_gen.utils.images.save_image_grid(
+        digits[:64], os.path.join(args.out, "samples.png"), value_range=(-1, 1)
+    )
 
     print(f"\nbackend: {keras.backend.backend()}")
     print(f"eight Gaussians ({args.toy_epochs} epochs, {toy_seconds:.0f} s):")
-    print(f"  modes covered {stats['modes']} / 8, high quality {100 * stats['high_quality']:.1f} %, "
-          f"reverse KL {stats['reverse_kl']:.3f}")
+    print(
+        f"  modes covered {stats['modes']} / 8, high quality {100 * stats['high_quality']:.1f} %, "
+        f"reverse KL {stats['reverse_kl']:.3f}"
+    )
     print(f"digits ({args.epochs} epochs, {digit_seconds:.0f} s):")
     print(keras_gen.metrics.DigitsProbe().report(digits * 0.5 + 0.5))
     print(f"wrote {args.out}/toy.png and {args.out}/samples.png")

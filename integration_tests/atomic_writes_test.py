@@ -16,13 +16,15 @@ import pytest
 from PIL import Image
 
 from keras_gen.models import VAE
-from keras_gen.utils import atomic
-from keras_gen.utils import images
+from keras_gen.utils import atomic, images
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers", "save_worker.py")
+WORKER = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "workers", "save_worker.py"
+)
 
 pytestmark = pytest.mark.skipif(
-    not hasattr(signal, "SIGKILL") or atomic.fcntl is None, reason="needs POSIX signals and flock"
+    not hasattr(signal, "SIGKILL") or atomic.fcntl is None,
+    reason="needs POSIX signals and flock",
 )
 
 
@@ -31,7 +33,13 @@ def killed_worker(*args, kill_at=None):
     env.pop("KERAS_GEN_KILL_AT", None)
     if kill_at:
         env["KERAS_GEN_KILL_AT"] = kill_at
-    result = subprocess.run([sys.executable, WORKER, *args], capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, WORKER, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
 
 
@@ -44,17 +52,29 @@ def tiny_vae(seed):
     [
         ("preset.weights", 1),  # the new preset half-written in staging
         ("preset.staged", 1),  # the new preset complete in staging
-        ("preset.moved_aside", 1),  # the old preset renamed aside, no preset at all
-        ("preset.swapped", 2),  # the new preset in place, the old one not yet deleted
+        (
+            "preset.moved_aside",
+            1,
+        ),  # the old preset renamed aside, no preset at all
+        (
+            "preset.swapped",
+            2,
+        ),  # the new preset in place, the old one not yet deleted
     ],
 )
-def test_a_preset_save_killed_anywhere_leaves_a_loadable_preset(tmp_path, kill_at, survivor):
+def test_a_preset_save_killed_anywhere_leaves_a_loadable_preset(
+    tmp_path, kill_at, survivor
+):
     path = str(tmp_path / "vae")
     tiny_vae(1).save_to_preset(path)
     killed_worker("preset", path, "2", kill_at=kill_at)
-    assert len(os.listdir(tmp_path)) >= 2  # the killed save left something behind
+    assert (
+        len(os.listdir(tmp_path)) >= 2
+    )  # the killed save left something behind
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "the previous preset was put back"
+        warnings.simplefilter(
+            "ignore", UserWarning
+        )  # "the previous preset was put back"
         loaded = VAE.from_preset(path)
     assert loaded.seed == survivor
     assert os.listdir(tmp_path) == ["vae"]  # leftovers removed by the load
@@ -67,9 +87,13 @@ def test_a_keras_save_killed_mid_write_keeps_the_previous_file(tmp_path):
     first.save(path)
     before = open(path, "rb").read()
     killed_worker("keras", path, "2")
-    assert open(path, "rb").read() == before  # Keras alone truncates it in place
+    assert (
+        open(path, "rb").read() == before
+    )  # Keras alone truncates it in place
     assert keras.saving.load_model(path).seed == 1
-    (leftover,) = [name for name in os.listdir(tmp_path) if name != "model.keras"]
+    (leftover,) = [
+        name for name in os.listdir(tmp_path) if name != "model.keras"
+    ]
     assert leftover.startswith(".tmp-") and leftover.endswith("-model.keras")
     second = tiny_vae(2)
     second.build((None, 6))

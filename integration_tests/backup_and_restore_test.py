@@ -18,14 +18,18 @@ import keras
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers"))
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers")
+)
 
 import backup_worker  # noqa: E402
 
 WORKER = backup_worker.__file__
 TOTAL_STEPS = backup_worker.EPOCHS * backup_worker.STEPS  # 3 epochs of 4 steps
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+pytestmark = pytest.mark.skipif(
+    not hasattr(signal, "SIGKILL"), reason="needs POSIX signals"
+)
 
 
 def run_worker(family, backup_dir, save_freq, kill_at=None, extra=()):
@@ -34,7 +38,16 @@ def run_worker(family, backup_dir, save_freq, kill_at=None, extra=()):
     if kill_at:
         env["KERAS_GEN_KILL_AT"] = kill_at
     return subprocess.run(
-        [sys.executable, WORKER, family, str(backup_dir), os.devnull, "--save-freq", str(save_freq), *extra],
+        [
+            sys.executable,
+            WORKER,
+            family,
+            str(backup_dir),
+            os.devnull,
+            "--save-freq",
+            str(save_freq),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -43,7 +56,10 @@ def run_worker(family, backup_dir, save_freq, kill_at=None, extra=()):
 
 
 def state(model):
-    return [keras.ops.convert_to_numpy(v) for v in model.variables + model.optimizer.variables]
+    return [
+        keras.ops.convert_to_numpy(v)
+        for v in model.variables + model.optimizer.variables
+    ]
 
 
 _references = {}
@@ -70,7 +86,9 @@ def resume_and_compare(family, backup, save_freq, expected):
     backup_worker.fit(model, family, str(backup), save_freq)
     # Every optimizer (a GAN's two and their container) took exactly the
     # steps of an uninterrupted run: none repeated, none skipped.
-    assert backup_worker.optimizer_steps(model) == [TOTAL_STEPS] * len(backup_worker.optimizer_steps(model))
+    assert backup_worker.optimizer_steps(model) == [TOTAL_STEPS] * len(
+        backup_worker.optimizer_steps(model)
+    )
     got = state(model)
     assert len(got) == len(expected)
     paths = [v.path for v in model.variables + model.optimizer.variables]
@@ -87,14 +105,20 @@ CASES = [
     ("gan", 3, "backup.during@2"),  # half of it written to the temporary file
     ("gan", 3, "backup.written@2"),  # all written and synced, not yet renamed
     ("gan", 3, "backup.replaced@2"),  # renamed into place, training not resumed
-    ("vae", "epoch", "backup.written@2"),  # Keras' gap: weights written, epoch not
+    (
+        "vae",
+        "epoch",
+        "backup.written@2",
+    ),  # Keras' gap: weights written, epoch not
     ("vae", "epoch", "worker.batch_end@6"),  # between two backups, mid-epoch
     ("ddpm", 3, "backup.replaced@3"),  # mid-epoch backup of a model with an EMA
 ]
 
 
 @pytest.mark.parametrize("family, save_freq, kill_at", CASES)
-def test_a_run_killed_at_any_point_resumes_exactly(tmp_path, reference, family, save_freq, kill_at):
+def test_a_run_killed_at_any_point_resumes_exactly(
+    tmp_path, reference, family, save_freq, kill_at
+):
     expected = reference(family, save_freq)
     backup = tmp_path / "backup"
     result = run_worker(family, backup, save_freq, kill_at=kill_at)
@@ -102,19 +126,29 @@ def test_a_run_killed_at_any_point_resumes_exactly(tmp_path, reference, family, 
     assert (backup / "backup.weights.h5").exists()
     leftovers = glob.glob(str(backup / ".tmp-*-backup.weights.h5"))
     if kill_at.startswith(("backup.during", "backup.written")):
-        assert len(leftovers) == 1  # killed mid-write: the old backup stays whole
+        assert (
+            len(leftovers) == 1
+        )  # killed mid-write: the old backup stays whole
     if kill_at.startswith("backup.during"):  # half of the new backup
-        assert os.path.getsize(leftovers[0]) < 0.75 * os.path.getsize(backup / "backup.weights.h5")
+        assert os.path.getsize(leftovers[0]) < 0.75 * os.path.getsize(
+            backup / "backup.weights.h5"
+        )
     resume_and_compare(family, backup, save_freq, expected)
 
 
-def test_a_full_disk_stops_training_and_keeps_the_previous_backup(tmp_path, reference):
+def test_a_full_disk_stops_training_and_keeps_the_previous_backup(
+    tmp_path, reference
+):
     if shutil.which("mount") is None:
-        pytest.skip("no `mount` command: tests/callbacks covers an injected full disk")
+        pytest.skip(
+            "no `mount` command: tests/callbacks covers an injected full disk"
+        )
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)], capture_output=True, text=True
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
     )
     if mounted.returncode != 0:
         pytest.skip(
@@ -124,12 +158,17 @@ def test_a_full_disk_stops_training_and_keeps_the_previous_backup(tmp_path, refe
         )
     try:
         backup = disk / "backup"
-        result = run_worker("gan", backup, "epoch", extra=("--fill-disk-after-saves", "1"))
+        result = run_worker(
+            "gan", backup, "epoch", extra=("--fill-disk-after-saves", "1")
+        )
         # A clear error, no crash (the JAX process used to segfault at exit).
         assert result.returncode == 3, result.stderr[-3000:]
         assert "BackupWriteError" in result.stdout
         assert "No space left on device" in result.stdout
-        assert "the previous backup (the end of epoch 1) is intact" in result.stdout
+        assert (
+            "the previous backup (the end of epoch 1) is intact"
+            in result.stdout
+        )
         assert os.listdir(backup) == ["backup.weights.h5"]  # no partial file
         os.remove(disk / "filler")  # space freed: the same fit resumes
         resume_and_compare("gan", backup, "epoch", reference("gan", "epoch"))

@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workers", "gan_worker.py")
+WORKER = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "workers", "gan_worker.py"
+)
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "jax",
@@ -19,7 +21,13 @@ pytestmark = pytest.mark.skipif(
 
 def run_worker(backend, *args):
     env = dict(os.environ, KERAS_BACKEND=backend)
-    result = subprocess.run([sys.executable, WORKER, *args], capture_output=True, text=True, timeout=300, env=env)
+    result = subprocess.run(
+        [sys.executable, WORKER, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, f"{backend}: {result.stderr[-2000:]}"
 
 
@@ -30,11 +38,25 @@ def test_train_on_jax_continue_on(backend, tmp_path):
     continued = str(tmp_path / "continued.npz")
     run_worker(backend, "continue", model_path, continued)
 
-    saved, loaded = np.load(saved), np.load(str(tmp_path / "continued_loaded.npz"))
+    saved, loaded = (
+        np.load(saved),
+        np.load(str(tmp_path / "continued_loaded.npz")),
+    )
     for key in saved.files:  # weights, iterations, Adam moments: as saved
-        np.testing.assert_allclose(loaded[key], saved[key], rtol=1e-6, err_msg=key)
+        np.testing.assert_allclose(
+            loaded[key], saved[key], rtol=1e-6, err_msg=key
+        )
     after = np.load(continued)
-    assert int(after["iterations_generator"]) == 2 * int(saved["iterations_generator"])
-    assert np.isfinite(after["d_loss"]).all() and np.isfinite(after["g_loss"]).all()
-    moved = [np.abs(after[k] - saved[k]).max() for k in saved.files if k.startswith("w")]
+    assert int(after["iterations_generator"]) == 2 * int(
+        saved["iterations_generator"]
+    )
+    assert (
+        np.isfinite(after["d_loss"]).all()
+        and np.isfinite(after["g_loss"]).all()
+    )
+    moved = [
+        np.abs(after[k] - saved[k]).max()
+        for k in saved.files
+        if k.startswith("w")
+    ]
     assert max(moved) > 1e-4  # training went on

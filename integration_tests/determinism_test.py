@@ -23,7 +23,13 @@ FAMILIES = ("vae", "gan", "ddpm")
 def test_same_seed_same_backend_is_bit_identical_across_processes(tmp_path):
     path = tmp_path / "child.npz"
     result = subprocess.run(
-        [sys.executable, "-m", "keras_gen.testing.determinism", str(path), *FAMILIES],
+        [
+            sys.executable,
+            "-m",
+            "keras_gen.testing.determinism",
+            str(path),
+            *FAMILIES,
+        ],
         env={**os.environ, "PYTHONPATH": ROOT, "TF_CPP_MIN_LOG_LEVEL": "2"},
         capture_output=True,
         text=True,
@@ -31,11 +37,15 @@ def test_same_seed_same_backend_is_bit_identical_across_processes(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     child = dict(np.load(path))
-    keras.utils.set_random_seed(12345)  # a different global state: the model's seed rules
+    keras.utils.set_random_seed(
+        12345
+    )  # a different global state: the model's seed rules
     here = determinism.seeded_runs(FAMILIES)
     assert sorted(here) == sorted(child)
     for key in here:
         np.testing.assert_array_equal(here[key], child[key], err_msg=key)
     for name in FAMILIES:
         # Training did something (the test could fail).
-        assert np.abs(here[name + "/trained"] - here[name + "/initial"]).max() > 0, name
+        assert (
+            np.abs(here[name + "/trained"] - here[name + "/initial"]).max() > 0
+        ), name

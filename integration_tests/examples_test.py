@@ -13,7 +13,14 @@ def test_transfer_learning_example_runs(tmp_path):
         [
             sys.executable,
             os.path.join(ROOT, "examples", "transfer_learning.py"),
-            "--epochs", "3", "--num-samples", "20", "--num-labelled", "20", "--out", str(tmp_path),
+            "--epochs",
+            "3",
+            "--num-samples",
+            "20",
+            "--num-labelled",
+            "20",
+            "--out",
+            str(tmp_path),
         ],
         env={**os.environ, "PYTHONPATH": ROOT},
         capture_output=True,
@@ -21,9 +28,15 @@ def test_transfer_learning_example_runs(tmp_path):
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "skipped weights:" in result.stdout and "requested digit read" in result.stdout
+    assert (
+        "skipped weights:" in result.stdout
+        and "requested digit read" in result.stdout
+    )
     assert "encoder unchanged: True" in result.stdout
-    assert sorted(os.listdir(tmp_path)) == ["fine_tuned.png", "from_scratch.png"]
+    assert sorted(os.listdir(tmp_path)) == [
+        "fine_tuned.png",
+        "from_scratch.png",
+    ]
 
 
 def test_flow_matching_example_runs(tmp_path):
@@ -31,8 +44,16 @@ def test_flow_matching_example_runs(tmp_path):
         [
             sys.executable,
             os.path.join(ROOT, "examples", "flow_matching.py"),
-            "--epochs", "1", "--train-size", "1000", "--num-samples", "200", "--solvers", "euler:4",
-            "--out", str(tmp_path),
+            "--epochs",
+            "1",
+            "--train-size",
+            "1000",
+            "--num-samples",
+            "200",
+            "--solvers",
+            "euler:4",
+            "--out",
+            str(tmp_path),
         ],
         env={**os.environ, "PYTHONPATH": ROOT},
         capture_output=True,
@@ -40,5 +61,8 @@ def test_flow_matching_example_runs(tmp_path):
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "test NLL" in result.stdout and "second coordinate kept: True" in result.stdout
+    assert (
+        "test NLL" in result.stdout
+        and "second coordinate kept: True" in result.stdout
+    )
     assert sorted(os.listdir(tmp_path)) == ["inpainted.png", "samples.png"]

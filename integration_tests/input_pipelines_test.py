@@ -26,7 +26,9 @@ def as_numpy(x):
 
 def as_tf_data(x):
     tf = pytest.importorskip("tensorflow")
-    return tf.data.Dataset.from_tensor_slices(x).shuffle(256, seed=0).batch(BATCH), {"shuffle": False}
+    return tf.data.Dataset.from_tensor_slices(x).shuffle(256, seed=0).batch(
+        BATCH
+    ), {"shuffle": False}
 
 
 def as_torch_loader(x):
@@ -34,7 +36,9 @@ def as_torch_loader(x):
     # A `TensorDataset` yields `(x,)` tuples, the usual torch form. (Keras
     # 3.15 misreads a DataLoader that yields bare tensors on JAX and TF.)
     dataset = torch.utils.data.TensorDataset(torch.from_numpy(x))
-    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=BATCH, shuffle=True
+    )
     return loader, {"shuffle": False}
 
 

@@ -42,8 +42,12 @@ def build(name):
     if name == "gan":
         return models.GAN(data_shape=(2,), latent_dim=4, seed=0)
     return models.DDPM(
-        data_shape=(2,), value_range=None, hidden_dim=16, num_layers=1,
-        scheduler=DDPMScheduler(num_train_timesteps=50), seed=0,
+        data_shape=(2,),
+        value_range=None,
+        hidden_dim=16,
+        num_layers=1,
+        scheduler=DDPMScheduler(num_train_timesteps=50),
+        seed=0,
     )
 
 
@@ -51,8 +55,14 @@ def dataset():
     """Global batches of a fixed 2-D dataset, as every process sees them."""
     import tensorflow as tf
 
-    x = np.random.RandomState(0).normal(size=(2 * GLOBAL_BATCH, 2)).astype("float32")
-    return tf.data.Dataset.from_tensor_slices(x).batch(GLOBAL_BATCH, drop_remainder=True)
+    x = (
+        np.random.RandomState(0)
+        .normal(size=(2 * GLOBAL_BATCH, 2))
+        .astype("float32")
+    )
+    return tf.data.Dataset.from_tensor_slices(x).batch(
+        GLOBAL_BATCH, drop_remainder=True
+    )
 
 
 def run(coordinator, num_processes, process_id, out_path):
@@ -64,24 +74,35 @@ def run(coordinator, num_processes, process_id, out_path):
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
         keras.distribution.initialize(coordinator, num_processes, process_id)
     devices = keras.distribution.list_devices()
-    distribution = keras.distribution.DataParallel(devices=devices, auto_shard_dataset=True)
+    distribution = keras.distribution.DataParallel(
+        devices=devices, auto_shard_dataset=True
+    )
     keras.distribution.set_distribution(distribution)
     results = {"devices": len(devices), "processes": jax.process_count()}
     # What this process reads of each global batch.
-    results["local_batch"] = len(next(iter(distribution.distribute_dataset(dataset()))))
+    results["local_batch"] = len(
+        next(iter(distribution.distribute_dataset(dataset())))
+    )
     for name in ("gan", "ddpm"):
         model = build(name)
         sgd = lambda: keras.optimizers.SGD(0.01, momentum=0.9)  # noqa: E731
         if isinstance(model, MultiOptimizerModel):
-            MultiOptimizerModel.compile(model, **{f"{n}_optimizer": sgd() for n in model.optimizer_names})
+            MultiOptimizerModel.compile(
+                model,
+                **{f"{n}_optimizer": sgd() for n in model.optimizer_names},
+            )
         else:
             model.compile(optimizer=sgd())
         # The same start everywhere, whatever each process's initialisers do.
         rng = np.random.RandomState(1)
-        model.set_weights([
-            w if w.dtype.kind != "f" else (0.3 * rng.normal(size=w.shape)).astype(w.dtype)
-            for w in model.get_weights()
-        ])
+        model.set_weights(
+            [
+                w
+                if w.dtype.kind != "f"
+                else (0.3 * rng.normal(size=w.shape)).astype(w.dtype)
+                for w in model.get_weights()
+            ]
+        )
         history = model.fit(dataset(), epochs=EPOCHS, verbose=0)
         for key, values in history.history.items():
             results[f"{name}/loss/{key}"] = np.asarray(values)
@@ -98,12 +119,19 @@ def _free_port():
 
 def _launch(args, devices):
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices} {FAST_XLA}"
+    env["XLA_FLAGS"] = (
+        f"--xla_force_host_platform_device_count={devices} {FAST_XLA}"
+    )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [root, env.get("PYTHONPATH")])
+    )
     return subprocess.Popen(
         [sys.executable, __file__, *map(str, args)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -121,7 +149,9 @@ def _wait(procs, timeout):
 
 def test_two_processes_train_identically_and_like_one(tmp_path):
     coordinator = f"127.0.0.1:{_free_port()}"
-    outs = [tmp_path / f"process_{i}.npz" for i in range(2)] + [tmp_path / "single.npz"]
+    outs = [tmp_path / f"process_{i}.npz" for i in range(2)] + [
+        tmp_path / "single.npz"
+    ]
     procs = [_launch((coordinator, 2, i, outs[i]), devices=2) for i in range(2)]
     procs.append(_launch(("-", 1, 0, outs[2]), devices=4))
     _wait(procs, timeout=400)
@@ -132,15 +162,21 @@ def test_two_processes_train_identically_and_like_one(tmp_path):
     assert first["local_batch"] == second["local_batch"] == GLOBAL_BATCH // 2
     assert single["local_batch"] == GLOBAL_BATCH
     keys = sorted(k for k in single if "/" in k)
-    assert any(k.startswith("gan/w") for k in keys) and any(k.startswith("ddpm/w") for k in keys)
+    assert any(k.startswith("gan/w") for k in keys) and any(
+        k.startswith("ddpm/w") for k in keys
+    )
     for key in keys:
         # Replicated weights after all-reduced steps: bit for bit the same.
         np.testing.assert_array_equal(first[key], second[key], err_msg=key)
         # One process reading the same global batches: the same up to the
         # order of the cross-device sums.
-        np.testing.assert_allclose(first[key], single[key], rtol=1e-5, atol=1e-5, err_msg=key)
+        np.testing.assert_allclose(
+            first[key], single[key], rtol=1e-5, atol=1e-5, err_msg=key
+        )
     # Training moved the weights (the comparison is not of initial values).
-    assert not np.allclose(single["gan/loss/d_loss"][0], single["gan/loss/d_loss"][-1])
+    assert not np.allclose(
+        single["gan/loss/d_loss"][0], single["gan/loss/d_loss"][-1]
+    )
 
 
 if __name__ == "__main__":

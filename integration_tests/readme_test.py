@@ -21,8 +21,12 @@ def python_blocks():
     with open(os.path.join(ROOT, "README.md")) as f:
         text = f.read()
     blocks = []
-    for match in re.finditer(r"(?:<!-- run: ([^\n]*?) -->\n)?```python\n(.*?)```", text, flags=re.S):
-        env = dict(item.split("=", 1) for item in (match.group(1) or "").split())
+    for match in re.finditer(
+        r"(?:<!-- run: ([^\n]*?) -->\n)?```python\n(.*?)```", text, flags=re.S
+    ):
+        env = dict(
+            item.split("=", 1) for item in (match.group(1) or "").split()
+        )
         blocks.append((env, match.group(2)))
     return blocks
 
@@ -34,8 +38,13 @@ def test_readme_block_runs(index, tmp_path, monkeypatch):
     if not env:
         exec(compile(code, f"README.md block {index}", "exec"), {})
         return
-    if env.get("KERAS_BACKEND", keras.backend.backend()) != keras.backend.backend():
-        pytest.skip(f"README block {index} runs in the {env['KERAS_BACKEND']} pass")
+    if (
+        env.get("KERAS_BACKEND", keras.backend.backend())
+        != keras.backend.backend()
+    ):
+        pytest.skip(
+            f"README block {index} runs in the {env['KERAS_BACKEND']} pass"
+        )
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, "PYTHONPATH": ROOT, **env},
@@ -43,7 +52,9 @@ def test_readme_block_runs(index, tmp_path, monkeypatch):
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, f"README block {index} failed:\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"README block {index} failed:\n{result.stderr[-3000:]}"
+    )
 
 
 def test_readme_shows_both_setup_commands():

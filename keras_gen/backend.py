@@ -236,7 +236,6 @@ def compile_function(fn):
     )
 
 
-
 def fused_group_norm(inputs, groups, gamma, beta, epsilon, axis):
     """GroupNorm through the backend's fused kernel, or `None` if it has none.
 
@@ -244,7 +243,11 @@ def fused_group_norm(inputs, groups, gamma, beta, epsilon, axis):
     channels-first inputs; `None` (the caller uses Keras's ops) elsewhere:
     XLA fuses Keras's ops on JAX and TensorFlow.
     """
-    if BACKEND != "torch" or axis not in (1, 1 - len(inputs.shape)) or len(inputs.shape) < 3:
+    if (
+        BACKEND != "torch"
+        or axis not in (1, 1 - len(inputs.shape))
+        or len(inputs.shape) < 3
+    ):
         return None
     inputs = ops.convert_to_tensor(inputs)
     if inputs.dtype != torch.float32:
@@ -267,7 +270,9 @@ def check_image_data_format(network, name):
     if BACKEND != "tensorflow":
         return
     for layer in network._flatten_layers(include_self=False):
-        if getattr(layer, "data_format", None) == "channels_first" and hasattr(layer, "kernel"):
+        if getattr(layer, "data_format", None) == "channels_first" and hasattr(
+            layer, "kernel"
+        ):
             raise ValueError(
                 f"`{name}` has channels-first convolutions (layer {layer.name!r}), which give wrong "
                 "outputs on the TensorFlow backend (a Keras 3.15 bug in `ops.add`'s bias fusion). "
@@ -394,7 +399,9 @@ def _jax_optimize_step(loss_fn, variables, optimizer):
             grads,
             [outer.get_current_value(v) for v in variables],
         )
-        for v, new in zip(variables + opt_variables, new_values + new_opt_values):
+        for v, new in zip(
+            variables + opt_variables, new_values + new_opt_values
+        ):
             v.assign(new)
     else:
         optimizer.apply(grads, variables)
@@ -476,7 +483,11 @@ def state_kept_on_error(model):
     if BACKEND != "jax":
         yield
         return
-    groups = [model.trainable_variables, model.non_trainable_variables, model.metrics_variables]
+    groups = [
+        model.trainable_variables,
+        model.non_trainable_variables,
+        model.metrics_variables,
+    ]
     if getattr(model, "optimizer", None) is not None:
         groups.append(model.optimizer.variables)
     saved = [(v, v._value) for group in groups for v in group]
@@ -488,7 +499,11 @@ def state_kept_on_error(model):
         except Exception:  # a stale or half-built state: fall back below
             pass
         for v, value in saved:
-            if v._value is None and value is not None and not value.is_deleted():
+            if (
+                v._value is None
+                and value is not None
+                and not value.is_deleted()
+            ):
                 v._value = value
         raise
 
@@ -536,7 +551,9 @@ def skipping_train_function(model, train_function, take_skip, logs_fn):
         def skip(iterator):
             if not take_skip():
                 return restore_and_run(iterator)
-            if isinstance(iterator, (tf.data.Iterator, tf.distribute.DistributedIterator)):
+            if isinstance(
+                iterator, (tf.data.Iterator, tf.distribute.DistributedIterator)
+            ):
                 for i in range(model.steps_per_execution):
                     optional = iterator.get_next_as_optional()
                     if not bool(optional.has_value()):

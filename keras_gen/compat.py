@@ -11,8 +11,6 @@ Checked against Keras 3.15.1 (jax 0.10.2, tensorflow-cpu 2.21, torch 2.13).
 import contextlib
 import random as python_random
 
-import keras
-
 CHECKED_KERAS_VERSION = "3.15.1"
 
 
@@ -109,13 +107,18 @@ def producing_layer(tensor):
 def inbound_tensors(layer):
     """The symbolic input tensors of every call of `layer` in functional
     graphs, one list per call. Keras 3.15: `Layer._inbound_nodes[i].input_tensors`."""
-    return [list(node.input_tensors) for node in getattr(layer, "_inbound_nodes", [])]
+    return [
+        list(node.input_tensors)
+        for node in getattr(layer, "_inbound_nodes", [])
+    ]
 
 
 def own_variables(layer):
     """The variables `layer` created itself (not its sublayers'). Keras
     3.15: `Layer._trainable_variables + Layer._non_trainable_variables`."""
-    return list(layer._trainable_variables) + list(layer._non_trainable_variables)
+    return list(layer._trainable_variables) + list(
+        layer._non_trainable_variables
+    )
 
 
 def snake_case(name):

@@ -21,7 +21,11 @@ def test_the_multi_optimizer_holds_its_optimizers_in_a_list():
     dense = keras.layers.Dense(2)
     dense.build((None, 3))
     a, b = keras.optimizers.Adam(), keras.optimizers.SGD()
-    multi = keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(default_optimizer=a, optimizer_map={"x": a}))
+    multi = keras.optimizers.MultiOptimizer(
+        keras.optimizers.OptimizerMap(
+            default_optimizer=a, optimizer_map={"x": a}
+        )
+    )
     multi.build(dense.trainable_variables)
     compat.set_inner_optimizer(multi, 0, b)
     assert multi.optimizers[0] is b
@@ -40,7 +44,10 @@ def test_layers_nodes_and_variables_of_a_functional_graph():
     first = keras.layers.Dense(4, name="first")
     second = keras.layers.Dense(1, activation="sigmoid", name="second")
     model = keras.Model(x, second(first(x)))
-    assert [layer.name for layer in compat.sublayers(model)][-2:] == ["first", "second"]
+    assert [layer.name for layer in compat.sublayers(model)][-2:] == [
+        "first",
+        "second",
+    ]
     assert compat.producing_layer(model.outputs[0]) is second
     assert compat.inbound_tensors(second)[0][0] is first.output
     assert [v.name for v in compat.own_variables(first)] == ["kernel", "bias"]
@@ -55,10 +62,14 @@ def test_the_trainer_calls_compute_loss_through_the_wrapper_we_override():
             calls.append(1)
             return super()._compute_loss(*args, **kwargs)
 
-    assert compat.TRAINER_COMPUTE_LOSS == "_compute_loss" and hasattr(keras.Model, "_compute_loss")
+    assert compat.TRAINER_COMPUTE_LOSS == "_compute_loss" and hasattr(
+        keras.Model, "_compute_loss"
+    )
     model = Recording([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    model.fit(np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+    model.fit(
+        np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0
+    )
     assert calls, "Keras' train step no longer calls Trainer._compute_loss"
 
 
@@ -76,5 +87,7 @@ def test_default_seeds_come_from_pythons_random():
     with compat.seeded_initializers(7):
         b = keras.layers.Dense(3)
         b.build((None, 2))
-    np.testing.assert_array_equal(ops.convert_to_numpy(a.kernel), ops.convert_to_numpy(b.kernel))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(a.kernel), ops.convert_to_numpy(b.kernel)
+    )
     assert random.getstate() == state  # the caller's stream is untouched

@@ -24,7 +24,12 @@ import sys
 import keras
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(
+    0,
+    os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ),
+)
 
 import keras_gen  # noqa: E402
 from keras_gen.utils import atomic  # noqa: E402
@@ -36,7 +41,9 @@ def data(family):
     rng = np.random.default_rng(0)
     if family == "vae":
         return (rng.uniform(size=(BATCH * STEPS, 6)) > 0.5).astype("float32")
-    return keras_gen.datasets.toy_2d("8gaussians", BATCH * STEPS, seed=0).astype("float32")
+    return keras_gen.datasets.toy_2d(
+        "8gaussians", BATCH * STEPS, seed=0
+    ).astype("float32")
 
 
 def build(family):
@@ -49,7 +56,12 @@ def build(family):
         model.compile()
     elif family == "ddpm":
         model = keras_gen.models.DDPM(
-            data_shape=(2,), value_range=None, hidden_dim=16, num_layers=2, ema_decay=0.9, seed=0
+            data_shape=(2,),
+            value_range=None,
+            hidden_dim=16,
+            num_layers=2,
+            ema_decay=0.9,
+            seed=0,
         )
         model.compile(optimizer="adam")
     else:
@@ -66,7 +78,12 @@ def fit(model, family, backup_dir, save_freq, callbacks=()):
         batch_size=BATCH,
         shuffle=False,
         verbose=0,
-        callbacks=[keras_gen.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq), *callbacks],
+        callbacks=[
+            keras_gen.callbacks.BackupAndRestore(
+                backup_dir, save_freq=save_freq
+            ),
+            *callbacks,
+        ],
     )
 
 
@@ -80,8 +97,16 @@ def optimizer_steps(model):
 
 
 def dump(model, path):
-    arrays = {f"w{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.variables)}
-    arrays.update({f"o{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(model.optimizer.variables)})
+    arrays = {
+        f"w{i}": keras.ops.convert_to_numpy(v)
+        for i, v in enumerate(model.variables)
+    }
+    arrays.update(
+        {
+            f"o{i}": keras.ops.convert_to_numpy(v)
+            for i, v in enumerate(model.optimizer.variables)
+        }
+    )
     arrays["optimizer_steps"] = np.asarray(optimizer_steps(model))
     np.savez(path, **arrays)
 
@@ -98,15 +123,27 @@ class FillDisk(keras.callbacks.Callback):
 
     def __init__(self, backup_dir, saves, save_freq):
         super().__init__()
-        self.backup_dir, self.saves, self.save_freq = backup_dir, saves, save_freq
+        self.backup_dir, self.saves, self.save_freq = (
+            backup_dir,
+            saves,
+            save_freq,
+        )
         self.steps, self.epochs = 0, 0
 
     def _maybe_fill(self):
-        done = self.epochs if self.save_freq == "epoch" else self.steps // self.save_freq
+        done = (
+            self.epochs
+            if self.save_freq == "epoch"
+            else self.steps // self.save_freq
+        )
         if done == self.saves:
             self.saves = -1
             try:
-                with open(os.path.join(os.path.dirname(self.backup_dir), "filler"), "wb", buffering=0) as f:
+                with open(
+                    os.path.join(os.path.dirname(self.backup_dir), "filler"),
+                    "wb",
+                    buffering=0,
+                ) as f:
                     while True:
                         f.write(b"\0" * 65536)
             except OSError:  # full
@@ -129,13 +166,17 @@ def main():
     parser.add_argument("--save-freq", default="epoch")
     parser.add_argument("--fill-disk-after-saves", type=int, default=None)
     args = parser.parse_args()
-    save_freq = args.save_freq if args.save_freq == "epoch" else int(args.save_freq)
+    save_freq = (
+        args.save_freq if args.save_freq == "epoch" else int(args.save_freq)
+    )
     model = build(args.family)
     # After BackupAndRestore in the list: its backup of a step is written
     # before these run.
     callbacks = [KillPoints()]
     if args.fill_disk_after_saves is not None:
-        callbacks.append(FillDisk(args.backup_dir, args.fill_disk_after_saves, save_freq))
+        callbacks.append(
+            FillDisk(args.backup_dir, args.fill_disk_after_saves, save_freq)
+        )
     try:
         fit(model, args.family, args.backup_dir, save_freq, callbacks)
     except keras_gen.callbacks.BackupWriteError as e:

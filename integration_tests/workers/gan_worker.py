@@ -21,7 +21,12 @@ import sys
 import keras
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(
+    0,
+    os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ),
+)
 
 import keras_gen  # noqa: E402
 
@@ -29,7 +34,9 @@ BATCH, STEPS_PER_EPOCH = 32, 6
 
 
 def data():
-    return keras_gen.datasets.toy_2d("8gaussians", BATCH * STEPS_PER_EPOCH, seed=0)
+    return keras_gen.datasets.toy_2d(
+        "8gaussians", BATCH * STEPS_PER_EPOCH, seed=0
+    )
 
 
 def new_gan():
@@ -40,12 +47,21 @@ def new_gan():
 
 
 def dump(gan, path, **extra):
-    arrays = {f"w{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(gan.weights)}
+    arrays = {
+        f"w{i}": keras.ops.convert_to_numpy(v)
+        for i, v in enumerate(gan.weights)
+    }
     for name in gan.optimizer_names:
         opt = gan.get_optimizer(name)
-        arrays[f"iterations_{name}"] = np.asarray(keras.ops.convert_to_numpy(opt.iterations))
+        arrays[f"iterations_{name}"] = np.asarray(
+            keras.ops.convert_to_numpy(opt.iterations)
+        )
         arrays[f"slots_{name}"] = np.concatenate(
-            [keras.ops.convert_to_numpy(v).ravel() for v in opt.variables if v.name not in ("iteration", "learning_rate")]
+            [
+                keras.ops.convert_to_numpy(v).ravel()
+                for v in opt.variables
+                if v.name not in ("iteration", "learning_rate")
+            ]
         )
     np.savez(path, **arrays, **extra)
 
@@ -78,7 +94,14 @@ def main():
             callbacks.append(KillAt(args.kill_at_step))
         # shuffle=False: a resumed epoch sees the batches an uninterrupted one
         # would (the model's noise comes from its saved seed generator).
-        gan.fit(x, epochs=3, batch_size=BATCH, shuffle=False, verbose=0, callbacks=callbacks)
+        gan.fit(
+            x,
+            epochs=3,
+            batch_size=BATCH,
+            shuffle=False,
+            verbose=0,
+            callbacks=callbacks,
+        )
         dump(gan, args.out)
     elif args.mode == "save":
         gan = new_gan()
@@ -90,7 +113,12 @@ def main():
         before = os.path.splitext(args.out)[0] + "_loaded.npz"
         dump(gan, before)
         history = gan.fit(x, epochs=1, batch_size=BATCH, verbose=0)
-        dump(gan, args.out, d_loss=np.asarray(history.history["d_loss"]), g_loss=np.asarray(history.history["g_loss"]))
+        dump(
+            gan,
+            args.out,
+            d_loss=np.asarray(history.history["d_loss"]),
+            g_loss=np.asarray(history.history["g_loss"]),
+        )
 
 
 if __name__ == "__main__":

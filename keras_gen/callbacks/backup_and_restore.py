@@ -37,11 +37,19 @@ def _weights_bytes(model):
         buffer = io.BytesIO()
         store = saving_lib.H5IOStore(buffer, mode="w")
         saving_lib._save_state(
-            model, weights_store=store, assets_store=None, inner_path="", visited_saveables=set()
+            model,
+            weights_store=store,
+            assets_store=None,
+            inner_path="",
+            visited_saveables=set(),
         )
         store.close()
         return buffer.getvalue()
-    except (ImportError, AttributeError, TypeError):  # another Keras: the public route
+    except (
+        ImportError,
+        AttributeError,
+        TypeError,
+    ):  # another Keras: the public route
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:
@@ -145,14 +153,24 @@ class BackupAndRestore(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+    def __init__(
+        self,
+        backup_dir,
+        save_freq="epoch",
+        double_checkpoint=False,
+        delete_checkpoint=True,
+    ):
         super().__init__()
         if isinstance(backup_dir, os.PathLike):
             backup_dir = os.fspath(backup_dir)
         if not isinstance(backup_dir, str) or not backup_dir:
-            raise ValueError(f"`backup_dir` must be a non-empty path. Received: backup_dir={backup_dir!r}")
+            raise ValueError(
+                f"`backup_dir` must be a non-empty path. Received: backup_dir={backup_dir!r}"
+            )
         if save_freq != "epoch" and (
-            isinstance(save_freq, bool) or not isinstance(save_freq, (int, np.integer)) or save_freq < 1
+            isinstance(save_freq, bool)
+            or not isinstance(save_freq, (int, np.integer))
+            or save_freq < 1
         ):
             raise ValueError(
                 '`save_freq` must be "epoch" or a positive number of steps. '
@@ -184,7 +202,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             group = f.create_group(_GROUP)
             group.attrs["progress"] = json.dumps(progress)
             _store_variables(group.create_group("variables"), model.variables)
-            _store_variables(group.create_group("metrics"), model.metrics_variables)
+            _store_variables(
+                group.create_group("metrics"), model.metrics_variables
+            )
         return buffer.getvalue()
 
     def _save(self, epoch, step):
@@ -197,7 +217,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             os.makedirs(self.backup_dir, exist_ok=True)
             if self.double_checkpoint and os.path.exists(self._path):
                 with open(self._path, "rb") as f:
-                    atomic.write_bytes(self._previous_path, f.read(), label="backup_previous")
+                    atomic.write_bytes(
+                        self._previous_path, f.read(), label="backup_previous"
+                    )
             atomic.write_bytes(self._path, data, label="backup")
         except OSError as e:
             last = _read_progress(self._path)
@@ -219,9 +241,15 @@ class BackupAndRestore(keras.callbacks.Callback):
         """Loads the latest readable backup; returns its progress or None."""
         for path in (self._path, self._previous_path):
             atomic.remove_leftovers(path)
-        candidates = [p for p in (self._path, self._previous_path) if os.path.exists(p)]
+        candidates = [
+            p for p in (self._path, self._previous_path) if os.path.exists(p)
+        ]
         if not candidates:
-            found = [f for f in KERAS_FILES if os.path.exists(os.path.join(self.backup_dir, f))]
+            found = [
+                f
+                for f in KERAS_FILES
+                if os.path.exists(os.path.join(self.backup_dir, f))
+            ]
             if found:
                 raise ValueError(
                     f"`backup_dir` holds a backup of `keras.callbacks.BackupAndRestore` "
@@ -251,7 +279,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             except Exception as e:  # unreadable: try the previous backup
                 errors.append(f"{path}: {type(e).__name__}: {e}")
         raise ValueError(
-            "BackupAndRestore found a backup but could not load it (" + "; ".join(errors) + "). "
+            "BackupAndRestore found a backup but could not load it ("
+            + "; ".join(errors)
+            + "). "
             "Its model must be the one being trained; delete `backup_dir` to start over. "
             f"Received: backup_dir={self.backup_dir!r}"
         )
@@ -263,7 +293,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             group = f[_GROUP]
             progress = json.loads(group.attrs["progress"])
             if progress.get("format") != _FORMAT:
-                raise ValueError(f"unknown backup format {progress.get('format')!r}")
+                raise ValueError(
+                    f"unknown backup format {progress.get('format')!r}"
+                )
             model.load_weights(path)
             # Variables `save_weights` leaves out (a dropout layer's seed).
             if not _load_variables(group.get("variables"), model.variables):
@@ -316,7 +348,10 @@ class BackupAndRestore(keras.callbacks.Callback):
             }
         self._train_function = model.train_function
         model.train_function = backend.skipping_train_function(
-            model, self._train_function, self._take_skip, lambda: dict(skip_logs)
+            model,
+            self._train_function,
+            self._take_skip,
+            lambda: dict(skip_logs),
         )
 
     def _take_skip(self):
@@ -329,7 +364,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         variables = model.metrics_variables
         values = progress.get("metrics", {})
         if len(values) != len(variables) or any(
-            np.shape(values[str(i)]) != tuple(v.shape) for i, v in enumerate(variables)
+            np.shape(values[str(i)]) != tuple(v.shape)
+            for i, v in enumerate(variables)
         ):
             return False
         for i, variable in enumerate(variables):
@@ -397,6 +433,12 @@ def _read_progress(path):
 
 
 def _describe(progress):
-    return f"epoch {progress['epoch'] + 1}, step {progress['step']}" if progress["step"] else (
-        f"the end of epoch {progress['epoch']}" if progress["epoch"] else "the start of training"
+    return (
+        f"epoch {progress['epoch'] + 1}, step {progress['step']}"
+        if progress["step"]
+        else (
+            f"the end of epoch {progress['epoch']}"
+            if progress["epoch"]
+            else "the start of training"
+        )
     )

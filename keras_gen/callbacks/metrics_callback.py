@@ -71,16 +71,23 @@ class MetricsCallback(keras.callbacks.Callback):
         self.verbose = verbose
         metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
         # Resolved once: the classifier is loaded here, not per epoch.
-        self.metrics = [evaluate_lib.get_metric(m, self.data.shape[1:], classifier) for m in metrics]
+        self.metrics = [
+            evaluate_lib.get_metric(m, self.data.shape[1:], classifier)
+            for m in metrics
+        ]
         self.history = {}
         if value_range is not None:
-            evaluate_lib.check_data_range(self.data, value_range)  # fail before training
+            evaluate_lib.check_data_range(
+                self.data, value_range
+            )  # fail before training
 
     def _value_range(self):
         return self.value_range or getattr(self.model, "value_range", None)
 
     def on_train_begin(self, logs=None):
-        evaluate_lib.check_data_range(self.data, self._value_range())  # fail before training
+        evaluate_lib.check_data_range(
+            self.data, self._value_range()
+        )  # fail before training
 
     def evaluate(self):
         return evaluate_lib.evaluate(
@@ -96,7 +103,9 @@ class MetricsCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         last = self.params.get("epochs") if self.params else None
-        if (epoch + 1) % self.every and not (last is not None and epoch + 1 == last):
+        if (epoch + 1) % self.every and not (
+            last is not None and epoch + 1 == last
+        ):
             return
         results = self.evaluate()
         self.history[epoch + 1] = results

@@ -52,7 +52,8 @@ class NaNGuard(keras.callbacks.Callback):
     def __init__(self, monitor="loss", raise_error=True):
         super().__init__()
         if monitor != "loss" and (
-            isinstance(monitor, str) or not all(isinstance(m, str) for m in monitor)
+            isinstance(monitor, str)
+            or not all(isinstance(m, str) for m in monitor)
         ):
             raise ValueError(
                 '`monitor` must be "loss" or a list of log names. '
@@ -66,7 +67,11 @@ class NaNGuard(keras.callbacks.Callback):
 
     def _watched(self, logs):
         if self.monitor == "loss":
-            return [k for k in logs if k.endswith("loss") and not k.startswith("val_")]
+            return [
+                k
+                for k in logs
+                if k.endswith("loss") and not k.startswith("val_")
+            ]
         return [k for k in self.monitor if k in logs]
 
     def on_train_begin(self, logs=None):
@@ -117,7 +122,10 @@ def with_nan_guard(callbacks):
         callbacks = []
     if not isinstance(callbacks, (list, tuple)):
         return callbacks
-    if any(isinstance(c, (NaNGuard, keras.callbacks.TerminateOnNaN)) for c in callbacks):
+    if any(
+        isinstance(c, (NaNGuard, keras.callbacks.TerminateOnNaN))
+        for c in callbacks
+    ):
         return callbacks
     # First, so that it stops the step before any later callback saves it.
     return [NaNGuard()] + list(callbacks)

@@ -4,8 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_gen.callbacks import NaNGuard
-from keras_gen.callbacks import NonFiniteLossError
+from keras_gen.callbacks import NaNGuard, NonFiniteLossError
 from keras_gen.models import VAE
 from keras_gen.testing.toy_gan import ToyGAN
 
@@ -19,9 +18,13 @@ class PoisonedBatches(keras.utils.PyDataset):
 
     def __init__(self, dim, bad_epoch=1, bad_batch=2):
         super().__init__()
-        self.x = np.random.RandomState(0).rand(BATCH * STEPS, dim).astype("float32")
+        self.x = (
+            np.random.RandomState(0).rand(BATCH * STEPS, dim).astype("float32")
+        )
         self.bad_epoch, self.bad_batch, self.epoch = bad_epoch, bad_batch, 0
-        self.callback = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: setattr(self, "epoch", epoch))
+        self.callback = keras.callbacks.LambdaCallback(
+            on_epoch_begin=lambda epoch, logs: setattr(self, "epoch", epoch)
+        )
 
     def __len__(self):
         return STEPS
@@ -40,15 +43,21 @@ class OverflowingToyGAN(ToyGAN):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.critic = keras.Sequential(
-            [keras.Input((4,)), keras.layers.Activation("exponential"), keras.layers.Dense(8, activation="tanh"),
-             keras.layers.Dense(1)]
+            [
+                keras.Input((4,)),
+                keras.layers.Activation("exponential"),
+                keras.layers.Dense(8, activation="tanh"),
+                keras.layers.Dense(1),
+            ]
         )
 
 
 def make(kind):
     keras.utils.set_random_seed(0)  # the same initial weights every time
     if kind == "vae":
-        model = VAE(data_shape=(4,), latent_dim=2, likelihood="gaussian", seed=0)
+        model = VAE(
+            data_shape=(4,), latent_dim=2, likelihood="gaussian", seed=0
+        )
         model.compile(optimizer="adam")
         model(np.zeros((1, 4), "float32"))  # built, so that weights load
         return model, "loss"
@@ -62,24 +71,43 @@ def weights(model):
 
 
 @pytest.mark.parametrize("kind", ["vae", "multi_optimizer"])
-def test_nan_stops_fit_naming_the_loss_and_step_and_keeps_the_checkpoint(kind, tmp_path):
+def test_nan_stops_fit_naming_the_loss_and_step_and_keeps_the_checkpoint(
+    kind, tmp_path
+):
     model, loss_name = make(kind)
     path = str(tmp_path / "last.weights.h5")
     checkpoint = keras.callbacks.ModelCheckpoint(path, save_weights_only=True)
     # No NaNGuard passed: every keras_gen model runs one by default.
     data = PoisonedBatches(4)
-    with pytest.raises(NonFiniteLossError, match=r"loss` became (nan|inf) at epoch 2, batch 3 \(training step 7") as info:
-        model.fit(data, epochs=3, verbose=0, shuffle=False, callbacks=[data.callback, checkpoint])
-    assert f"{loss_name}=nan" in str(info.value) or f"{loss_name}=inf" in str(info.value) or "_loss=inf" in str(info.value)
+    with pytest.raises(
+        NonFiniteLossError,
+        match=r"loss` became (nan|inf) at epoch 2, batch 3 \(training step 7",
+    ) as info:
+        model.fit(
+            data,
+            epochs=3,
+            verbose=0,
+            shuffle=False,
+            callbacks=[data.callback, checkpoint],
+        )
+    assert (
+        f"{loss_name}=nan" in str(info.value)
+        or f"{loss_name}=inf" in str(info.value)
+        or "_loss=inf" in str(info.value)
+    )
 
     good, _ = make(kind)
     good.load_weights(path)
     saved = weights(good)
-    assert all(np.isfinite(w).all() for w in saved)  # the epoch-1 checkpoint is intact
+    assert all(
+        np.isfinite(w).all() for w in saved
+    )  # the epoch-1 checkpoint is intact
     # ... and it is epoch 1's: a clean one-epoch run gives the same weights.
     reference, _ = make(kind)
     clean = PoisonedBatches(4, bad_epoch=-1)
-    reference.fit(clean, epochs=1, verbose=0, shuffle=False, callbacks=[clean.callback])
+    reference.fit(
+        clean, epochs=1, verbose=0, shuffle=False, callbacks=[clean.callback]
+    )
     for a, b in zip(saved, weights(reference)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -95,7 +123,11 @@ def test_terminate_on_nan_would_overwrite_the_checkpoint(tmp_path):
         epochs=3,
         verbose=0,
         shuffle=False,
-        callbacks=[data.callback, keras.callbacks.TerminateOnNaN(), keras.callbacks.ModelCheckpoint(path, save_weights_only=True)],
+        callbacks=[
+            data.callback,
+            keras.callbacks.TerminateOnNaN(),
+            keras.callbacks.ModelCheckpoint(path, save_weights_only=True),
+        ],
     )
     reloaded, _ = make("vae")
     reloaded.load_weights(path)
@@ -106,9 +138,17 @@ def test_without_raising_it_stops_and_keeps_the_message():
     model, _ = make("vae")
     guard = NaNGuard(raise_error=False)
     data = PoisonedBatches(4)
-    history = model.fit(data, epochs=3, verbose=0, shuffle=False, callbacks=[data.callback, guard])
+    history = model.fit(
+        data,
+        epochs=3,
+        verbose=0,
+        shuffle=False,
+        callbacks=[data.callback, guard],
+    )
     assert len(history.history["loss"]) == 2
-    assert re.search(r"loss` became (nan|inf) at epoch 2, batch 3", guard.message), guard.message
+    assert re.search(
+        r"loss` became (nan|inf) at epoch 2, batch 3", guard.message
+    ), guard.message
 
 
 def test_bad_monitor_is_refused():

@@ -47,7 +47,9 @@ class SampleGrid(keras.callbacks.Callback):
         super().__init__()
         self.path = path
         self.every = validation.check_positive_int(every, "every")
-        self.num_samples = validation.check_positive_int(num_samples, "num_samples")
+        self.num_samples = validation.check_positive_int(
+            num_samples, "num_samples"
+        )
         self.seed = seed
         self.inputs = inputs
         self.image_shape = image_shape
@@ -59,7 +61,9 @@ class SampleGrid(keras.callbacks.Callback):
         if self.inputs is not None:
             out = self.model.reconstruct(self.inputs[: self.num_samples])
         else:
-            out = self.model.generate(self.num_samples, seed=self.seed, **self.generate_kwargs)
+            out = self.model.generate(
+                self.num_samples, seed=self.seed, **self.generate_kwargs
+            )
         out = np.asarray(out)
         if self.image_shape is not None:
             out = out.reshape((len(out),) + tuple(self.image_shape))
@@ -67,12 +71,20 @@ class SampleGrid(keras.callbacks.Callback):
 
     def write(self, epoch):
         path = self.path.format(epoch=epoch)
-        value_range = self.value_range or getattr(self.model, "value_range", None) or (0.0, 1.0)
-        image_utils.save_image_grid(self.images(), path, value_range=value_range)
+        value_range = (
+            self.value_range
+            or getattr(self.model, "value_range", None)
+            or (0.0, 1.0)
+        )
+        image_utils.save_image_grid(
+            self.images(), path, value_range=value_range
+        )
         self.written.append(os.path.abspath(path))
         return path
 
     def on_epoch_end(self, epoch, logs=None):
         last = self.params.get("epochs") if self.params else None
-        if (epoch + 1) % self.every == 0 or (last is not None and epoch + 1 == last):
+        if (epoch + 1) % self.every == 0 or (
+            last is not None and epoch + 1 == last
+        ):
             self.write(epoch + 1)

@@ -10,11 +10,9 @@ import numpy as np
 
 from keras_gen import callbacks as kg_callbacks
 from keras_gen import metrics as kg_metrics
-from keras_gen import models
-from keras_gen import presets
+from keras_gen import models, presets
 from keras_gen.cli import families
-from keras_gen.cli.data import CommandError
-from keras_gen.cli.data import load_data
+from keras_gen.cli.data import CommandError, load_data
 from keras_gen.utils import atomic
 from keras_gen.utils import images as image_utils
 
@@ -70,7 +68,9 @@ def _translations(model, x_a, path):
     """A translation family: domain-A images (top) over their translations."""
     x_a = np.asarray(x_a)[:8]
     grid = np.concatenate([x_a, model.generate(len(x_a), inputs=x_a)])
-    image_utils.save_image_grid(grid, path, num_cols=len(x_a), value_range=model.value_range)
+    image_utils.save_image_grid(
+        grid, path, num_cols=len(x_a), value_range=model.value_range
+    )
     return path
 
 
@@ -82,11 +82,17 @@ def _check_out_dir(out):
     away at the end: a directory (or a path to create) whose `preset/`, if
     any, is a keras_gen preset that may be replaced."""
     if os.path.exists(out) and not os.path.isdir(out):
-        raise CommandError(f"argument --out: must be a directory, but it is a file. Received: --out={out}")
+        raise CommandError(
+            f"argument --out: must be a directory, but it is a file. Received: --out={out}"
+        )
     preset_dir = os.path.join(out, "preset")
     if os.path.lexists(preset_dir):
-        is_preset = os.path.isdir(preset_dir) and os.path.isfile(os.path.join(preset_dir, "config.json"))
-        if not is_preset and (not os.path.isdir(preset_dir) or os.listdir(preset_dir)):
+        is_preset = os.path.isdir(preset_dir) and os.path.isfile(
+            os.path.join(preset_dir, "config.json")
+        )
+        if not is_preset and (
+            not os.path.isdir(preset_dir) or os.listdir(preset_dir)
+        ):
             raise CommandError(
                 f"argument --out: {preset_dir!r} exists and is not a keras_gen preset; "
                 "train would replace it. Choose another --out or move it away. "
@@ -96,18 +102,26 @@ def _check_out_dir(out):
     while not os.path.exists(parent):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
-        raise CommandError(f"argument --out: cannot create a directory under {parent!r}. Received: --out={out}")
+        raise CommandError(
+            f"argument --out: cannot create a directory under {parent!r}. Received: --out={out}"
+        )
 
 
 def train(args):
     _check_out_dir(args.out)
     pairs = families.get_family(args.family).pairs
-    image_size = args.image_size or families.default_image_size(args.family, args.data, pairs)
+    image_size = args.image_size or families.default_image_size(
+        args.family, args.data, pairs
+    )
     data = load_data(args.data, image_size, pairs=pairs)
     model, x, batch_size = families.build(args.family, data, args)
     value_range = model.value_range
     if args.max_samples:
-        x = tuple(d[: args.max_samples] for d in x) if pairs else x[: args.max_samples]
+        x = (
+            tuple(d[: args.max_samples] for d in x)
+            if pairs
+            else x[: args.max_samples]
+        )
     batch_size = args.batch_size or batch_size
     os.makedirs(args.out, exist_ok=True)
     _say(
@@ -139,14 +153,26 @@ def train(args):
     )
     atomic.write_text(
         os.path.join(args.out, "history.json"),
-        json.dumps({k: [float(v) for v in vs] for k, vs in history.history.items()}, indent=1),
+        json.dumps(
+            {k: [float(v) for v in vs] for k, vs in history.history.items()},
+            indent=1,
+        ),
     )
     grid = os.path.join(args.out, "samples.png")
     if pairs:
-        _translations(model, families._to_range(data.test[0], value_range), grid)
+        _translations(
+            model, families._to_range(data.test[0], value_range), grid
+        )
     else:
-        samples = _draw(model, 64 if data.kind == "images" else 1000, args.seed, 50)
-        _write_samples(samples, grid, value_range, reference=data.test if data.kind == "points" else None)
+        samples = _draw(
+            model, 64 if data.kind == "images" else 1000, args.seed, 50
+        )
+        _write_samples(
+            samples,
+            grid,
+            value_range,
+            reference=data.test if data.kind == "points" else None,
+        )
     _say(
         f"trained in {seconds:.1f} s; final "
         + ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
@@ -169,21 +195,36 @@ def _load(handle):
 
 def sample(args):
     if os.path.isdir(args.out):
-        raise CommandError(f"argument --out: must be a PNG file's path, but it is a directory. Received: --out={args.out}")
+        raise CommandError(
+            f"argument --out: must be a PNG file's path, but it is a directory. Received: --out={args.out}"
+        )
     model, metadata = _load(args.preset)
     value_range = model.value_range
-    if model.latent_shape is None and "inputs" in inspect.signature(model.generate).parameters:
+    if (
+        model.latent_shape is None
+        and "inputs" in inspect.signature(model.generate).parameters
+    ):
         # A translation model: translate held-out images of its training data.
-        data = load_data(metadata.get("cli_data", "photos"), model.data_shape[0], pairs=True)
-        path = _translations(model, families._to_range(data.test[0][: args.num], value_range), args.out)
+        data = load_data(
+            metadata.get("cli_data", "photos"), model.data_shape[0], pairs=True
+        )
+        path = _translations(
+            model,
+            families._to_range(data.test[0][: args.num], value_range),
+            args.out,
+        )
     elif not hasattr(model, "generate"):
         raise CommandError(
             f"argument preset: {args.preset!r} holds a {model.__class__.__name__}, "
             f"which does not generate samples. Received: preset={args.preset}"
         )
     else:
-        path = _write_samples(_draw(model, args.num, args.seed, args.steps), args.out, value_range)
-    _say(f"wrote {path} ({model.__class__.__name__}, seed {args.seed}, {keras.backend.backend()} backend)")
+        path = _write_samples(
+            _draw(model, args.num, args.seed, args.steps), args.out, value_range
+        )
+    _say(
+        f"wrote {path} ({model.__class__.__name__}, seed {args.seed}, {keras.backend.backend()} backend)"
+    )
     return 0
 
 
@@ -212,21 +253,39 @@ def evaluate(args):
         test_a, test_b = (families._to_range(d, value_range) for d in data.test)
         # Cycle consistency on held-out images (Zhu et al., 2017, eq. 2).
         result = {
-            "cycle_l1_a": float(np.abs(model.translate_b_to_a(model.translate_a_to_b(test_a)) - test_a).mean()),
-            "cycle_l1_b": float(np.abs(model.translate_a_to_b(model.translate_b_to_a(test_b)) - test_b).mean()),
+            "cycle_l1_a": float(
+                np.abs(
+                    model.translate_b_to_a(model.translate_a_to_b(test_a))
+                    - test_a
+                ).mean()
+            ),
+            "cycle_l1_b": float(
+                np.abs(
+                    model.translate_a_to_b(model.translate_b_to_a(test_b))
+                    - test_b
+                ).mean()
+            ),
         }
         _print_json(result)
         return 0
     if not hasattr(model, "generate"):
-        raise CommandError(f"argument preset: a {model.__class__.__name__} cannot be evaluated. Received: preset={args.preset}")
-    data = load_data(args.data, None if shape is None or len(shape) == 1 else shape[0])
+        raise CommandError(
+            f"argument preset: a {model.__class__.__name__} cannot be evaluated. Received: preset={args.preset}"
+        )
+    data = load_data(
+        args.data, None if shape is None or len(shape) == 1 else shape[0]
+    )
     if data.test.shape[1:] != tuple(shape):
         raise CommandError(
             f"argument --data: the model makes samples of shape {tuple(shape)}, the "
             f"data have shape {data.test.shape[1:]}. Received: --data={args.data}"
         )
     metrics = list(args.metrics or _default_metrics(data))
-    if data.kind == "points" and data.toy in ("8gaussians", "ring8", "grid25") and not args.metrics:
+    if (
+        data.kind == "points"
+        and data.toy in ("8gaussians", "ring8", "grid25")
+        and not args.metrics
+    ):
         metrics.append(kg_metrics.ModeCoverage(data.toy))
     generate_kwargs = _sampling_options(model, args.steps)
     try:
@@ -248,16 +307,26 @@ def evaluate(args):
 
 def _feature_space(metrics, data):
     """What the printed distances compare, so no figure is mistaken for FID."""
-    names = [m if isinstance(m, str) else getattr(m, "name", type(m).__name__) for m in metrics]
+    names = [
+        m if isinstance(m, str) else getattr(m, "name", type(m).__name__)
+        for m in metrics
+    ]
     spaces = []
-    if any(n.startswith("classifier_") or n == "inception_score" for n in names):
+    if any(
+        n.startswith("classifier_") or n == "inception_score" for n in names
+    ):
         spaces.append(
             "classifier_* metrics: the penultimate features of keras_gen's shipped classifier for these images "
             "(a classifier Frechet distance; not FID, not comparable to Inception-based figures)"
         )
     if any(not n.startswith("classifier_") for n in names):
         spaces.append(
-            "other distances: the raw " + ("coordinates of the points" if data.kind == "points" else "pixel values")
+            "other distances: the raw "
+            + (
+                "coordinates of the points"
+                if data.kind == "points"
+                else "pixel values"
+            )
         )
     return "; ".join(spaces)
 
@@ -268,7 +337,8 @@ def _feature_space(metrics, data):
 def _quality(metadata):
     figures = metadata.get("metrics") or {}
     return ", ".join(
-        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+        for k, v in figures.items()
     )
 
 
@@ -302,7 +372,9 @@ def list_families(args):
             "class": f.model_class.__name__,
             "description": f.description,
             "configurations": {
-                name: c.description for name, c in f.configurations.items() if name != "tiny"
+                name: c.description
+                for name, c in f.configurations.items()
+                if name != "tiny"
             },
         }
         for f in registry.families()

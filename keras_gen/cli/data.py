@@ -78,14 +78,22 @@ def load_image_folder(folder, image_size, channels=None):
         with image_utils.open_image(path, "--data") as image:
             image = image.convert("L" if channels == 1 else "RGB")
             image = image.resize((image_size, image_size), Image.BICUBIC)
-            images.append(np.asarray(image, "float32").reshape(image_size, image_size, channels))
+            images.append(
+                np.asarray(image, "float32").reshape(
+                    image_size, image_size, channels
+                )
+            )
     return np.stack(images) / 255.0
 
 
 def _split(x, test_fraction=0.2, seed=0):
     """A fixed held-out split of a folder (at least one image each side)."""
     order = np.random.RandomState(seed).permutation(len(x))
-    n_test = min(len(x) - 1, max(1, int(round(test_fraction * len(x))))) if len(x) > 1 else 0
+    n_test = (
+        min(len(x) - 1, max(1, int(round(test_fraction * len(x)))))
+        if len(x) > 1
+        else 0
+    )
     return x[order[n_test:]], (x[order[:n_test]] if n_test else x)
 
 
@@ -97,7 +105,9 @@ def _two_domains(spec, image_size):
                 "argument --data: two domains are given as two existing folders "
                 f"`A_DIR,B_DIR`. Received: --data={spec}"
             )
-    elif os.path.isdir(os.path.join(spec, "trainA")) and os.path.isdir(os.path.join(spec, "trainB")):
+    elif os.path.isdir(os.path.join(spec, "trainA")) and os.path.isdir(
+        os.path.join(spec, "trainB")
+    ):
         folders = [os.path.join(spec, "trainA"), os.path.join(spec, "trainB")]
     else:
         raise CommandError(
@@ -119,10 +129,16 @@ FASHION_MNIST_DOMAINS = (7, 9)
 def _fashion_mnist(image_size, pairs):
     size = image_size or 28
     try:
-        train = datasets.load_fashion_mnist("train", with_labels=pairs, image_size=size)
-        test = datasets.load_fashion_mnist("test", with_labels=pairs, image_size=size)
+        train = datasets.load_fashion_mnist(
+            "train", with_labels=pairs, image_size=size
+        )
+        test = datasets.load_fashion_mnist(
+            "test", with_labels=pairs, image_size=size
+        )
     except (OSError, ValueError) as e:
-        raise CommandError(f"argument --data: {e} Received: --data=fashion_mnist") from None
+        raise CommandError(
+            f"argument --data: {e} Received: --data=fashion_mnist"
+        ) from None
     if not pairs:
         return Data("images", train, test, "fashion_mnist")
     a, b = FASHION_MNIST_DOMAINS
@@ -153,8 +169,12 @@ def load_data(spec, image_size=None, pairs=False):
     if pairs:
         if spec == "photos":
             size = image_size or 32
-            train = datasets.load_sample_photos("train", size, value_range=(0.0, 1.0))
-            test = datasets.load_sample_photos("test", size, value_range=(0.0, 1.0))
+            train = datasets.load_sample_photos(
+                "train", size, value_range=(0.0, 1.0)
+            )
+            test = datasets.load_sample_photos(
+                "test", size, value_range=(0.0, 1.0)
+            )
             return Data("pairs", train, test, spec)
         return _two_domains(spec, image_size or 32)
     if spec == "digits":

@@ -55,11 +55,17 @@ def configuration_name(family, data_name, kind):
 def default_image_size(family_name, spec, pairs=False):
     """`--image-size` when not given: the configuration's image side."""
     family = get_family(family_name)
-    kind = "pairs" if pairs else ("points" if spec.startswith("toy:") else "images")
+    kind = (
+        "pairs"
+        if pairs
+        else ("points" if spec.startswith("toy:") else "images")
+    )
     if kind == "points":
         return None
     try:
-        configuration = family.configuration(configuration_name(family, spec, kind))
+        configuration = family.configuration(
+            configuration_name(family, spec, kind)
+        )
     except CommandError:
         return 32
     shape = configuration.arguments.get("data_shape")
@@ -98,7 +104,10 @@ def build(family_name, data, args):
     if configuration.arguments.get("data_shape") not in (None, shape):
         overrides["data_shape"] = shape
     if args.latent_dim is not None:
-        if "latent_dim" not in inspect.signature(family.model_class.__init__).parameters:
+        if (
+            "latent_dim"
+            not in inspect.signature(family.model_class.__init__).parameters
+        ):
             raise CommandError(
                 f"argument --latent-dim: {family.name} has no latent_dim. Received: --latent-dim={args.latent_dim}"
             )

@@ -33,7 +33,9 @@ def _positive_int(text):
     except ValueError:
         value = None
     if value is None or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer. Received: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer. Received: {text!r}"
+        )
     return value
 
 
@@ -43,7 +45,9 @@ def _positive_float(text):
     except ValueError:
         value = None
     if value is None or not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number. Received: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number. Received: {text!r}"
+        )
     return value
 
 
@@ -53,7 +57,9 @@ def _non_negative_int(text):
     except ValueError:
         value = None
     if value is None or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer. Received: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a non-negative integer. Received: {text!r}"
+        )
     return value
 
 
@@ -69,41 +75,116 @@ def build_parser():
         choices=BACKENDS,
         help="Keras backend (default: $KERAS_BACKEND, else Keras' default)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True
+    )
 
-    train = commands.add_parser("train", help="train a model family's default model and save a preset")
-    train.add_argument("family", help="model family (`keras-gen families` lists them)")
+    train = commands.add_parser(
+        "train", help="train a model family's default model and save a preset"
+    )
+    train.add_argument(
+        "family", help="model family (`keras-gen families` lists them)"
+    )
     train.add_argument("--data", required=True, help=DATA_HELP)
     train.add_argument("--epochs", type=_positive_int, default=10)
-    train.add_argument("--batch-size", type=_positive_int, default=None, help="default: the family's")
-    train.add_argument("--out", required=True, help="output directory (preset/, samples.png, history.json)")
-    train.add_argument("--image-size", type=_positive_int, default=None, help="side of the images (default: 8 for digits, 16 for stylegan2, 32 for folders)")
-    train.add_argument("--latent-dim", type=_positive_int, default=None, help="default: the family's")
-    train.add_argument("--learning-rate", type=_positive_float, default=None, help="default: the family's")
-    train.add_argument("--max-samples", type=_positive_int, default=None, help="train on the first N samples only")
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="default: the family's",
+    )
+    train.add_argument(
+        "--out",
+        required=True,
+        help="output directory (preset/, samples.png, history.json)",
+    )
+    train.add_argument(
+        "--image-size",
+        type=_positive_int,
+        default=None,
+        help="side of the images (default: 8 for digits, 16 for stylegan2, 32 for folders)",
+    )
+    train.add_argument(
+        "--latent-dim",
+        type=_positive_int,
+        default=None,
+        help="default: the family's",
+    )
+    train.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=None,
+        help="default: the family's",
+    )
+    train.add_argument(
+        "--max-samples",
+        type=_positive_int,
+        default=None,
+        help="train on the first N samples only",
+    )
     train.add_argument("--seed", type=_non_negative_int, default=0)
-    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="1: progress bar")
+    train.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="1: progress bar",
+    )
 
-    sample = commands.add_parser("sample", help="draw samples from a preset into a PNG grid")
-    sample.add_argument("preset", help="a built-in preset name or a preset directory")
-    sample.add_argument("--num", type=_positive_int, default=64, help="number of samples")
-    sample.add_argument("--out", default="samples.png", help="PNG file to write")
+    sample = commands.add_parser(
+        "sample", help="draw samples from a preset into a PNG grid"
+    )
+    sample.add_argument(
+        "preset", help="a built-in preset name or a preset directory"
+    )
+    sample.add_argument(
+        "--num", type=_positive_int, default=64, help="number of samples"
+    )
+    sample.add_argument(
+        "--out", default="samples.png", help="PNG file to write"
+    )
     sample.add_argument("--seed", type=_non_negative_int, default=0)
-    sample.add_argument("--steps", type=_positive_int, default=50, help="DDIM steps (ddpm)")
+    sample.add_argument(
+        "--steps", type=_positive_int, default=50, help="DDIM steps (ddpm)"
+    )
 
-    evaluate = commands.add_parser("evaluate", help="score a preset against real data (JSON)")
-    evaluate.add_argument("preset", help="a built-in preset name or a preset directory")
+    evaluate = commands.add_parser(
+        "evaluate", help="score a preset against real data (JSON)"
+    )
+    evaluate.add_argument(
+        "preset", help="a built-in preset name or a preset directory"
+    )
     evaluate.add_argument("--data", required=True, help=DATA_HELP)
-    evaluate.add_argument("--metrics", nargs="+", default=None, help="names from keras_gen.metrics.METRIC_NAMES (default: chosen for the data)")
-    evaluate.add_argument("--num-samples", type=_positive_int, default=None, help="default: as many as the data")
+    evaluate.add_argument(
+        "--metrics",
+        nargs="+",
+        default=None,
+        help="names from keras_gen.metrics.METRIC_NAMES (default: chosen for the data)",
+    )
+    evaluate.add_argument(
+        "--num-samples",
+        type=_positive_int,
+        default=None,
+        help="default: as many as the data",
+    )
     evaluate.add_argument("--seed", type=_non_negative_int, default=0)
-    evaluate.add_argument("--steps", type=_positive_int, default=50, help="DDIM steps (ddpm)")
+    evaluate.add_argument(
+        "--steps", type=_positive_int, default=50, help="DDIM steps (ddpm)"
+    )
 
-    presets = commands.add_parser("presets", help="list the built-in presets and their quality figures")
-    presets.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    presets = commands.add_parser(
+        "presets", help="list the built-in presets and their quality figures"
+    )
+    presets.add_argument(
+        "--json", action="store_true", help="print JSON instead of a table"
+    )
 
-    families = commands.add_parser("families", help="list the model families and their configurations")
-    families.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    families = commands.add_parser(
+        "families", help="list the model families and their configurations"
+    )
+    families.add_argument(
+        "--json", action="store_true", help="print JSON instead of a table"
+    )
     return parser
 
 
@@ -114,7 +195,9 @@ def _rerun_with_backend(backend, argv):
     life of the process; a different `--backend` needs a new process.
     """
     env = dict(os.environ, KERAS_BACKEND=backend)
-    return subprocess.call([sys.executable, "-m", "keras_gen.cli", *argv], env=env)
+    return subprocess.call(
+        [sys.executable, "-m", "keras_gen.cli", *argv], env=env
+    )
 
 
 def main(argv=None):

@@ -77,4 +77,10 @@ def load_digits(
             ]
         )
         images = np.clip(images, 0.0, 1.0)
-    return image_options.finish(images.astype("float32")[..., None], labels, binarize, flatten, with_labels)
+    return image_options.finish(
+        images.astype("float32")[..., None],
+        labels,
+        binarize,
+        flatten,
+        with_labels,
+    )

@@ -115,7 +115,9 @@ def read_idx(path, sha256=None, ndim=None):
         )
     header = 4 + 4 * dims
     if len(data) < header:
-        raise ValueError(f"The file {path} ends inside its header. Received: path={str(path)!r}")
+        raise ValueError(
+            f"The file {path} ends inside its header. Received: path={str(path)!r}"
+        )
     shape = struct.unpack(f">{dims}I", data[4:header])
     if len(data) - header != int(np.prod(shape)):
         raise ValueError(
@@ -130,13 +132,17 @@ def _read_cached(path, name):
     stat = os.stat(path)
     key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
     if key not in _CACHE:
-        _CACHE[key] = read_idx(path, SHA256[name], ndim=3 if "images" in name else 1)
+        _CACHE[key] = read_idx(
+            path, SHA256[name], ndim=3 if "images" in name else 1
+        )
     return _CACHE[key]
 
 
 def keras_cache_dirs():
     """Where `keras.datasets.fashion_mnist.load_data()` keeps its files."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    home = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras"
+    )
     dirs = [os.path.join(home, KERAS_CACHE_SUBDIR)]
     fallback = os.path.join(KERAS_FALLBACK_HOME, KERAS_CACHE_SUBDIR)
     return dirs + ([fallback] if fallback not in dirs else [])
@@ -156,7 +162,9 @@ def search_dirs(path=None):
 
 def _online(timeout=3.0):
     try:
-        socket.create_connection((KERAS_DOWNLOAD_HOST, 443), timeout=timeout).close()
+        socket.create_connection(
+            (KERAS_DOWNLOAD_HOST, 443), timeout=timeout
+        ).close()
         return True
     except OSError:
         return False
@@ -180,14 +188,16 @@ def _not_found(split, places, download_note):
     names = " and ".join(FILES[split])
     lines = [f"- {label}: {where or 'not set'}" for label, where in places]
     if download_note is not None:
-        lines.append(f"- a download by keras.datasets.fashion_mnist.load_data(): {download_note}")
+        lines.append(
+            f"- a download by keras.datasets.fashion_mnist.load_data(): {download_note}"
+        )
     return FileNotFoundError(
         f"Fashion-MNIST's {split} files ({names}) were not found. Looked in:\n"
         + "\n".join(lines)
         + "\nGet them with one of:\n"
         f"- `apt-get install {DEBIAN_PACKAGE}` (Debian/Ubuntu; installs them in "
         f"{DEBIAN_DIR}; `make install` does it as root),\n"
-        "- `python -c \"import keras; keras.datasets.fashion_mnist.load_data()\"` "
+        '- `python -c "import keras; keras.datasets.fashion_mnist.load_data()"` '
         "on a machine with a network (they land in Keras' cache, "
         f"{keras_cache_dirs()[0]}),\n"
         f"- a copy of the four .gz files in a directory named by ${ENV_VAR} "
@@ -197,7 +207,9 @@ def _not_found(split, places, download_note):
 
 def _first_holding(places, split):
     for _, where in places:
-        if where and all(os.path.isfile(os.path.join(where, f)) for f in FILES[split]):
+        if where and all(
+            os.path.isfile(os.path.join(where, f)) for f in FILES[split]
+        ):
             return where
     return None
 
@@ -299,7 +311,9 @@ def load_fashion_mnist(
     images_file, labels_file = FILES[split]
     images = _read_cached(os.path.join(directory, images_file), images_file)
     labels = _read_cached(os.path.join(directory, labels_file), labels_file)
-    if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(images) != len(labels):
+    if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(images) != len(
+        labels
+    ):
         raise ValueError(  # only a hand-edited SHA256 table gets here
             f"{directory} holds {images.shape} images and {labels.shape} labels. "
             f"Received: path={directory!r}"
@@ -316,7 +330,9 @@ def load_fashion_mnist(
     margin = (image_size - IMAGE_SIZE) // 2
     if margin:
         x = np.pad(x, ((0, 0), (margin, margin), (margin, margin)))
-    return image_options.finish(x[..., None], labels.astype("int32"), binarize, flatten, with_labels)
+    return image_options.finish(
+        x[..., None], labels.astype("int32"), binarize, flatten, with_labels
+    )
 
 
 def check_image_size(image_size):

@@ -21,7 +21,9 @@ def _sklearn_photos():
             "scikit-learn)."
         ) from e
     bunch = load_sample_images()
-    names = [path.replace("\\", "/").rsplit("/", 1)[-1] for path in bunch.filenames]
+    names = [
+        path.replace("\\", "/").rsplit("/", 1)[-1] for path in bunch.filenames
+    ]
     return dict(zip(names, bunch.images))
 
 
@@ -36,7 +38,10 @@ def _patches(photo, image_size, split):
 
     height, width = photo.shape[:2]
     scale = image_size / PATCH_SOURCE_PIXELS
-    size = (max(image_size, round(width * scale)), max(image_size, round(height * scale)))
+    size = (
+        max(image_size, round(width * scale)),
+        max(image_size, round(height * scale)),
+    )
     photo = np.asarray(Image.fromarray(photo).resize(size, Image.BICUBIC))
     # The photo is cut into cells of 2x2 patches; a patch lies inside one cell,
     # so no train patch overlaps a test patch.
@@ -47,9 +52,15 @@ def _patches(photo, image_size, split):
         for col in range(photo.shape[1] // cell):
             if split != "all" and _is_test_cell(row, col) != (split == "test"):
                 continue
-            for top in range(row * cell, (row + 1) * cell - image_size + 1, stride):
-                for left in range(col * cell, (col + 1) * cell - image_size + 1, stride):
-                    out.append(photo[top : top + image_size, left : left + image_size])
+            for top in range(
+                row * cell, (row + 1) * cell - image_size + 1, stride
+            ):
+                for left in range(
+                    col * cell, (col + 1) * cell - image_size + 1, stride
+                ):
+                    out.append(
+                        photo[top : top + image_size, left : left + image_size]
+                    )
     return np.stack(out)
 
 
@@ -86,12 +97,16 @@ def load_sample_photos(split="train", image_size=32, value_range=(-1.0, 1.0)):
     validation.check_choice(split, "split", SPLITS)
     image_size = validation.check_positive_int(image_size, "image_size")
     if image_size < 4:
-        raise ValueError(f"`image_size` must be at least 4. Received: image_size={image_size}")
+        raise ValueError(
+            f"`image_size` must be at least 4. Received: image_size={image_size}"
+        )
     low, high = _check_value_range(value_range)
     photos = _sklearn_photos()
     domains = []
     for name in ("china.jpg", "flower.jpg"):
-        patches = _patches(photos[name], image_size, split).astype("float32") / 255.0
+        patches = (
+            _patches(photos[name], image_size, split).astype("float32") / 255.0
+        )
         domains.append(low + (high - low) * patches)
     return tuple(domains)
 

@@ -7,15 +7,24 @@ from keras_gen import datasets
 def test_sample_photos_splits_shapes_and_range():
     x_a, x_b = datasets.load_sample_photos("train", image_size=16)
     t_a, t_b = datasets.load_sample_photos("test", image_size=16)
-    assert x_a.shape == x_b.shape == (300, 16, 16, 3) and x_a.dtype == np.float32
+    assert (
+        x_a.shape == x_b.shape == (300, 16, 16, 3) and x_a.dtype == np.float32
+    )
     assert t_a.shape == t_b.shape == (75, 16, 16, 3)
-    assert x_a.min() >= -1 and x_a.max() <= 1 and x_a.min() < -0.5 and x_a.max() > 0.5
+    assert (
+        x_a.min() >= -1
+        and x_a.max() <= 1
+        and x_a.min() < -0.5
+        and x_a.max() > 0.5
+    )
     # Train and test patches never coincide.
     train = {p.tobytes() for p in x_a}
     assert not any(p.tobytes() in train for p in t_a)
     # The two domains differ: the flower photo is far more orange/green-dark.
     assert abs(x_a.mean() - x_b.mean()) > 0.1
-    z_a, _ = datasets.load_sample_photos("test", image_size=16, value_range=(0, 1))
+    z_a, _ = datasets.load_sample_photos(
+        "test", image_size=16, value_range=(0, 1)
+    )
     np.testing.assert_allclose(z_a * 2 - 1, t_a, atol=1e-6)
 
 
@@ -36,7 +45,9 @@ def test_unpaired_dataset_covers_the_larger_domain_and_repairs_each_epoch():
 
     def epoch():
         pairs = [data[i] for i in range(len(data))]
-        return np.concatenate([a for a, _ in pairs]).ravel(), np.concatenate([b for _, b in pairs]).ravel()
+        return np.concatenate([a for a, _ in pairs]).ravel(), np.concatenate(
+            [b for _, b in pairs]
+        ).ravel()
 
     a1, b1 = epoch()
     assert sorted(a1) == list(range(10))  # every A image once
@@ -51,14 +62,21 @@ def test_unpaired_dataset_covers_the_larger_domain_and_repairs_each_epoch():
 def test_unpaired_image_folders_reads_the_cyclegan_layout(tmp_path):
     from PIL import Image
 
-    for domain, colour, count in (("trainA", (255, 0, 0), 3), ("trainB", (0, 0, 255), 2)):
+    for domain, colour, count in (
+        ("trainA", (255, 0, 0), 3),
+        ("trainB", (0, 0, 255), 2),
+    ):
         (tmp_path / domain).mkdir()
         for i in range(count):
-            Image.new("RGB", (20, 12), colour).save(tmp_path / domain / f"{i}.png")
+            Image.new("RGB", (20, 12), colour).save(
+                tmp_path / domain / f"{i}.png"
+            )
     (tmp_path / "trainB" / "notes.txt").write_text("not an image")
     x_a, x_b = datasets.unpaired_image_folders(str(tmp_path), image_size=8)
     assert x_a.shape == (3, 8, 8, 3) and x_b.shape == (2, 8, 8, 3)
     np.testing.assert_allclose(x_a[0, 0, 0], [1, -1, -1])
     np.testing.assert_allclose(x_b[0, 0, 0], [-1, -1, 1])
     with pytest.raises(ValueError, match="testA/"):
-        datasets.unpaired_image_folders(str(tmp_path), image_size=8, split="test")
+        datasets.unpaired_image_folders(
+            str(tmp_path), image_size=8, split="test"
+        )

@@ -9,7 +9,16 @@ def _modes(name):
     if name == "8gaussians":
         s = 1.0 / np.sqrt(2.0)
         centers = np.array(
-            [(1, 0), (-1, 0), (0, 1), (0, -1), (s, s), (s, -s), (-s, s), (-s, -s)]
+            [
+                (1, 0),
+                (-1, 0),
+                (0, 1),
+                (0, -1),
+                (s, s),
+                (s, -s),
+                (-s, s),
+                (-s, -s),
+            ]
         )
         # As in FFJORD: radius 4 and sigma 0.5, then everything / sqrt(2).
         return centers * 4.0 / np.sqrt(2.0), 0.5 / np.sqrt(2.0)
@@ -24,7 +33,14 @@ def _modes(name):
     return None
 
 
-TOY_2D_NAMES = ("8gaussians", "checkerboard", "moons", "ring8", "grid25", "swissroll")
+TOY_2D_NAMES = (
+    "8gaussians",
+    "checkerboard",
+    "moons",
+    "ring8",
+    "grid25",
+    "swissroll",
+)
 
 
 def toy_2d_modes(name):

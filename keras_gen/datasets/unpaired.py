@@ -7,10 +7,19 @@ import keras
 import numpy as np
 
 from keras_gen.datasets.sample_photos import _check_value_range
-from keras_gen.utils import validation
 from keras_gen.utils import images as image_utils
+from keras_gen.utils import validation
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".tif",
+    ".tiff",
+)
 
 
 def check_domains(x_a, x_b):
@@ -50,12 +59,16 @@ class UnpairedDataset(keras.utils.PyDataset):
     ```
     """
 
-    def __init__(self, x_a, x_b, batch_size=32, shuffle=True, seed=None, **kwargs):
+    def __init__(
+        self, x_a, x_b, batch_size=32, shuffle=True, seed=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.x_a = np.asarray(x_a)
         self.x_b = np.asarray(x_b)
         check_domains(self.x_a, self.x_b)
-        self.batch_size = validation.check_positive_int(batch_size, "batch_size")
+        self.batch_size = validation.check_positive_int(
+            batch_size, "batch_size"
+        )
         self.shuffle = bool(shuffle)
         self._rng = np.random.default_rng(seed)
         self._length = max(len(self.x_a), len(self.x_b))
@@ -65,7 +78,9 @@ class UnpairedDataset(keras.utils.PyDataset):
         reps = math.ceil(self._length / n)
         if not self.shuffle:
             return np.tile(np.arange(n), reps)[: self._length]
-        return np.concatenate([self._rng.permutation(n) for _ in range(reps)])[: self._length]
+        return np.concatenate([self._rng.permutation(n) for _ in range(reps)])[
+            : self._length
+        ]
 
     def _new_orders(self):
         self._order_a = self._order(len(self.x_a))
@@ -76,7 +91,9 @@ class UnpairedDataset(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         if not 0 <= index < len(self):
-            raise IndexError(f"Batch index out of range [0, {len(self)}). Received: index={index}")
+            raise IndexError(
+                f"Batch index out of range [0, {len(self)}). Received: index={index}"
+            )
         rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
         a = self.x_a[self._order_a[rows]].astype("float32")
         b = self.x_b[self._order_b[rows]].astype("float32")
@@ -91,7 +108,9 @@ def _load_folder(folder, image_size, channels):
     from PIL import Image
 
     files = sorted(
-        f for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith(".")
+        f
+        for f in os.listdir(folder)
+        if f.lower().endswith(IMAGE_EXTENSIONS) and not f.startswith(".")
     )
     if not files:
         raise ValueError(
@@ -100,13 +119,23 @@ def _load_folder(folder, image_size, channels):
     mode = {1: "L", 3: "RGB"}[channels]
     images = []
     for name in files:
-        with image_utils.open_image(os.path.join(folder, name), "path") as image:
-            image = image.convert(mode).resize((image_size, image_size), Image.BICUBIC)
-            images.append(np.asarray(image, dtype="uint8").reshape(image_size, image_size, channels))
+        with image_utils.open_image(
+            os.path.join(folder, name), "path"
+        ) as image:
+            image = image.convert(mode).resize(
+                (image_size, image_size), Image.BICUBIC
+            )
+            images.append(
+                np.asarray(image, dtype="uint8").reshape(
+                    image_size, image_size, channels
+                )
+            )
     return np.stack(images)
 
 
-def unpaired_image_folders(path, image_size=256, split="train", channels=3, value_range=(-1.0, 1.0)):
+def unpaired_image_folders(
+    path, image_size=256, split="train", channels=3, value_range=(-1.0, 1.0)
+):
     """Loads a CycleGAN-style folder: `trainA/`, `trainB/`, `testA/`, `testB/`.
 
     The public CycleGAN datasets (horse2zebra, monet2photo, ...) unpack to
@@ -137,16 +166,24 @@ def unpaired_image_folders(path, image_size=256, split="train", channels=3, valu
     validation.check_choice(channels, "channels", (1, 3))
     low, high = _check_value_range(value_range)
     if not os.path.isdir(path):
-        raise ValueError(f"`path` must be a folder holding {split}A/ and {split}B/. Received: path={path!r}")
+        raise ValueError(
+            f"`path` must be a folder holding {split}A/ and {split}B/. Received: path={path!r}"
+        )
     domains = []
     for domain in ("A", "B"):
         folder = os.path.join(path, split + domain)
         if not os.path.isdir(folder):
-            found = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
+            found = sorted(
+                d
+                for d in os.listdir(path)
+                if os.path.isdir(os.path.join(path, d))
+            )
             raise ValueError(
                 f"Expected the folder {split + domain}/ inside {path!r} (the CycleGAN layout "
                 f"trainA/, trainB/, testA/, testB/). Received: path={path!r} with sub-folders {found}"
             )
-        images = _load_folder(folder, image_size, channels).astype("float32") / 255.0
+        images = (
+            _load_folder(folder, image_size, channels).astype("float32") / 255.0
+        )
         domains.append(low + (high - low) * images)
     return tuple(domains)

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(
     ),
 )
 
+
 def _families():
     from keras_gen.models import registry
 
@@ -62,7 +63,10 @@ def build(name):
 
     family = registry.get(name)
     extra = {}
-    if "num_classes" in inspect.signature(family.model_class.__init__).parameters:
+    if (
+        "num_classes"
+        in inspect.signature(family.model_class.__init__).parameters
+    ):
         extra["num_classes"] = 2
     model = family.build("tiny", seed=0, **extra)
     return model, family.sample_data(model, BATCH)
@@ -78,7 +82,10 @@ def _compile(model):
 
     if isinstance(model, MultiOptimizerModel):
         # The base signature: some families' `compile` names its optimizers.
-        MultiOptimizerModel.compile(model, **{f"{name}_optimizer": sgd() for name in model.optimizer_names})
+        MultiOptimizerModel.compile(
+            model,
+            **{f"{name}_optimizer": sgd() for name in model.optimizer_names},
+        )
     else:
         model.compile(optimizer=sgd())
 
@@ -103,7 +110,9 @@ def _layouts(model, layout_map):
     rows = [(v.path, expected(v), _spec(v.value)) for v in model.variables]
     for opt in _optimizers(model):
         for ref, slot in zip(opt._trainable_variables, opt.momentums):
-            rows.append((f"{opt.name}:{slot.path}", expected(ref), _spec(slot.value)))
+            rows.append(
+                (f"{opt.name}:{slot.path}", expected(ref), _spec(slot.value))
+            )
     return rows
 
 
@@ -116,7 +125,8 @@ def _record_batch_layout(model):
 
     def train_step(state, data):
         jax.debug.inspect_array_sharding(
-            keras.tree.flatten(data)[0], callback=lambda s: seen.append(_spec_of(s, 1)[0])
+            keras.tree.flatten(data)[0],
+            callback=lambda s: seen.append(_spec_of(s, 1)[0]),
         )
         return step(state, data)
 
@@ -126,13 +136,20 @@ def _record_batch_layout(model):
 
 def _spec_of(sharding, ndim):
     spec = tuple(getattr(sharding, "spec", ()))
-    return [None if a is None else str(a) for a in spec + (None,) * (ndim - len(spec))]
+    return [
+        None if a is None else str(a)
+        for a in spec + (None,) * (ndim - len(spec))
+    ]
 
 
 def train(name, distribution=None, weights=None):
     import contextlib
 
-    scope = distribution.scope() if distribution is not None else contextlib.nullcontext()
+    scope = (
+        distribution.scope()
+        if distribution is not None
+        else contextlib.nullcontext()
+    )
     # Fixed initial weights: the distributed runs copy the single run's, and
     # some draws put a ReLU / |x| kink within rounding of CycleGAN's (tiny,
     # piecewise-linear) networks, where 1e-7 apart grows to 1e-3 in 3 steps.
@@ -146,8 +163,12 @@ def train(name, distribution=None, weights=None):
         if weights is not None:
             model.set_weights(weights)
         initial = [np.array(w) for w in model.get_weights()]
-        history = model.fit(x, y, batch_size=BATCH, epochs=STEPS, shuffle=False, verbose=0)
-    losses = {k: [float(v) for v in values] for k, values in history.history.items()}
+        history = model.fit(
+            x, y, batch_size=BATCH, epochs=STEPS, shuffle=False, verbose=0
+        )
+    losses = {
+        k: [float(v) for v in values] for k, values in history.history.items()
+    }
     return model, initial, losses, batch_layout[:1]
 
 
@@ -172,27 +193,39 @@ def compare(name):
     data_parallel = keras.distribution.DataParallel(devices=devices)
     dp_model, _, dp_losses, dp_batch = train(name, data_parallel, initial)
     result["data_parallel"] = {
-        "loss_diff": _max_diff([losses[k] for k in losses], [dp_losses[k] for k in losses], True),
+        "loss_diff": _max_diff(
+            [losses[k] for k in losses], [dp_losses[k] for k in losses], True
+        ),
         "weight_diff": _max_diff(weights, dp_model.get_weights()),
-        "kernel_devices": len(dp_model.trainable_variables[0].value.sharding.device_set),
+        "kernel_devices": len(
+            dp_model.trainable_variables[0].value.sharding.device_set
+        ),
         "batch_layout": dp_batch,
     }
 
     mesh = kg_distribution.device_mesh(model=2, devices=devices)
     layout_map = type(model).get_layout_map(mesh)
-    model_parallel = kg_distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
+    model_parallel = kg_distribution.ModelParallel(
+        layout_map=layout_map, batch_dim_name="batch"
+    )
     mp_model, _, mp_losses, mp_batch = train(name, model_parallel, initial)
     rows = _layouts(mp_model, layout_map)
     result["model_parallel"] = {
-        "loss_diff": _max_diff([losses[k] for k in losses], [mp_losses[k] for k in losses], True),
+        "loss_diff": _max_diff(
+            [losses[k] for k in losses], [mp_losses[k] for k in losses], True
+        ),
         "weight_diff": _max_diff(weights, mp_model.get_weights()),
         "batch_layout": mp_batch,
         "mismatches": [r for r in rows if r[1] != r[2]],
         "unmatched_kernels": [
-            v.path for v in mp_model.weights
-            if v.path.endswith(("/kernel", "/embeddings")) and layout_map[v.path] is None
+            v.path
+            for v in mp_model.weights
+            if v.path.endswith(("/kernel", "/embeddings"))
+            and layout_map[v.path] is None
         ],
-        "sharded_weights": sum("model" in r[1] for r in rows if ":" not in r[0]),
+        "sharded_weights": sum(
+            "model" in r[1] for r in rows if ":" not in r[0]
+        ),
         "sharded_slots": sum("model" in r[2] for r in rows if ":" in r[0]),
         "weights": sum(":" not in r[0] for r in rows),
     }
@@ -222,11 +255,18 @@ def results(tmp_path_factory):
     out = tmp_path_factory.mktemp("jax_parallel") / "results.json"
     env = dict(os.environ, KERAS_BACKEND="jax", XLA_FLAGS=XLA_FLAGS)
     env["JAX_PLATFORMS"] = "cpu"
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    )
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [root, env.get("PYTHONPATH")])
+    )
     proc = subprocess.run(
         [sys.executable, __file__, str(out), *FAMILIES],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(out) as f:
@@ -245,7 +285,9 @@ def test_data_parallel_equals_one_device(results, name):
     result = _family(results, name)
     dp = result["data_parallel"]
     assert dp["kernel_devices"] == 4  # the weights really live on 4 devices
-    assert dp["batch_layout"] == ["batch"]  # and each sees a quarter of the batch
+    assert dp["batch_layout"] == [
+        "batch"
+    ]  # and each sees a quarter of the batch
     assert dp["loss_diff"] < 2e-5, (dp, result["losses"])  # relative
     assert dp["weight_diff"] < 1e-4, dp
 
@@ -263,13 +305,20 @@ _MODEL_PARALLEL_XFAIL = {
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(n, marks=pytest.mark.xfail(reason=_MODEL_PARALLEL_XFAIL[n], strict=False))
+        pytest.param(
+            n,
+            marks=pytest.mark.xfail(
+                reason=_MODEL_PARALLEL_XFAIL[n], strict=False
+            ),
+        )
         if n in _MODEL_PARALLEL_XFAIL
         else n
         for n in FAMILIES
     ],
 )
-def test_model_parallel_equals_one_device_and_follows_the_layout_map(results, name):
+def test_model_parallel_equals_one_device_and_follows_the_layout_map(
+    results, name
+):
     result = _family(results, name)
     mp = result["model_parallel"]
     assert mp["batch_layout"] == ["batch"]

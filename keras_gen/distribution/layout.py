@@ -161,7 +161,9 @@ def fit_layout(layout, shape):
     if len(layout.axes) != len(shape):
         return keras.distribution.TensorLayout([None] * len(shape), mesh)
     axes = [
-        axis if dim is not None and dim % _mesh_axis_size(mesh, axis) == 0 else None
+        axis
+        if dim is not None and dim % _mesh_axis_size(mesh, axis) == 0
+        else None
         for axis, dim in zip(layout.axes, shape)
     ]
     if tuple(axes) == tuple(layout.axes):

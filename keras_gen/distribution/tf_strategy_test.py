@@ -37,8 +37,19 @@ def test_mirrored_strategy_equals_one_replica_on_the_global_batch(tmp_path):
     out = tmp_path / "mirrored.npz"
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run(
-        [sys.executable, "-m", "keras_gen.testing.data_parallel", "mirrored", str(out), *MODELS],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "keras_gen.testing.data_parallel",
+            "mirrored",
+            str(out),
+            *MODELS,
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = np.load(out)
@@ -49,6 +60,9 @@ def test_mirrored_strategy_equals_one_replica_on_the_global_batch(tmp_path):
         parallel = weights(results, name, "parallel")
         assert len(single) == len(parallel) > 0
         # The steps are large enough that a replica scale off by 2 shows.
-        assert max(np.abs(s - w).max() for s, w in zip(single, initial) if s.size) > 1e-2, name
+        assert (
+            max(np.abs(s - w).max() for s, w in zip(single, initial) if s.size)
+            > 1e-2
+        ), name
         for s, p in zip(single, parallel):
             np.testing.assert_allclose(p, s, rtol=1e-5, atol=1e-6, err_msg=name)

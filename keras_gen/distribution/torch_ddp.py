@@ -80,7 +80,11 @@ def initialize(backend=None, timeout_seconds=300):
     dist = _dist()
     if dist.is_initialized():
         return
-    missing = [k for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
+    missing = [
+        k
+        for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+        if k not in os.environ
+    ]
     if missing:
         raise ValueError(
             "`torch_ddp.initialize()` reads the process layout from the "
@@ -90,7 +94,9 @@ def initialize(backend=None, timeout_seconds=300):
     if backend is None:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
     if backend not in ("gloo", "nccl", "mpi"):
-        raise ValueError(f"`backend` must be 'gloo', 'nccl' or 'mpi'. Received: backend={backend!r}")
+        raise ValueError(
+            f"`backend` must be 'gloo', 'nccl' or 'mpi'. Received: backend={backend!r}"
+        )
     dist.init_process_group(
         backend=backend,
         rank=int(os.environ["RANK"]),
@@ -140,7 +146,11 @@ def shard(x, global_batch_size):
     if isinstance(x, (tuple, list)):
         return type(x)(shard(a, global_batch_size) for a in x)
     n = world_size()
-    if not isinstance(global_batch_size, (int, np.integer)) or global_batch_size <= 0 or global_batch_size % n:
+    if (
+        not isinstance(global_batch_size, (int, np.integer))
+        or global_batch_size <= 0
+        or global_batch_size % n
+    ):
         raise ValueError(
             f"`global_batch_size` must be a positive multiple of the number of processes ({n}). "
             f"Received: global_batch_size={global_batch_size!r}"
@@ -153,7 +163,9 @@ def shard(x, global_batch_size):
             f"Received: global_batch_size={global_batch_size}"
         )
     per_process = global_batch_size // n
-    blocks = x[: steps * global_batch_size].reshape((steps, n, per_process) + x.shape[1:])
+    blocks = x[: steps * global_batch_size].reshape(
+        (steps, n, per_process) + x.shape[1:]
+    )
     return blocks[:, rank()].reshape((steps * per_process,) + x.shape[1:])
 
 

@@ -43,13 +43,31 @@ def test_two_processes_equal_one_process_on_the_global_batch(tmp_path):
     procs = []
     for rank in range(2):
         env = dict(
-            os.environ, KERAS_BACKEND="torch", RANK=str(rank), WORLD_SIZE="2",
-            MASTER_ADDR="127.0.0.1", MASTER_PORT=port, TF_CPP_MIN_LOG_LEVEL="2",
+            os.environ,
+            KERAS_BACKEND="torch",
+            RANK=str(rank),
+            WORLD_SIZE="2",
+            MASTER_ADDR="127.0.0.1",
+            MASTER_PORT=port,
+            TF_CPP_MIN_LOG_LEVEL="2",
         )
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "keras_gen.testing.data_parallel", "torch", str(tmp_path / f"r{rank}.npz"), *MODELS],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "keras_gen.testing.data_parallel",
+                    "torch",
+                    str(tmp_path / f"r{rank}.npz"),
+                    *MODELS,
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
     try:
         logs = [p.communicate(timeout=300)[0] for p in procs]
     finally:
@@ -58,17 +76,27 @@ def test_two_processes_equal_one_process_on_the_global_batch(tmp_path):
                 p.kill()
     for p, log in zip(procs, logs):
         assert p.returncode == 0, log[-4000:]
-    r0, r1 = dict(np.load(tmp_path / "r0.npz")), dict(np.load(tmp_path / "r1.npz"))
+    r0, r1 = (
+        dict(np.load(tmp_path / "r0.npz")),
+        dict(np.load(tmp_path / "r1.npz")),
+    )
     assert int(r0["world_size"]) == 2
     references = {**r1, **r0}  # each process trained some references
     for name in MODELS:
         initial = weights(references, name, "initial")
         single = weights(references, name, "single")
-        assert max(np.abs(s - w).max() for s, w in zip(single, initial) if s.size) > 1e-2, name
+        assert (
+            max(np.abs(s - w).max() for s, w in zip(single, initial) if s.size)
+            > 1e-2
+        ), name
         # Rank 1 started from other weights: `broadcast_weights` gave it
         # rank 0's, and the averaged gradients kept both in step.
-        for s, p0, p1 in zip(single, weights(r0, name, "parallel"), weights(r1, name, "parallel")):
-            np.testing.assert_allclose(p0, s, rtol=1e-5, atol=1e-6, err_msg=name)
+        for s, p0, p1 in zip(
+            single, weights(r0, name, "parallel"), weights(r1, name, "parallel")
+        ):
+            np.testing.assert_allclose(
+                p0, s, rtol=1e-5, atol=1e-6, err_msg=name
+            )
             np.testing.assert_array_equal(p1, p0, err_msg=name)
 
 
@@ -91,7 +119,9 @@ def test_shard_and_initialize_errors_name_the_argument(monkeypatch):
         torch_ddp.initialize()
 
 
-@pytest.mark.skipif(keras.backend.backend() == "torch", reason="checks the other backends")
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch", reason="checks the other backends"
+)
 def test_other_backends_are_told_to_use_torch():
     with pytest.raises(RuntimeError, match="KERAS_BACKEND=torch"):
         torch_ddp.world_size()

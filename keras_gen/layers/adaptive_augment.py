@@ -74,15 +74,28 @@ class AdaptiveAugment(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.target = validation.check_in_range(target, "target", -1.0, 1.0)
-        self.speed = validation.check_in_range(speed, "speed", 1e-12, description="a finite number > 0")
+        self.speed = validation.check_in_range(
+            speed, "speed", 1e-12, description="a finite number > 0"
+        )
         self.interval = validation.check_positive_int(interval, "interval")
-        self.initial_probability = validation.check_probability(initial_probability, "initial_probability")
+        self.initial_probability = validation.check_probability(
+            initial_probability, "initial_probability"
+        )
         self.seed = seed
-        self.augment = DiffAugment(policy, translation_ratio, cutout_ratio, seed=seed, name="diff_augment")
+        self.augment = DiffAugment(
+            policy,
+            translation_ratio,
+            cutout_ratio,
+            seed=seed,
+            name="diff_augment",
+        )
 
         def state(name, value=0.0):
             return self.add_weight(
-                shape=(), initializer=keras.initializers.Constant(value), trainable=False, name=name
+                shape=(),
+                initializer=keras.initializers.Constant(value),
+                trainable=False,
+                name=name,
             )
 
         self.probability = state("probability", self.initial_probability)
@@ -114,17 +127,30 @@ class AdaptiveAugment(keras.layers.Layer):
         Call once per discriminator step with its logits on the (augmented)
         real images; safe inside a compiled training step.
         """
-        signs = ops.sign(ops.stop_gradient(ops.cast(ops.reshape(real_logits, (-1,)), "float32")))
+        signs = ops.sign(
+            ops.stop_gradient(
+                ops.cast(ops.reshape(real_logits, (-1,)), "float32")
+            )
+        )
         # Read the state as tensors (a variable is not an array inside a JAX trace).
-        probability, overfitting = ops.convert_to_tensor(self.probability), ops.convert_to_tensor(self.overfitting)
+        probability, overfitting = (
+            ops.convert_to_tensor(self.probability),
+            ops.convert_to_tensor(self.overfitting),
+        )
         total = ops.convert_to_tensor(self.sign_sum) + ops.sum(signs)
-        count = ops.convert_to_tensor(self.sign_count) + ops.cast(ops.shape(signs)[0], "float32")
+        count = ops.convert_to_tensor(self.sign_count) + ops.cast(
+            ops.shape(signs)[0], "float32"
+        )
         pending = ops.convert_to_tensor(self.pending_updates) + 1.0
         due = pending >= self.interval
         # r_t = E[sign(D_train)] (eq. 1); p moves by sign(r_t - target) times
         # the images seen since the last adjustment over `speed` (sec. 3).
         r_t = total / ops.maximum(count, 1.0)
-        adjusted = ops.clip(probability + ops.sign(r_t - self.target) * count / self.speed, 0.0, 1.0)
+        adjusted = ops.clip(
+            probability + ops.sign(r_t - self.target) * count / self.speed,
+            0.0,
+            1.0,
+        )
         self.probability.assign(ops.where(due, adjusted, probability))
         self.overfitting.assign(ops.where(due, r_t, overfitting))
         self.sign_sum.assign(ops.where(due, 0.0, total))

@@ -7,7 +7,11 @@ from keras_gen.layers.adaptive_augment import AdaptiveAugment
 
 
 def images(n=64, size=8, seed=0):
-    return np.random.RandomState(seed).uniform(0.1, 1.0, (n, size, size, 1)).astype("float32")
+    return (
+        np.random.RandomState(seed)
+        .uniform(0.1, 1.0, (n, size, size, 1))
+        .astype("float32")
+    )
 
 
 def changed(layer, x):
@@ -18,12 +22,18 @@ def changed(layer, x):
 def test_probability_zero_is_the_identity_and_one_always_augments():
     x = images()
     layer = AdaptiveAugment("color,translation,cutout", seed=0)
-    assert float(ops.convert_to_numpy(layer.probability)) == 0.0  # p starts at 0
-    np.testing.assert_array_equal(ops.convert_to_numpy(layer(x, training=True)), x)
+    assert (
+        float(ops.convert_to_numpy(layer.probability)) == 0.0
+    )  # p starts at 0
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(layer(x, training=True)), x
+    )
     color = AdaptiveAugment("color", initial_probability=1.0, seed=1)
     assert changed(color, x).all()
     # Inference never augments.
-    np.testing.assert_array_equal(ops.convert_to_numpy(color(x, training=False)), x)
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(color(x, training=False)), x
+    )
 
 
 def test_each_image_is_augmented_with_probability_p():
@@ -44,7 +54,9 @@ def test_p_rises_when_reals_look_too_real_and_falls_otherwise():
     assert p() == 0.0  # adjusted only every 4 updates
     layer.update(confident)
     np.testing.assert_allclose(p(), 4 * 8 / 160)  # + N * batch / speed
-    np.testing.assert_allclose(float(ops.convert_to_numpy(layer.overfitting)), 1.0)
+    np.testing.assert_allclose(
+        float(ops.convert_to_numpy(layer.overfitting)), 1.0
+    )
     for _ in range(4 * 10):
         layer.update(confident)
     assert p() == 1.0  # clipped
@@ -53,16 +65,25 @@ def test_p_rises_when_reals_look_too_real_and_falls_otherwise():
     for _ in range(4):
         layer.update(unsure)
     np.testing.assert_allclose(p(), 1.0 - 0.2, rtol=1e-6)
-    np.testing.assert_allclose(float(ops.convert_to_numpy(layer.overfitting)), 0.25)
+    np.testing.assert_allclose(
+        float(ops.convert_to_numpy(layer.overfitting)), 0.25
+    )
     for _ in range(4 * 10):
         layer.update(unsure)
     assert p() == 0.0  # clipped
 
 
 def test_config_round_trip_and_bad_arguments():
-    layer = AdaptiveAugment("translation", target=0.5, speed=2000, interval=2, seed=3)
+    layer = AdaptiveAugment(
+        "translation", target=0.5, speed=2000, interval=2, seed=3
+    )
     restored = keras.layers.deserialize(keras.layers.serialize(layer))
-    assert (restored.policy, restored.target, restored.speed, restored.interval) == ("translation", 0.5, 2000, 2)
+    assert (
+        restored.policy,
+        restored.target,
+        restored.speed,
+        restored.interval,
+    ) == ("translation", 0.5, 2000, 2)
     with pytest.raises(ValueError, match="speed=0"):
         AdaptiveAugment(speed=0)
     with pytest.raises(ValueError, match="interval=0"):

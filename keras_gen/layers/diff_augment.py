@@ -62,13 +62,26 @@ class DiffAugment(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, policy="color,translation,cutout", translation_ratio=0.125, cutout_ratio=0.5, seed=None, **kwargs):
+    def __init__(
+        self,
+        policy="color,translation,cutout",
+        translation_ratio=0.125,
+        cutout_ratio=0.5,
+        seed=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.policy = _check_policy(policy)
-        self.translation_ratio = validation.check_probability(translation_ratio, "translation_ratio")
-        self.cutout_ratio = validation.check_probability(cutout_ratio, "cutout_ratio")
+        self.translation_ratio = validation.check_probability(
+            translation_ratio, "translation_ratio"
+        )
+        self.cutout_ratio = validation.check_probability(
+            cutout_ratio, "cutout_ratio"
+        )
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="diff_augment_seed")
+        self.seed_generator = keras.random.SeedGenerator(
+            seed, name="diff_augment_seed"
+        )
         self.built = True
 
     @property
@@ -76,10 +89,14 @@ class DiffAugment(keras.layers.Layer):
         return tuple(p for p in self.policy.split(",") if p)
 
     def _uniform(self, batch, low=0.0, high=1.0):
-        return keras.random.uniform((batch, 1, 1, 1), low, high, seed=self.seed_generator)
+        return keras.random.uniform(
+            (batch, 1, 1, 1), low, high, seed=self.seed_generator
+        )
 
     def _randint(self, batch, low, high):
-        return keras.random.randint((batch,), low, high, dtype="int32", seed=self.seed_generator)
+        return keras.random.randint(
+            (batch,), low, high, dtype="int32", seed=self.seed_generator
+        )
 
     def color(self, x):
         batch = ops.shape(x)[0]
@@ -104,8 +121,12 @@ class DiffAugment(keras.layers.Layer):
         shift_w = int(width * self.translation_ratio + 0.5)
         ty = self._randint(batch, -shift_h, shift_h + 1)
         tx = self._randint(batch, -shift_w, shift_w + 1)
-        x = ops.einsum("bij,bjwc->biwc", self._shift_matrix(ty, height, x.dtype), x)
-        return ops.einsum("bkw,biwc->bikc", self._shift_matrix(tx, width, x.dtype), x)
+        x = ops.einsum(
+            "bij,bjwc->biwc", self._shift_matrix(ty, height, x.dtype), x
+        )
+        return ops.einsum(
+            "bkw,biwc->bikc", self._shift_matrix(tx, width, x.dtype), x
+        )
 
     def cutout(self, x):
         batch, height, width = ops.shape(x)[0], x.shape[1], x.shape[2]
@@ -116,8 +137,12 @@ class DiffAugment(keras.layers.Layer):
         left = self._randint(batch, 0, width + (1 - size_w % 2)) - size_w // 2
         rows = ops.arange(height, dtype="int32")[None, :]
         cols = ops.arange(width, dtype="int32")[None, :]
-        in_rows = ops.logical_and(rows >= top[:, None], rows < (top + size_h)[:, None])
-        in_cols = ops.logical_and(cols >= left[:, None], cols < (left + size_w)[:, None])
+        in_rows = ops.logical_and(
+            rows >= top[:, None], rows < (top + size_h)[:, None]
+        )
+        in_cols = ops.logical_and(
+            cols >= left[:, None], cols < (left + size_w)[:, None]
+        )
         inside = ops.logical_and(in_rows[:, :, None], in_cols[:, None, :])
         return x * ops.cast(ops.logical_not(inside), x.dtype)[..., None]
 

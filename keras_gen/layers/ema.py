@@ -72,7 +72,11 @@ class ExponentialMovingAverage(keras.layers.Layer):
         self.warmup = bool(warmup)
         self.network = clone_network(network)
         self.num_updates = self.add_weight(
-            shape=(), dtype="int32", initializer="zeros", trainable=False, name="num_updates"
+            shape=(),
+            dtype="int32",
+            initializer="zeros",
+            trainable=False,
+            name="num_updates",
         )
         self.trainable = False
         self.built = True

@@ -19,7 +19,9 @@ def lrelu(x):
 
 
 def _check_activation(activation):
-    return validation.check_choice(activation, "activation", ("linear", "lrelu"))
+    return validation.check_choice(
+        activation, "activation", ("linear", "lrelu")
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -47,7 +49,15 @@ class EqualizedDense(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, units, activation="linear", lr_multiplier=1.0, bias_init=0.0, use_bias=True, **kwargs):
+    def __init__(
+        self,
+        units,
+        activation="linear",
+        lr_multiplier=1.0,
+        bias_init=0.0,
+        use_bias=True,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.units = validation.check_positive_int(units, "units")
         self.activation = _check_activation(activation)
@@ -55,7 +65,9 @@ class EqualizedDense(keras.layers.Layer):
             lr_multiplier, "lr_multiplier", 0.0, description="a positive number"
         )
         if self.lr_multiplier == 0:
-            raise ValueError(f"`lr_multiplier` must be positive. Received: lr_multiplier={lr_multiplier!r}")
+            raise ValueError(
+                f"`lr_multiplier` must be positive. Received: lr_multiplier={lr_multiplier!r}"
+            )
         self.bias_init = float(bias_init)
         self.use_bias = bool(use_bias)
 
@@ -63,14 +75,18 @@ class EqualizedDense(keras.layers.Layer):
         fan_in = int(input_shape[-1])
         self.kernel = self.add_weight(
             shape=(fan_in, self.units),
-            initializer=keras.initializers.RandomNormal(stddev=1.0 / self.lr_multiplier),
+            initializer=keras.initializers.RandomNormal(
+                stddev=1.0 / self.lr_multiplier
+            ),
             name="kernel",
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
                 shape=(self.units,),
-                initializer=keras.initializers.Constant(self.bias_init / self.lr_multiplier),
+                initializer=keras.initializers.Constant(
+                    self.bias_init / self.lr_multiplier
+                ),
                 name="bias",
             )
         self.weight_gain = self.lr_multiplier / math.sqrt(fan_in)
@@ -118,10 +134,20 @@ class EqualizedConv2D(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, filters, kernel_size=3, activation="linear", use_bias=True, downsample=False, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size=3,
+        activation="linear",
+        use_bias=True,
+        downsample=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.filters = validation.check_positive_int(filters, "filters")
-        self.kernel_size = validation.check_positive_int(kernel_size, "kernel_size")
+        self.kernel_size = validation.check_positive_int(
+            kernel_size, "kernel_size"
+        )
         self.activation = _check_activation(activation)
         self.use_bias = bool(use_bias)
         self.downsample = bool(downsample)
@@ -135,7 +161,11 @@ class EqualizedConv2D(keras.layers.Layer):
             name="kernel",
         )
         self.bias = (
-            self.add_weight(shape=(self.filters,), initializer="zeros", name="bias") if self.use_bias else None
+            self.add_weight(
+                shape=(self.filters,), initializer="zeros", name="bias"
+            )
+            if self.use_bias
+            else None
         )
         self.weight_gain = 1.0 / math.sqrt(k * k * in_channels)
 
@@ -149,7 +179,10 @@ class EqualizedConv2D(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         b, h, w, _ = input_shape
         if self.downsample:
-            h, w = (None if h is None else h // 2), (None if w is None else w // 2)
+            h, w = (
+                (None if h is None else h // 2),
+                (None if w is None else w // 2),
+            )
         return (b, h, w, self.filters)
 
     def get_config(self):

@@ -48,9 +48,13 @@ class ImagePool(keras.layers.Layer):
 
     def __init__(self, pool_size=50, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.pool_size = validation.check_positive_int(pool_size, "pool_size", allow_zero=True)
+        self.pool_size = validation.check_positive_int(
+            pool_size, "pool_size", allow_zero=True
+        )
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="pool_seed_generator")
+        self.seed_generator = keras.random.SeedGenerator(
+            seed, name="pool_seed_generator"
+        )
 
     def build(self, input_shape):
         image_shape = tuple(input_shape[1:])
@@ -66,7 +70,11 @@ class ImagePool(keras.layers.Layer):
             name="images",
         )
         self.count = self.add_weight(
-            shape=(), dtype="int32", initializer="zeros", trainable=False, name="count"
+            shape=(),
+            dtype="int32",
+            initializer="zeros",
+            trainable=False,
+            name="count",
         )
 
     def call(self, images):
@@ -76,7 +84,9 @@ class ImagePool(keras.layers.Layer):
         dtype = images.dtype
         batch = ops.shape(images)[0]
         coins = keras.random.uniform((batch,), seed=self.seed_generator)
-        picks = keras.random.randint((batch,), 0, self.pool_size, seed=self.seed_generator)
+        picks = keras.random.randint(
+            (batch,), 0, self.pool_size, seed=self.seed_generator
+        )
         new = ops.cast(images, self.images.dtype)
         slots_shape = (self.pool_size,) + (1,) * (len(self.images.shape) - 1)
         batch_shape = (-1,) + (1,) * (len(self.images.shape) - 1)
@@ -87,18 +97,33 @@ class ImagePool(keras.layers.Layer):
             pool, count, out = state
             image = ops.take(new, i, axis=0)
             filling = count < self.pool_size
-            swap = ops.logical_and(ops.logical_not(filling), ops.take(coins, i) > 0.5)
+            swap = ops.logical_and(
+                ops.logical_not(filling), ops.take(coins, i) > 0.5
+            )
             slot = ops.where(filling, count, ops.take(picks, i))
             stored = ops.take(pool, slot, axis=0)
             returned = ops.where(swap, stored, image)
-            at_slot = ops.reshape(ops.arange(self.pool_size) == slot, slots_shape)
-            pool = ops.where(ops.logical_and(at_slot, ops.logical_or(filling, swap)), image[None], pool)
+            at_slot = ops.reshape(
+                ops.arange(self.pool_size) == slot, slots_shape
+            )
+            pool = ops.where(
+                ops.logical_and(at_slot, ops.logical_or(filling, swap)),
+                image[None],
+                pool,
+            )
             at_i = ops.reshape(ops.arange(batch) == i, batch_shape)
             out = ops.where(at_i, returned[None], out)
             return pool, count + ops.cast(filling, "int32"), out
 
         pool, count, out = ops.fori_loop(
-            0, batch, query_one, (ops.convert_to_tensor(self.images), ops.convert_to_tensor(self.count), new)
+            0,
+            batch,
+            query_one,
+            (
+                ops.convert_to_tensor(self.images),
+                ops.convert_to_tensor(self.count),
+                new,
+            ),
         )
         self.images.assign(pool)
         self.count.assign(count)
@@ -111,7 +136,9 @@ class ImagePool(keras.layers.Layer):
         super().save_own_variables(store)
         # `.keras` files leave seed generators out; a resumed run should flip
         # the coins it would have flipped.
-        store["seed_generator_state"] = ops.convert_to_numpy(self.seed_generator.state.value)
+        store["seed_generator_state"] = ops.convert_to_numpy(
+            self.seed_generator.state.value
+        )
 
     def load_own_variables(self, store):
         own = {k: store[k] for k in store.keys() if k != "seed_generator_state"}

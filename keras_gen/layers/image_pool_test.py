@@ -42,13 +42,23 @@ def test_fills_first_then_returns_stored_or_new_as_published():
     replay = keras.random.SeedGenerator(seed)
     expected_pool, next_id, returned = [], 1, []
     for batch in (3, 4, 4, 4, 4, 4):
-        coins = ops.convert_to_numpy(keras.random.uniform((batch,), seed=replay))
-        picks = ops.convert_to_numpy(keras.random.randint((batch,), 0, pool_size, seed=replay))
+        coins = ops.convert_to_numpy(
+            keras.random.uniform((batch,), seed=replay)
+        )
+        picks = ops.convert_to_numpy(
+            keras.random.randint((batch,), 0, pool_size, seed=replay)
+        )
         new_ids = list(range(next_id, next_id + batch))
-        got = ids_of(ops.convert_to_numpy(pool(constant_images(next_id, batch))))
-        expected = reference_query(expected_pool, pool_size, new_ids, coins, picks)
+        got = ids_of(
+            ops.convert_to_numpy(pool(constant_images(next_id, batch)))
+        )
+        expected = reference_query(
+            expected_pool, pool_size, new_ids, coins, picks
+        )
         assert got == expected
-        assert ids_of(ops.convert_to_numpy(pool.images)) == expected_pool + [0] * (pool_size - len(expected_pool))
+        assert ids_of(ops.convert_to_numpy(pool.images)) == expected_pool + [
+            0
+        ] * (pool_size - len(expected_pool))
         assert int(ops.convert_to_numpy(pool.count)) == len(expected_pool)
         returned += got
         next_id += batch
@@ -81,10 +91,16 @@ def test_pool_size_zero_is_the_identity_and_saving_keeps_the_pool(tmp_path):
     model.save(path)
     restored = keras.models.load_model(path)
     restored_pool = restored.layers[-1]
-    np.testing.assert_array_equal(ops.convert_to_numpy(restored_pool.images), ops.convert_to_numpy(pool.images))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(restored_pool.images),
+        ops.convert_to_numpy(pool.images),
+    )
     assert int(ops.convert_to_numpy(restored_pool.count)) == 4
     # Same seed state: the next query gives the same answer.
-    np.testing.assert_array_equal(ops.convert_to_numpy(restored(constant_images(10, 8))), ops.convert_to_numpy(model(constant_images(10, 8))))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(restored(constant_images(10, 8))),
+        ops.convert_to_numpy(model(constant_images(10, 8))),
+    )
 
 
 def test_bad_pool_size_is_named():

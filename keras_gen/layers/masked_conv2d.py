@@ -62,20 +62,36 @@ class MaskedConv2D(keras.layers.Conv2D):
     ```
     """
 
-    def __init__(self, filters, kernel_size, mask_type="B", stack="raster", **kwargs):
-        fixed = {k: kwargs.pop(k) for k in ("strides", "padding", "dilation_rate") if k in kwargs}
+    def __init__(
+        self, filters, kernel_size, mask_type="B", stack="raster", **kwargs
+    ):
+        fixed = {
+            k: kwargs.pop(k)
+            for k in ("strides", "padding", "dilation_rate")
+            if k in kwargs
+        }
         if any(v not in (1, (1, 1), [1, 1], "same") for v in fixed.values()):
-            raise ValueError(f"`MaskedConv2D` is stride 1 with 'same' padding. Received: {fixed}")
+            raise ValueError(
+                f"`MaskedConv2D` is stride 1 with 'same' padding. Received: {fixed}"
+            )
         if mask_type not in MASK_TYPES:
-            raise ValueError(f"`mask_type` must be one of {MASK_TYPES}. Received: mask_type={mask_type!r}")
+            raise ValueError(
+                f"`mask_type` must be one of {MASK_TYPES}. Received: mask_type={mask_type!r}"
+            )
         if stack not in STACKS:
-            raise ValueError(f"`stack` must be one of {STACKS}. Received: stack={stack!r}")
+            raise ValueError(
+                f"`stack` must be one of {STACKS}. Received: stack={stack!r}"
+            )
         super().__init__(filters, kernel_size, padding="same", **kwargs)
         if any(k % 2 == 0 for k in self.kernel_size):
-            raise ValueError(f"`kernel_size` must be odd. Received: kernel_size={kernel_size!r}")
+            raise ValueError(
+                f"`kernel_size` must be odd. Received: kernel_size={kernel_size!r}"
+            )
         self.mask_type = mask_type
         self.stack = stack
-        self.mask = causal_mask(self.kernel_size, mask_type, stack)[:, :, None, None]
+        self.mask = causal_mask(self.kernel_size, mask_type, stack)[
+            :, :, None, None
+        ]
 
     def convolution_op(self, inputs, kernel):
         kernel = kernel * ops.cast(self.mask, kernel.dtype)

@@ -37,7 +37,9 @@ class MinibatchStdDev(keras.layers.Layer):
         else:
             groups = ops.reshape(x, (-1, self.group_size) + feature_shape)
         std = ops.sqrt(ops.var(groups, axis=1) + 1e-8)  # (num_groups, ...)
-        stat = ops.mean(std, axis=tuple(range(1, len(std.shape))))  # (num_groups,)
+        stat = ops.mean(
+            std, axis=tuple(range(1, len(std.shape)))
+        )  # (num_groups,)
         group = ops.shape(x)[0] if self.group_size is None else self.group_size
         stat = ops.repeat(stat, group, axis=0)  # one value per sample
         stat = ops.reshape(stat, (-1,) + (1,) * len(feature_shape))

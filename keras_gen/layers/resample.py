@@ -58,7 +58,9 @@ def downsample_2x(x):
 
 def _check_factor(factor):
     if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
-        raise ValueError(f"`factor` must be a positive int. Received: factor={factor!r}")
+        raise ValueError(
+            f"`factor` must be a positive int. Received: factor={factor!r}"
+        )
     return factor
 
 

@@ -34,16 +34,24 @@ class SinusoidalEmbedding(keras.layers.Layer):
         self.dim = validation.check_positive_int(dim, "dim")
         if self.dim % 2:
             raise ValueError(f"`dim` must be even. Received: dim={dim}")
-        self.max_period = validation.check_in_range(max_period, "max_period", 1.0)
+        self.max_period = validation.check_in_range(
+            max_period, "max_period", 1.0
+        )
 
     def call(self, positions):
         half = self.dim // 2
         frequencies = ops.exp(
-            -math.log(self.max_period) * ops.arange(half, dtype="float32") / half
+            -math.log(self.max_period)
+            * ops.arange(half, dtype="float32")
+            / half
         )
-        angles = ops.cast(ops.reshape(positions, (-1, 1)), "float32") * frequencies[None, :]
+        angles = (
+            ops.cast(ops.reshape(positions, (-1, 1)), "float32")
+            * frequencies[None, :]
+        )
         return ops.cast(
-            ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1), self.compute_dtype
+            ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1),
+            self.compute_dtype,
         )
 
     def compute_output_shape(self, input_shape):

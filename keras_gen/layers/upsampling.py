@@ -72,16 +72,24 @@ class UpsampleConv2D(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.filters = validation.check_positive_int(filters, "filters")
-        self.kernel_size = validation.check_positive_int(kernel_size, "kernel_size")
+        self.kernel_size = validation.check_positive_int(
+            kernel_size, "kernel_size"
+        )
         self.size = validation.check_positive_int(size, "size")
         self.method = validation.check_choice(method, "method", METHODS)
-        self.interpolation = validation.check_choice(interpolation, "interpolation", INTERPOLATIONS)
+        self.interpolation = validation.check_choice(
+            interpolation, "interpolation", INTERPOLATIONS
+        )
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
         if data_format is None:
             data_format = keras.config.image_data_format()
-        self.data_format = validation.check_choice(data_format, "data_format", ("channels_last", "channels_first"))
-        channels = self.filters * (self.size**2 if self.method == "depth_to_space" else 1)
+        self.data_format = validation.check_choice(
+            data_format, "data_format", ("channels_last", "channels_first")
+        )
+        channels = self.filters * (
+            self.size**2 if self.method == "depth_to_space" else 1
+        )
         self.conv = keras.layers.Conv2D(
             channels,
             self.kernel_size,
@@ -116,9 +124,16 @@ class UpsampleConv2D(keras.layers.Layer):
                 x = ops.repeat(x, self.size, axis=a)
             return x
         shape = ops.shape(x)
-        height, width = (shape[1], shape[2]) if self.data_format == "channels_last" else (shape[2], shape[3])
+        height, width = (
+            (shape[1], shape[2])
+            if self.data_format == "channels_last"
+            else (shape[2], shape[3])
+        )
         return ops.image.resize(
-            x, (height * self.size, width * self.size), interpolation="bilinear", data_format=self.data_format
+            x,
+            (height * self.size, width * self.size),
+            interpolation="bilinear",
+            data_format=self.data_format,
         )
 
     def call(self, inputs):
@@ -159,8 +174,12 @@ class UpsampleConv2D(keras.layers.Layer):
             interpolation=self.interpolation,
             activation=keras.activations.serialize(self.activation),
             use_bias=self.use_bias,
-            kernel_initializer=keras.initializers.serialize(self.conv.kernel_initializer),
-            bias_initializer=keras.initializers.serialize(self.conv.bias_initializer),
+            kernel_initializer=keras.initializers.serialize(
+                self.conv.kernel_initializer
+            ),
+            bias_initializer=keras.initializers.serialize(
+                self.conv.bias_initializer
+            ),
             data_format=self.data_format,
         )
         return config
@@ -168,10 +187,20 @@ class UpsampleConv2D(keras.layers.Layer):
 
 def check_network_upsampling(upsampling):
     """The `upsampling` hyper-parameter of a default network."""
-    return validation.check_choice(upsampling, "upsampling", NETWORK_UPSAMPLINGS)
+    return validation.check_choice(
+        upsampling, "upsampling", NETWORK_UPSAMPLINGS
+    )
 
 
-def upsample(h, filters, kernel_size, upsampling, activation=None, use_bias=True, kernel_initializer="glorot_uniform"):
+def upsample(
+    h,
+    filters,
+    kernel_size,
+    upsampling,
+    activation=None,
+    use_bias=True,
+    kernel_initializer="glorot_uniform",
+):
     """One 2x learned upsampling of the default networks: `upsampling` is
     `"transposed"` (a stride-2 `Conv2DTranspose`, the papers' layer, with
     the same weights layout as before the choice existed) or a method of

@@ -76,43 +76,75 @@ class VectorQuantizer(keras.layers.Layer):
         usage_decay=0.99,
         **kwargs,
     ):
-        kwargs.setdefault("dtype", "float32")  # distances and averages in float32
+        kwargs.setdefault(
+            "dtype", "float32"
+        )  # distances and averages in float32
         super().__init__(**kwargs)
-        self.num_embeddings = validation.check_positive_int(num_embeddings, "num_embeddings")
-        self.embedding_dim = validation.check_positive_int(embedding_dim, "embedding_dim")
-        self.commitment_cost = validation.check_non_negative(commitment_cost, "commitment_cost")
+        self.num_embeddings = validation.check_positive_int(
+            num_embeddings, "num_embeddings"
+        )
+        self.embedding_dim = validation.check_positive_int(
+            embedding_dim, "embedding_dim"
+        )
+        self.commitment_cost = validation.check_non_negative(
+            commitment_cost, "commitment_cost"
+        )
         if ema_decay is not None:
             ema_decay = validation.check_in_range(
-                ema_decay, "ema_decay", 0.0, 1.0, description="a number in [0, 1), or None"
+                ema_decay,
+                "ema_decay",
+                0.0,
+                1.0,
+                description="a number in [0, 1), or None",
             )
             if ema_decay >= 1.0:
-                raise ValueError(f"`ema_decay` must be a number in [0, 1), or None. Received: ema_decay={ema_decay}")
+                raise ValueError(
+                    f"`ema_decay` must be a number in [0, 1), or None. Received: ema_decay={ema_decay}"
+                )
         self.ema_decay = ema_decay
         self.epsilon = validation.check_non_negative(epsilon, "epsilon")
-        self.dead_code_threshold = validation.check_non_negative(dead_code_threshold, "dead_code_threshold")
+        self.dead_code_threshold = validation.check_non_negative(
+            dead_code_threshold, "dead_code_threshold"
+        )
         self.usage_decay = validation.check_rate(usage_decay, "usage_decay")
         shape = (self.num_embeddings, self.embedding_dim)
         # Entries of norm about 1, the scale of a freshly initialised
         # encoder's outputs.
-        initializer = keras.initializers.VarianceScaling(1.0, mode="fan_out", distribution="uniform")
+        initializer = keras.initializers.VarianceScaling(
+            1.0, mode="fan_out", distribution="uniform"
+        )
         self.codebook = self.add_weight(
-            shape=shape, initializer=initializer, trainable=ema_decay is None, name="codebook"
+            shape=shape,
+            initializer=initializer,
+            trainable=ema_decay is None,
+            name="codebook",
         )
         if ema_decay is not None:
             # The averages start as if each entry had been assigned itself
             # once, so that an entry keeps its place until it is used.
             self.ema_cluster_size = self.add_weight(
-                shape=(self.num_embeddings,), initializer="ones", trainable=False, name="ema_cluster_size"
+                shape=(self.num_embeddings,),
+                initializer="ones",
+                trainable=False,
+                name="ema_cluster_size",
             )
             self.ema_embedding_sum = self.add_weight(
-                shape=shape, initializer="zeros", trainable=False, name="ema_embedding_sum"
+                shape=shape,
+                initializer="zeros",
+                trainable=False,
+                name="ema_embedding_sum",
             )
             # A copy (on JAX, two variables sharing one buffer would be
             # donated twice by the compiled train step).
-            self.ema_embedding_sum.assign(np.array(ops.convert_to_numpy(self.codebook.value)))
+            self.ema_embedding_sum.assign(
+                np.array(ops.convert_to_numpy(self.codebook.value))
+            )
         elif self.dead_code_threshold:
             self.codebook_offset = self.add_weight(
-                shape=shape, initializer="zeros", trainable=False, name="codebook_offset"
+                shape=shape,
+                initializer="zeros",
+                trainable=False,
+                name="codebook_offset",
             )
         self.usage = self.add_weight(
             shape=(self.num_embeddings,),
@@ -132,7 +164,9 @@ class VectorQuantizer(keras.layers.Layer):
     def nearest(self, inputs, codebook=None):
         """Index of the nearest entry of each vector of `inputs`."""
         codebook = self.embeddings() if codebook is None else codebook
-        flat = ops.reshape(ops.cast(inputs, "float32"), (-1, self.embedding_dim))
+        flat = ops.reshape(
+            ops.cast(inputs, "float32"), (-1, self.embedding_dim)
+        )
         # ||z||^2 - 2 z.e + ||e||^2 (eq. 2), without the (n, K, D) difference.
         distances = (
             ops.sum(ops.square(flat), axis=1, keepdims=True)
@@ -154,7 +188,9 @@ class VectorQuantizer(keras.layers.Layer):
         commitment = ops.mean(ops.square(z_e - ops.stop_gradient(quantized)))
         loss = self.commitment_cost * commitment
         if self.ema_decay is None:
-            loss = loss + ops.mean(ops.square(ops.stop_gradient(z_e) - quantized))
+            loss = loss + ops.mean(
+                ops.square(ops.stop_gradient(z_e) - quantized)
+            )
         if training:
             self._update(ops.stop_gradient(z_e), indices, seed)
         # The straight-through estimator (sec. 3.2): forward e_k, backward
@@ -164,16 +200,24 @@ class VectorQuantizer(keras.layers.Layer):
 
     def _update(self, z_e, indices, seed):
         flat = ops.reshape(z_e, (-1, self.embedding_dim))
-        one_hot = ops.one_hot(ops.reshape(indices, (-1,)), self.num_embeddings, dtype="float32")
+        one_hot = ops.one_hot(
+            ops.reshape(indices, (-1,)), self.num_embeddings, dtype="float32"
+        )
         counts = ops.sum(one_hot, axis=0)
         if self.ema_decay is not None:
             self._update_ema(flat, one_hot, counts)
-        usage = self.usage_decay * self.usage.value + (1.0 - self.usage_decay) * counts
+        usage = (
+            self.usage_decay * self.usage.value
+            + (1.0 - self.usage_decay) * counts
+        )
         if self.dead_code_threshold:
             dead = usage < self.dead_code_threshold
             num_vectors = ops.cast(ops.shape(flat)[0], "float32")
             draws = keras.random.uniform((self.num_embeddings,), seed=seed)
-            picks = ops.minimum(ops.cast(ops.floor(draws * num_vectors), "int32"), ops.shape(flat)[0] - 1)
+            picks = ops.minimum(
+                ops.cast(ops.floor(draws * num_vectors), "int32"),
+                ops.shape(flat)[0] - 1,
+            )
             candidates = ops.take(flat, picks, axis=0)
             self._restart(dead, candidates)
             usage = ops.where(dead, self.dead_code_threshold, usage)
@@ -183,11 +227,19 @@ class VectorQuantizer(keras.layers.Layer):
         decay = self.ema_decay
         # Appendix A.1, eq. 6-8: N_i and m_i are moving averages of the
         # number and the sum of the vectors assigned to entry i; e_i = m_i / N_i.
-        cluster_size = decay * self.ema_cluster_size.value + (1.0 - decay) * counts
-        embedding_sum = decay * self.ema_embedding_sum.value + (1.0 - decay) * ops.matmul(ops.transpose(one_hot), flat)
+        cluster_size = (
+            decay * self.ema_cluster_size.value + (1.0 - decay) * counts
+        )
+        embedding_sum = decay * self.ema_embedding_sum.value + (
+            1.0 - decay
+        ) * ops.matmul(ops.transpose(one_hot), flat)
         # Laplace smoothing of the counts: an unused entry is never divided by 0.
         total = ops.sum(cluster_size)
-        smoothed = (cluster_size + self.epsilon) / (total + self.num_embeddings * self.epsilon) * total
+        smoothed = (
+            (cluster_size + self.epsilon)
+            / (total + self.num_embeddings * self.epsilon)
+            * total
+        )
         self.ema_cluster_size.assign(cluster_size)
         self.ema_embedding_sum.assign(embedding_sum)
         self.codebook.assign(embedding_sum / smoothed[:, None])
@@ -196,12 +248,20 @@ class VectorQuantizer(keras.layers.Layer):
         mask = dead[:, None]
         if self.ema_decay is not None:
             # One vector's worth of average at the new place.
-            self.ema_cluster_size.assign(ops.where(dead, 1.0, self.ema_cluster_size.value))
-            self.ema_embedding_sum.assign(ops.where(mask, candidates, self.ema_embedding_sum.value))
-            self.codebook.assign(ops.where(mask, candidates, self.codebook.value))
+            self.ema_cluster_size.assign(
+                ops.where(dead, 1.0, self.ema_cluster_size.value)
+            )
+            self.ema_embedding_sum.assign(
+                ops.where(mask, candidates, self.ema_embedding_sum.value)
+            )
+            self.codebook.assign(
+                ops.where(mask, candidates, self.codebook.value)
+            )
         else:
             offset = self.codebook_offset.value
-            self.codebook_offset.assign(ops.where(mask, candidates - self.codebook.value, offset))
+            self.codebook_offset.assign(
+                ops.where(mask, candidates - self.codebook.value, offset)
+            )
 
     def compute_output_spec(self, inputs, training=False, seed=None):
         return (

@@ -41,11 +41,15 @@ def path_length_penalty(synthesis_fn, ws, noise, pl_mean, decay=0.01):
     scale = 1.0 / math.sqrt(noise.shape[1] * noise.shape[2])
     y = ops.stop_gradient(noise) * scale
     # The images in float32 under a mixed policy too (TF does not promote).
-    grads = input_gradient(lambda w: ops.cast(synthesis_fn(w), "float32") * y, ws)
+    grads = input_gradient(
+        lambda w: ops.cast(synthesis_fn(w), "float32") * y, ws
+    )
     squared = ops.sum(ops.square(ops.cast(grads, "float32")), axis=-1)
     if len(squared.shape) > 1:
         squared = ops.mean(squared, axis=tuple(range(1, len(squared.shape))))
     lengths = ops.sqrt(squared + 1e-12)
-    new_mean = ops.stop_gradient(pl_mean + decay * (ops.mean(lengths) - pl_mean))
+    new_mean = ops.stop_gradient(
+        pl_mean + decay * (ops.mean(lengths) - pl_mean)
+    )
     penalty = ops.mean(ops.square(lengths - new_mean))
     return penalty, new_mean

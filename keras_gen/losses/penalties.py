@@ -21,7 +21,9 @@ def interpolate(real, fake, epsilon):
     # Under a mixed policy the generated samples are float16/bfloat16 and
     # the data float32: interpolate in the data's dtype (TF does not promote).
     fake = ops.cast(fake, real.dtype)
-    eps = ops.cast(ops.reshape(epsilon, (-1,) + (1,) * (len(real.shape) - 1)), real.dtype)
+    eps = ops.cast(
+        ops.reshape(epsilon, (-1,) + (1,) * (len(real.shape) - 1)), real.dtype
+    )
     return eps * real + (1.0 - eps) * fake
 
 
@@ -41,7 +43,9 @@ def gradient_penalty(critic, real, fake, epsilon, target=1.0):
     Returns:
         The scalar penalty (multiply by lambda = 10 for WGAN-GP).
     """
-    x_hat = interpolate(real, ops.stop_gradient(ops.convert_to_tensor(fake)), epsilon)
+    x_hat = interpolate(
+        real, ops.stop_gradient(ops.convert_to_tensor(fake)), epsilon
+    )
     grads = input_gradient(critic, x_hat)
     return ops.mean(ops.square(_per_sample_norm(grads) - target))
 

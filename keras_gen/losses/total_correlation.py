@@ -13,7 +13,9 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 def gaussian_log_density(z, mean, log_var):
     """log N(z; mean, exp(log_var)), elementwise (nothing summed)."""
-    return -0.5 * (_LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var))
+    return -0.5 * (
+        _LOG_2PI + log_var + ops.square(z - mean) * ops.exp(-log_var)
+    )
 
 
 def _log_weights(batch_size, dataset_size, estimator):
@@ -30,7 +32,9 @@ def _log_weights(batch_size, dataset_size, estimator):
     eye = ops.eye(batch_size)
     # The sample after i (cyclically) stands for the stratum of x_i.
     stratum = ops.roll(eye, 1, axis=1)
-    weights = eye / n + stratum * (n - m1) / (n * m1) + (1.0 - eye - stratum) / m1
+    weights = (
+        eye / n + stratum * (n - m1) / (n * m1) + (1.0 - eye - stratum) / m1
+    )
     # A batch of one (the end of an epoch): q(z) is estimated by q(z|x).
     return ops.log(ops.where(m > 1.0, weights, 1.0))
 
@@ -76,13 +80,19 @@ def kl_decomposition(z, z_mean, z_log_var, dataset_size, estimator="mws"):
     """
     validation.check_positive_int(dataset_size, "dataset_size")
     validation.check_choice(estimator, "estimator", ESTIMATORS)
-    z, z_mean, z_log_var = (ops.cast(t, "float32") for t in (z, z_mean, z_log_var))
+    z, z_mean, z_log_var = (
+        ops.cast(t, "float32") for t in (z, z_mean, z_log_var)
+    )
     batch_size = ops.shape(z)[0]
     # log q(z_i | x_j), per dimension: (M, M, D).
-    log_q_ij = gaussian_log_density(z[:, None, :], z_mean[None, :, :], z_log_var[None, :, :])
+    log_q_ij = gaussian_log_density(
+        z[:, None, :], z_mean[None, :, :], z_log_var[None, :, :]
+    )
     log_w = _log_weights(batch_size, dataset_size, estimator)
     log_qz = ops.logsumexp(ops.sum(log_q_ij, axis=-1) + log_w, axis=1)
-    log_prod_qzj = ops.sum(ops.logsumexp(log_q_ij + log_w[:, :, None], axis=1), axis=-1)
+    log_prod_qzj = ops.sum(
+        ops.logsumexp(log_q_ij + log_w[:, :, None], axis=1), axis=-1
+    )
     log_qz_x = ops.sum(gaussian_log_density(z, z_mean, z_log_var), axis=-1)
     log_pz = ops.sum(gaussian_log_density(z, 0.0, 0.0), axis=-1)
     return log_qz_x - log_qz, log_qz - log_prod_qzj, log_prod_qzj - log_pz

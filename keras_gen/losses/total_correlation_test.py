@@ -8,7 +8,9 @@ from keras_gen import losses
 
 
 def normal_log_pdf(z, mean, log_var):
-    return -0.5 * (np.log(2 * np.pi) + log_var + (z - mean) ** 2 / np.exp(log_var))
+    return -0.5 * (
+        np.log(2 * np.pi) + log_var + (z - mean) ** 2 / np.exp(log_var)
+    )
 
 
 def posterior_batch(m=6, d=3, seed=0):
@@ -20,7 +22,10 @@ def posterior_batch(m=6, d=3, seed=0):
 
 
 def decompose(z, mean, log_var, n, estimator):
-    return [ops.convert_to_numpy(t) for t in losses.kl_decomposition(z, mean, log_var, n, estimator)]
+    return [
+        ops.convert_to_numpy(t)
+        for t in losses.kl_decomposition(z, mean, log_var, n, estimator)
+    ]
 
 
 def test_minibatch_weighted_sampling_matches_the_formula_written_out():
@@ -30,17 +35,28 @@ def test_minibatch_weighted_sampling_matches_the_formula_written_out():
     mi, tc, dwkl = decompose(z, mean, log_var, n, "mws")
     for i in range(m):
         # Chen et al. (2018), appendix C.1, for sample i, written with loops.
-        joint = [math.exp(normal_log_pdf(z[i], mean[j], log_var[j]).sum()) for j in range(m)]
+        joint = [
+            math.exp(normal_log_pdf(z[i], mean[j], log_var[j]).sum())
+            for j in range(m)
+        ]
         log_qz = math.log(sum(joint)) - math.log(n * m)
         log_prod = sum(
-            math.log(sum(math.exp(normal_log_pdf(z[i, k], mean[j, k], log_var[j, k])) for j in range(m)))
+            math.log(
+                sum(
+                    math.exp(normal_log_pdf(z[i, k], mean[j, k], log_var[j, k]))
+                    for j in range(m)
+                )
+            )
             - math.log(n * m)
             for k in range(d)
         )
         log_qzx = normal_log_pdf(z[i], mean[i], log_var[i]).sum()
         log_pz = normal_log_pdf(z[i], 0.0, 0.0).sum()
         np.testing.assert_allclose(
-            [mi[i], tc[i], dwkl[i]], [log_qzx - log_qz, log_qz - log_prod, log_prod - log_pz], rtol=1e-4, atol=1e-4
+            [mi[i], tc[i], dwkl[i]],
+            [log_qzx - log_qz, log_qz - log_prod, log_prod - log_pz],
+            rtol=1e-4,
+            atol=1e-4,
         )
 
 
@@ -48,7 +64,9 @@ def test_minibatch_weighted_sampling_matches_the_formula_written_out():
 def test_the_three_terms_sum_to_the_sampled_kl(estimator):
     z, mean, log_var = posterior_batch(m=8, d=4, seed=1)
     mi, tc, dwkl = decompose(z, mean, log_var, 50, estimator)
-    kl = (normal_log_pdf(z, mean, log_var) - normal_log_pdf(z, 0.0, 0.0)).sum(axis=1)
+    kl = (normal_log_pdf(z, mean, log_var) - normal_log_pdf(z, 0.0, 0.0)).sum(
+        axis=1
+    )
     np.testing.assert_allclose(mi + tc + dwkl, kl, rtol=1e-4, atol=1e-4)
 
 
@@ -74,7 +92,9 @@ def test_total_correlation_is_large_for_dependent_codes_and_small_for_independen
     rng = np.random.RandomState(3)
     m = 400
     independent = rng.randn(m, 2).astype("float32")
-    dependent = np.repeat(rng.randn(m, 1), 2, axis=1).astype("float32")  # z_2 = z_1
+    dependent = np.repeat(rng.randn(m, 1), 2, axis=1).astype(
+        "float32"
+    )  # z_2 = z_1
     log_var = np.full((m, 2), math.log(0.2**2), "float32")
     tcs = []
     for mean in (independent, dependent):

@@ -11,9 +11,13 @@ from keras_gen.utils import validation
 
 
 def _check_scale(scale):
-    scale = validation.check_in_range(scale, "scale", 0.0, description="a positive number")
+    scale = validation.check_in_range(
+        scale, "scale", 0.0, description="a positive number"
+    )
     if scale <= 0:
-        raise ValueError(f"`scale` must be a positive number. Received: scale={scale}")
+        raise ValueError(
+            f"`scale` must be a positive number. Received: scale={scale}"
+        )
     return scale
 
 
@@ -70,11 +74,15 @@ class BitsPerDim(keras.metrics.Metric):
         self.count = self.add_variable((), "zeros", "float32", name="count")
 
     def update_state(self, log_prob, sample_weight=None):
-        log_prob = ops.reshape(ops.cast(ops.convert_to_tensor(log_prob), "float32"), (-1,))
+        log_prob = ops.reshape(
+            ops.cast(ops.convert_to_tensor(log_prob), "float32"), (-1,)
+        )
         if sample_weight is None:
             weight = ops.ones_like(log_prob)
         else:
-            weight = ops.reshape(ops.cast(ops.convert_to_tensor(sample_weight), "float32"), (-1,))
+            weight = ops.reshape(
+                ops.cast(ops.convert_to_tensor(sample_weight), "float32"), (-1,)
+            )
         self.total.assign(self.total.value - ops.sum(log_prob * weight))
         self.count.assign(self.count.value + ops.sum(weight))
 
@@ -83,4 +91,9 @@ class BitsPerDim(keras.metrics.Metric):
         return nll / (self.num_dims * math.log(2.0)) + math.log2(self.scale)
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "num_dims": self.num_dims, "scale": self.scale}
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "num_dims": self.num_dims,
+            "scale": self.scale,
+        }

@@ -10,7 +10,9 @@ CLASSIFIERS = {spec.name: spec for spec in (DIGITS, FASHION_MNIST)}
 SHIPPED_CLASSIFIERS = tuple(CLASSIFIERS)
 
 
-def shipped_classifier(name, features=False, image_size=None, weights_path=None):
+def shipped_classifier(
+    name, features=False, image_size=None, weights_path=None
+):
     """A classifier shipped with keras_gen, or its feature extractor.
 
     `"digits"` (8x8 scikit-learn digits, `digits_classifier`) or
@@ -50,7 +52,11 @@ def get_classifier(name):
 
 
 def _square_side(data_shape):
-    ok = data_shape is not None and len(data_shape) == 3 and data_shape[0] == data_shape[1]
+    ok = (
+        data_shape is not None
+        and len(data_shape) == 3
+        and data_shape[0] == data_shape[1]
+    )
     return int(data_shape[0]) if ok and data_shape[2] == 1 else None
 
 
@@ -92,4 +98,6 @@ def classifier_for_shape(data_shape, name=None, metric="metric"):
         f"the {spec.name} classifier takes square 1-channel images whose side is {spec.sizes_text()}"
         for spec in CLASSIFIERS.values()
     )
-    raise ValueError(f"`{metric}` needs a shipped classifier: {kinds}. Received: data_shape={data_shape}")
+    raise ValueError(
+        f"`{metric}` needs a shipped classifier: {kinds}. Received: data_shape={data_shape}"
+    )

@@ -25,7 +25,9 @@ class DigitsProbe:
         from sklearn.svm import SVC
 
         x, y = load_digits("train", flatten=True, with_labels=True)
-        self.classifier = CalibratedClassifierCV(SVC(C=10.0, gamma=0.1), ensemble=False).fit(x, y)
+        self.classifier = CalibratedClassifierCV(
+            SVC(C=10.0, gamma=0.1), ensemble=False
+        ).fit(x, y)
         x_test, y_test = load_digits("test", flatten=True, with_labels=True)
         self.test_accuracy = float(self.classifier.score(x_test, y_test))
 
@@ -38,7 +40,14 @@ class DigitsProbe:
             from PIL import Image
 
             images = np.stack(
-                [np.asarray(Image.fromarray(im, mode="F").resize((8, 8), Image.BILINEAR)) for im in images]
+                [
+                    np.asarray(
+                        Image.fromarray(im, mode="F").resize(
+                            (8, 8), Image.BILINEAR
+                        )
+                    )
+                    for im in images
+                ]
             )
         return np.clip(images.reshape(len(images), -1), 0.0, 1.0)
 
@@ -64,7 +73,9 @@ class DigitsProbe:
             "class_entropy": float(-(share[used] * np.log(share[used])).sum()),
         }
         if labels is not None:
-            stats["label_accuracy"] = float((predicted == np.asarray(labels)).mean())
+            stats["label_accuracy"] = float(
+                (predicted == np.asarray(labels)).mean()
+            )
         return stats
 
     def report(self, images, labels=None):
@@ -106,6 +117,8 @@ class DigitsProbe:
         samples = DigitsProbe._flatten(np.asarray(images, "float32"))
         for generated in (samples, load_digits("train")):
             metric = FrechetDistance(feature_extractor=extractor)
-            metric.update_state(real=x_test, generated=generated.reshape((-1, 8, 8, 1)))
+            metric.update_state(
+                real=x_test, generated=generated.reshape((-1, 8, 8, 1))
+            )
             values.append(float(metric.result()))
         return tuple(values)

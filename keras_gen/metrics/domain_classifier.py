@@ -35,7 +35,12 @@ class DomainClassifier:
         keras.utils.set_random_seed(seed)
         self.model = keras.Sequential(
             [keras.Input(x_a.shape[1:])]
-            + [keras.layers.Conv2D(f, 3, strides=2, padding="same", activation="relu") for f in (16, 32, 64)]
+            + [
+                keras.layers.Conv2D(
+                    f, 3, strides=2, padding="same", activation="relu"
+                )
+                for f in (16, 32, 64)
+            ]
             + [keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)],
             name="domain_classifier",
         )
@@ -44,18 +49,32 @@ class DomainClassifier:
             loss=keras.losses.BinaryCrossentropy(from_logits=True),
         )
         x = np.concatenate([x_a, x_b])
-        y = np.concatenate([np.zeros(len(x_a)), np.ones(len(x_b))]).astype("float32")
+        y = np.concatenate([np.zeros(len(x_a)), np.ones(len(x_b))]).astype(
+            "float32"
+        )
         weights = {0: len(x) / (2 * len(x_a)), 1: len(x) / (2 * len(x_b))}
-        self.model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, class_weight=weights, verbose=0)
+        self.model.fit(
+            x,
+            y,
+            batch_size=32,
+            epochs=epochs,
+            shuffle=True,
+            class_weight=weights,
+            verbose=0,
+        )
 
     def predict_b(self, images):
         """Probability that each image belongs to domain B."""
-        logits = self.model.predict(np.asarray(images, "float32"), batch_size=128, verbose=0)
+        logits = self.model.predict(
+            np.asarray(images, "float32"), batch_size=128, verbose=0
+        )
         return 1.0 / (1.0 + np.exp(-logits.reshape(-1)))
 
     def accuracy(self, images, domain):
         """Share of `images` labelled as `domain` (`"a"` or `"b"`)."""
         if domain not in ("a", "b"):
-            raise ValueError(f"`domain` must be 'a' or 'b'. Received: domain={domain!r}")
+            raise ValueError(
+                f"`domain` must be 'a' or 'b'. Received: domain={domain!r}"
+            )
         is_b = self.predict_b(images) >= 0.5
         return float(np.mean(is_b if domain == "b" else ~is_b))

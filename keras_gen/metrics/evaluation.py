@@ -5,8 +5,8 @@ import os
 import keras
 import numpy as np
 
-from keras_gen.metrics.bits_per_dim import BitsPerDim
 from keras_gen.metrics import classifiers
+from keras_gen.metrics.bits_per_dim import BitsPerDim
 from keras_gen.metrics.frechet_distance import FrechetDistance
 from keras_gen.metrics.inception_score import InceptionScore
 from keras_gen.metrics.kernel_distance import KernelDistance
@@ -46,7 +46,9 @@ def get_metric(identifier, data_shape=None, classifier=None):
             `data_shape`; 32x32 Fashion-MNIST must name it).
     """
     if not isinstance(identifier, str):
-        if not hasattr(identifier, "update_state") or not hasattr(identifier, "result"):
+        if not hasattr(identifier, "update_state") or not hasattr(
+            identifier, "result"
+        ):
             raise ValueError(
                 "Each metric must be a name in keras_gen.metrics.METRIC_NAMES "
                 f"or a metric object. Received: metric={identifier!r}"
@@ -56,14 +58,18 @@ def get_metric(identifier, data_shape=None, classifier=None):
     if identifier in _FEATURE_METRICS:
         return _FEATURE_METRICS[identifier]()
     if identifier.startswith("classifier_"):
-        spec, size = classifiers.classifier_for_shape(data_shape, classifier, identifier)
+        spec, size = classifiers.classifier_for_shape(
+            data_shape, classifier, identifier
+        )
         if identifier == "classifier_inception_score":
             return InceptionScore(spec.load(image_size=size), name=identifier)
         cls = _FEATURE_METRICS[identifier[len("classifier_") :]]
         return cls(spec.load(features=True, image_size=size), name=identifier)
     if identifier == "bits_per_dim":
         if data_shape is None:
-            raise ValueError("`bits_per_dim` needs the data shape. Received: data_shape=None")
+            raise ValueError(
+                "`bits_per_dim` needs the data shape. Received: data_shape=None"
+            )
         return BitsPerDim(num_dims=int(np.prod(data_shape)))
     return identifier  # parzen_log_likelihood
 
@@ -77,9 +83,13 @@ def _rescale(x, value_range, name=None):
         return x
     low, high = (float(v) for v in value_range)
     if not high > low:
-        raise ValueError(f"`value_range` must be (low, high) with low < high. Received: value_range={value_range!r}")
+        raise ValueError(
+            f"`value_range` must be (low, high) with low < high. Received: value_range={value_range!r}"
+        )
     quarter = 0.25 * (high - low)
-    if name is not None and (x.min() > low + quarter or x.max() < high - quarter):
+    if name is not None and (
+        x.min() > low + quarter or x.max() < high - quarter
+    ):
         raise ValueError(
             f"`{name}` must be in the same range as the samples, `value_range` "
             f"{value_range}, but it spans [{x.min():.3g}, {x.max():.3g}] (e.g. "
@@ -183,7 +193,9 @@ def evaluate(
         value_range = getattr(model, "value_range", None)
     data = np.asarray(data)
     if data.ndim < 2 or len(data) == 0:
-        raise ValueError(f"`data` must be a non-empty array of samples. Received: data.shape={data.shape}")
+        raise ValueError(
+            f"`data` must be a non-empty array of samples. Received: data.shape={data.shape}"
+        )
     metrics = metrics if isinstance(metrics, (list, tuple)) else [metrics]
     metrics = [get_metric(m, data.shape[1:], classifier) for m in metrics]
     need_samples = any(not isinstance(m, BitsPerDim) for m in metrics)
@@ -192,7 +204,9 @@ def evaluate(
             raise ValueError(
                 f"`model` has no `generate` method and no `samples` were given. Received: model={model!r}"
             )
-        n = validation.check_positive_int(num_samples or len(data), "num_samples")
+        n = validation.check_positive_int(
+            num_samples or len(data), "num_samples"
+        )
         samples = model.generate(n, seed=seed, **dict(generate_kwargs or {}))
     real = _rescale(data, value_range, "data")
     fake = None if samples is None else _rescale(samples, value_range)
@@ -204,15 +218,23 @@ def evaluate(
                     "`parzen_log_likelihood` chooses its bandwidth on "
                     "`validation_data`. Received: validation_data=None"
                 )
-            stats = parzen_log_likelihood(fake, real, _rescale(validation_data, value_range, "validation_data"))
+            stats = parzen_log_likelihood(
+                fake,
+                real,
+                _rescale(validation_data, value_range, "validation_data"),
+            )
             results.update({"parzen_" + k: v for k, v in stats.items()})
             continue
         metric.reset_state()
         if isinstance(metric, BitsPerDim):
             if not hasattr(model, "log_prob"):
-                raise ValueError(f"`bits_per_dim` needs a model with `log_prob(x)`. Received: model={model!r}")
+                raise ValueError(
+                    f"`bits_per_dim` needs a model with `log_prob(x)`. Received: model={model!r}"
+                )
             metric.update_state(model.log_prob(data))
         else:
-            metric.update_state(real if getattr(metric, "requires_real", True) else None, fake)
+            metric.update_state(
+                real if getattr(metric, "requires_real", True) else None, fake
+            )
         results.update(_as_dict(metric.name, metric.result()))
     return results

@@ -18,18 +18,32 @@ def extract_features(feature_extractor, x, batch_size=256):
         x: array-like samples; a backend tensor is converted to NumPy.
         batch_size: samples per call of the extractor.
     """
-    x = np.asarray(ops.convert_to_numpy(x) if not isinstance(x, np.ndarray) else x)
+    x = np.asarray(
+        ops.convert_to_numpy(x) if not isinstance(x, np.ndarray) else x
+    )
     if feature_extractor is None:
         features = x
     elif isinstance(feature_extractor, keras.Model):
-        features = feature_extractor.predict(x.astype("float32"), batch_size=batch_size, verbose=0)
+        features = feature_extractor.predict(
+            x.astype("float32"), batch_size=batch_size, verbose=0
+        )
     else:
-        features = np.concatenate(
-            [
-                ops.convert_to_numpy(feature_extractor(ops.convert_to_tensor(x[i : i + batch_size], "float32")))
-                for i in range(0, len(x), batch_size)
-            ]
-        ) if len(x) else np.zeros((0,), "float32")
+        features = (
+            np.concatenate(
+                [
+                    ops.convert_to_numpy(
+                        feature_extractor(
+                            ops.convert_to_tensor(
+                                x[i : i + batch_size], "float32"
+                            )
+                        )
+                    )
+                    for i in range(0, len(x), batch_size)
+                ]
+            )
+            if len(x)
+            else np.zeros((0,), "float32")
+        )
     return np.asarray(features, dtype="float32").reshape(len(x), -1)
 
 
@@ -43,7 +57,9 @@ def widest_float():
 
 
 def check_features(features, name, num_features=None):
-    if features.ndim != 2 or (num_features is not None and features.shape[1] != num_features):
+    if features.ndim != 2 or (
+        num_features is not None and features.shape[1] != num_features
+    ):
         raise ValueError(
             f"`{name}` gives features of shape {features.shape}; expected "
             f"(n, {num_features}) like the previous batches. Received: "
@@ -85,5 +101,7 @@ def restore_feature_extractor(config):
     """`config` with its serialized feature extractor rebuilt."""
     config = dict(config)
     if config.get("feature_extractor") is not None:
-        config["feature_extractor"] = keras.saving.deserialize_keras_object(config["feature_extractor"])
+        config["feature_extractor"] = keras.saving.deserialize_keras_object(
+            config["feature_extractor"]
+        )
     return config

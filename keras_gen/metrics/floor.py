@@ -9,7 +9,12 @@ from keras_gen.utils import validation
 _FLOORS = {}
 
 
-def real_data_floor(dataset, metrics=("classifier_frechet_distance",), num_samples=None, image_size=None):
+def real_data_floor(
+    dataset,
+    metrics=("classifier_frechet_distance",),
+    num_samples=None,
+    image_size=None,
+):
     """What a perfect generator would score: real test images against as
     many real train images.
 
@@ -49,7 +54,9 @@ def real_data_floor(dataset, metrics=("classifier_frechet_distance",), num_sampl
     image_size = spec.check_image_size(image_size or spec.image_size)
     if num_samples is not None:
         num_samples = validation.check_positive_int(num_samples, "num_samples")
-    metrics = tuple(metrics) if isinstance(metrics, (list, tuple)) else (metrics,)
+    metrics = (
+        tuple(metrics) if isinstance(metrics, (list, tuple)) else (metrics,)
+    )
     key = (dataset, metrics, num_samples, image_size)
     cacheable = all(isinstance(m, str) for m in metrics)
     if cacheable and key in _FLOORS:
@@ -63,7 +70,9 @@ def real_data_floor(dataset, metrics=("classifier_frechet_distance",), num_sampl
             f"of its smaller split). Received: num_samples={num_samples}"
         )
     n = num_samples or len(x_test)
-    result = evaluate(None, x_test[:n], metrics, samples=x_train[:n], classifier=dataset)
+    result = evaluate(
+        None, x_test[:n], metrics, samples=x_train[:n], classifier=dataset
+    )
     if cacheable:
         _FLOORS[key] = dict(result)
     return result

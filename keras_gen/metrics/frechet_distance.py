@@ -12,7 +12,9 @@ def _sqrtm_psd(matrix):
     """Square root of a symmetric positive semi-definite matrix through its
     eigendecomposition; tiny negative eigenvalues (rounding) are clipped."""
     eigenvalues, eigenvectors = np.linalg.eigh(matrix)
-    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+    return (
+        eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
+    ) @ eigenvectors.T
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2):
@@ -33,13 +35,18 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
         A float.
     """
     mu1, mu2 = np.asarray(mu1, "float64"), np.asarray(mu2, "float64")
-    sigma1, sigma2 = np.asarray(sigma1, "float64"), np.asarray(sigma2, "float64")
+    sigma1, sigma2 = (
+        np.asarray(sigma1, "float64"),
+        np.asarray(sigma2, "float64"),
+    )
     root1 = _sqrtm_psd(sigma1)
     middle = root1 @ sigma2 @ root1
     middle = 0.5 * (middle + middle.T)  # symmetric up to rounding
     trace_root = np.sqrt(np.clip(np.linalg.eigvalsh(middle), 0.0, None)).sum()
     diff = mu1 - mu2
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_root)
+    return float(
+        diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_root
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gen")
@@ -93,10 +100,18 @@ class FrechetDistance(keras.metrics.Metric):
 
     requires_real = True
 
-    def __init__(self, feature_extractor=None, batch_size=256, name="frechet_distance", dtype=None):
+    def __init__(
+        self,
+        feature_extractor=None,
+        batch_size=256,
+        name="frechet_distance",
+        dtype=None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self.feature_extractor = feature_extractor
-        self.batch_size = validation.check_positive_int(batch_size, "batch_size")
+        self.batch_size = validation.check_positive_int(
+            batch_size, "batch_size"
+        )
         self.accumulator_dtype = features_lib.widest_float()
         self.num_features = None
         self._sets = {}
@@ -104,13 +119,21 @@ class FrechetDistance(keras.metrics.Metric):
     def _build(self, num_features):
         self.num_features = num_features
         for key in ("real", "generated"):
-            shapes = {"count": (), "shift": (num_features,), "sum": (num_features,),
-                      "outer": (num_features, num_features)}
+            shapes = {
+                "count": (),
+                "shift": (num_features,),
+                "sum": (num_features,),
+                "outer": (num_features, num_features),
+            }
             if self.accumulator_dtype == "float32":
                 # Kahan compensation terms of the two sums.
-                shapes.update(sum_c=(num_features,), outer_c=(num_features, num_features))
+                shapes.update(
+                    sum_c=(num_features,), outer_c=(num_features, num_features)
+                )
             self._sets[key] = {
-                part: self.add_variable(shape, "zeros", self.accumulator_dtype, name=f"{key}_{part}")
+                part: self.add_variable(
+                    shape, "zeros", self.accumulator_dtype, name=f"{key}_{part}"
+                )
                 for part, shape in shapes.items()
             }
 
@@ -118,7 +141,9 @@ class FrechetDistance(keras.metrics.Metric):
         x = ops.convert_to_tensor(x, self.accumulator_dtype)
         n = ops.cast(ops.shape(x)[0], self.accumulator_dtype)
         first = ops.equal(state["count"].value, 0)
-        state["shift"].assign(ops.where(first, ops.mean(x, axis=0), state["shift"].value))
+        state["shift"].assign(
+            ops.where(first, ops.mean(x, axis=0), state["shift"].value)
+        )
         centered = x - state["shift"].value
         updates = {
             "sum": ops.sum(centered, axis=0),
@@ -147,13 +172,19 @@ class FrechetDistance(keras.metrics.Metric):
             sample_weight: not supported (must be `None`).
         """
         if sample_weight is not None:
-            raise ValueError(f"{self.__class__.__name__} does not take sample weights. Received: sample_weight={sample_weight!r}")
+            raise ValueError(
+                f"{self.__class__.__name__} does not take sample weights. Received: sample_weight={sample_weight!r}"
+            )
         if real is None and generated is None:
-            raise ValueError("Pass `real`, `generated` or both. Received: real=None, generated=None")
+            raise ValueError(
+                "Pass `real`, `generated` or both. Received: real=None, generated=None"
+            )
         for key, x in (("real", real), ("generated", generated)):
             if x is None:
                 continue
-            f = features_lib.extract_features(self.feature_extractor, x, self.batch_size)
+            f = features_lib.extract_features(
+                self.feature_extractor, x, self.batch_size
+            )
             if len(f) == 0:
                 continue
             if self.num_features is None:
@@ -166,18 +197,25 @@ class FrechetDistance(keras.metrics.Metric):
         seen so far, as float64 NumPy arrays."""
         validation.check_choice(key, "key", {"real", "generated"})
         state = self._sets.get(key)
-        count = 0 if state is None else float(ops.convert_to_numpy(state["count"]))
+        count = (
+            0 if state is None else float(ops.convert_to_numpy(state["count"]))
+        )
         if count < 2:
             raise ValueError(
                 f"{self.name} needs at least 2 {key} samples before `result()`. "
                 f"Received: {int(count)} {key} samples"
             )
-        value = {part: ops.convert_to_numpy(v).astype("float64") for part, v in state.items()}
+        value = {
+            part: ops.convert_to_numpy(v).astype("float64")
+            for part, v in state.items()
+        }
         if "sum_c" in value:
             value["sum"] -= value["sum_c"]
             value["outer"] -= value["outer_c"]
         mean = value["sum"] / count
-        covariance = (value["outer"] - count * np.outer(mean, mean)) / (count - 1)
+        covariance = (value["outer"] - count * np.outer(mean, mean)) / (
+            count - 1
+        )
         return value["shift"] + mean, 0.5 * (covariance + covariance.T)
 
     def result(self):

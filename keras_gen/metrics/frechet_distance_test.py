@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from keras_gen.metrics import FrechetDistance
-from keras_gen.metrics import frechet_distance
+from keras_gen.metrics import FrechetDistance, frechet_distance
 
 
 def correlated(rng, n, d, shift=0.0):
@@ -30,7 +29,10 @@ def test_matches_the_scipy_sqrtm_formula_to_1e_6(offset):
     fake = correlated(rng, 900, 12, offset + 0.3) * 1.2
     metric = FrechetDistance()
     for start in range(0, 1200, 100):  # uneven batches, sets of different sizes
-        metric.update_state(real[start : start + 100], fake[start : start + 100] if start < 900 else None)
+        metric.update_state(
+            real[start : start + 100],
+            fake[start : start + 100] if start < 900 else None,
+        )
     expected = scipy_frechet_distance(real, fake)
     np.testing.assert_allclose(metric.result(), expected, rtol=1e-6)
 
@@ -41,7 +43,9 @@ def test_near_zero_for_one_distribution_and_grows_with_a_known_shift():
     values = []
     for shift in (0.0, 0.5, 1.0, 2.0):
         metric = FrechetDistance()
-        metric.update_state(real, rng.standard_normal((4000, 4)).astype("float32") + shift)
+        metric.update_state(
+            real, rng.standard_normal((4000, 4)).astype("float32") + shift
+        )
         values.append(metric.result())
     assert values[0] < 0.01
     # Same covariance, mean moved by `shift` in 4 dimensions: d^2 = 4 shift^2.
@@ -79,7 +83,11 @@ def test_function_is_zero_for_equal_and_symmetric():
     b = np.cov(rng.standard_normal((50, 6)) * 2, rowvar=False)
     mu = rng.standard_normal(6)
     assert abs(frechet_distance(mu, a, mu, a)) < 1e-10
-    np.testing.assert_allclose(frechet_distance(mu, a, 0 * mu, b), frechet_distance(0 * mu, b, mu, a), rtol=1e-10)
+    np.testing.assert_allclose(
+        frechet_distance(mu, a, 0 * mu, b),
+        frechet_distance(0 * mu, b, mu, a),
+        rtol=1e-10,
+    )
 
 
 def test_a_feature_extractor_and_a_config_round_trip():
@@ -88,7 +96,9 @@ def test_a_feature_extractor_and_a_config_round_trip():
     extractor = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
     metric = FrechetDistance(extractor, batch_size=32, name="extracted")
     rng = np.random.default_rng(5)
-    metric.update_state(rng.standard_normal((100, 3)), rng.standard_normal((80, 3)) + 1)
+    metric.update_state(
+        rng.standard_normal((100, 3)), rng.standard_normal((80, 3)) + 1
+    )
     assert metric.num_features == 4 and metric.result() > 0
     clone = FrechetDistance.from_config(metric.get_config())
     assert clone.name == "extracted" and clone.batch_size == 32

@@ -53,7 +53,9 @@ def inception_v3_features(weights_path=None, image_size=None, channels=3):
             f"weights_path={weights_path!r}"
         )
     if channels not in (1, 3):
-        raise ValueError(f"`channels` must be 1 or 3. Received: channels={channels!r}")
+        raise ValueError(
+            f"`channels` must be 1 or 3. Received: channels={channels!r}"
+        )
     inception = keras.applications.InceptionV3(
         include_top=False,
         pooling="avg",
@@ -66,6 +68,8 @@ def inception_v3_features(weights_path=None, image_size=None, channels=3):
     x = images
     if channels == 1:
         x = keras.layers.Concatenate(name="gray_to_rgb")([x, x, x])
-    x = keras.layers.Resizing(INCEPTION_SIZE, INCEPTION_SIZE, interpolation="bilinear", name="resize")(x)
+    x = keras.layers.Resizing(
+        INCEPTION_SIZE, INCEPTION_SIZE, interpolation="bilinear", name="resize"
+    )(x)
     x = keras.layers.Rescaling(2.0, offset=-1.0, name="to_minus_one_one")(x)
     return keras.Model(images, inception(x), name="inception_v3_features")

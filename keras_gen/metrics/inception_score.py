@@ -20,7 +20,15 @@ def inception_score(probabilities, num_splits=10):
     for part in np.array_split(p, num_splits):
         marginal = part.mean(axis=0, keepdims=True)
         # 0 log 0 = 0: classes with zero probability add nothing.
-        kl = np.where(part > 0, part * (np.log(np.where(part > 0, part, 1.0)) - np.log(np.where(marginal > 0, marginal, 1.0))), 0.0)
+        kl = np.where(
+            part > 0,
+            part
+            * (
+                np.log(np.where(part > 0, part, 1.0))
+                - np.log(np.where(marginal > 0, marginal, 1.0))
+            ),
+            0.0,
+        )
         scores.append(np.exp(kl.sum(axis=1).mean()))
     return float(np.mean(scores)), float(np.std(scores))
 
@@ -59,10 +67,19 @@ class InceptionScore(FeatureSetMetric):
 
     requires_real = False
 
-    def __init__(self, classifier=None, num_splits=10, from_logits=False, batch_size=256,
-                 name="inception_score", dtype=None):
+    def __init__(
+        self,
+        classifier=None,
+        num_splits=10,
+        from_logits=False,
+        batch_size=256,
+        name="inception_score",
+        dtype=None,
+    ):
         super().__init__(classifier, batch_size, name=name, dtype=dtype)
-        self.num_splits = validation.check_positive_int(num_splits, "num_splits")
+        self.num_splits = validation.check_positive_int(
+            num_splits, "num_splits"
+        )
         self.from_logits = bool(from_logits)
 
     @property
@@ -103,5 +120,7 @@ class InceptionScore(FeatureSetMetric):
     def from_config(cls, config):
         config = dict(config)
         if config.get("classifier") is not None:
-            config["classifier"] = keras.saving.deserialize_keras_object(config["classifier"])
+            config["classifier"] = keras.saving.deserialize_keras_object(
+                config["classifier"]
+            )
         return cls(**config)

@@ -73,13 +73,34 @@ class KernelDistance(FeatureSetMetric):
     ```
     """
 
-    def __init__(self, feature_extractor=None, num_subsets=100, subset_size=1000, degree=3,
-                 gamma=None, coef=1.0, seed=0, batch_size=256, name="kernel_distance", dtype=None):
+    def __init__(
+        self,
+        feature_extractor=None,
+        num_subsets=100,
+        subset_size=1000,
+        degree=3,
+        gamma=None,
+        coef=1.0,
+        seed=0,
+        batch_size=256,
+        name="kernel_distance",
+        dtype=None,
+    ):
         super().__init__(feature_extractor, batch_size, name=name, dtype=dtype)
-        self.num_subsets = validation.check_positive_int(num_subsets, "num_subsets")
-        self.subset_size = validation.check_positive_int(subset_size, "subset_size")
+        self.num_subsets = validation.check_positive_int(
+            num_subsets, "num_subsets"
+        )
+        self.subset_size = validation.check_positive_int(
+            subset_size, "subset_size"
+        )
         self.degree = validation.check_positive_int(degree, "degree")
-        self.gamma = None if gamma is None else validation.check_in_range(gamma, "gamma", 0.0, description="a positive number")
+        self.gamma = (
+            None
+            if gamma is None
+            else validation.check_in_range(
+                gamma, "gamma", 0.0, description="a positive number"
+            )
+        )
         self.coef = validation.check_non_negative(coef, "coef")
         self.seed = seed
 
@@ -93,14 +114,25 @@ class KernelDistance(FeatureSetMetric):
             polynomial_mmd(
                 real[rng.choice(len(real), m, replace=False)],
                 generated[rng.choice(len(generated), m, replace=False)],
-                self.degree, self.gamma, self.coef,
+                self.degree,
+                self.gamma,
+                self.coef,
             )
             for _ in range(self.num_subsets)
         ]
-        return {self.name: float(np.mean(values)), self.name + "_std": float(np.std(values))}
+        return {
+            self.name: float(np.mean(values)),
+            self.name + "_std": float(np.std(values)),
+        }
 
     def get_config(self):
         config = super().get_config()
-        config.update(num_subsets=self.num_subsets, subset_size=self.subset_size, degree=self.degree,
-                      gamma=self.gamma, coef=self.coef, seed=self.seed)
+        config.update(
+            num_subsets=self.num_subsets,
+            subset_size=self.subset_size,
+            degree=self.degree,
+            gamma=self.gamma,
+            coef=self.coef,
+            seed=self.seed,
+        )
         return config

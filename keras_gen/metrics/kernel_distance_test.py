@@ -23,7 +23,14 @@ def test_matches_numpy_on_the_whole_sets():
     metric.update_state(x[:120], y[:50])
     metric.update_state(x[120:], y[50:])
     result = metric.result()
-    np.testing.assert_allclose(result["kernel_distance"], numpy_kid(x.astype("float32").astype("float64"), y.astype("float32").astype("float64")), rtol=1e-9)
+    np.testing.assert_allclose(
+        result["kernel_distance"],
+        numpy_kid(
+            x.astype("float32").astype("float64"),
+            y.astype("float32").astype("float64"),
+        ),
+        rtol=1e-9,
+    )
     assert result["kernel_distance_std"] == 0.0
 
 
@@ -35,13 +42,19 @@ def test_subset_mean_and_std_match_numpy_with_the_same_draws():
     metric.update_state(x, y)
     draws = np.random.default_rng(7)
     values = [
-        numpy_kid(x[draws.choice(300, 100, replace=False)].astype("float64"),
-                  y[draws.choice(250, 100, replace=False)].astype("float64"))
+        numpy_kid(
+            x[draws.choice(300, 100, replace=False)].astype("float64"),
+            y[draws.choice(250, 100, replace=False)].astype("float64"),
+        )
         for _ in range(5)
     ]
     result = metric.result()
-    np.testing.assert_allclose(result["kernel_distance"], np.mean(values), rtol=1e-9)
-    np.testing.assert_allclose(result["kernel_distance_std"], np.std(values), rtol=1e-6)
+    np.testing.assert_allclose(
+        result["kernel_distance"], np.mean(values), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        result["kernel_distance_std"], np.std(values), rtol=1e-6
+    )
 
 
 def test_near_zero_for_one_distribution_and_grows_with_a_shift():
@@ -64,5 +77,7 @@ def test_reset_state_and_errors():
         metric.result()
     with pytest.raises(ValueError, match="num_subsets=0"):
         KernelDistance(num_subsets=0)
-    clone = KernelDistance.from_config(KernelDistance(subset_size=10, name="kid").get_config())
+    clone = KernelDistance.from_config(
+        KernelDistance(subset_size=10, name="kid").get_config()
+    )
     assert clone.subset_size == 10 and clone.name == "kid"

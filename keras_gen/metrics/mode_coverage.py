@@ -48,5 +48,7 @@ def mode_coverage(samples, centers, sigma, min_count=20):
         "modes": int((counts >= min_count).sum()),
         "num_modes": int(len(centers)),
         "high_quality": float(good.mean()),
-        "reverse_kl": float(np.sum(share[used] * np.log(share[used] * len(centers)))),
+        "reverse_kl": float(
+            np.sum(share[used] * np.log(share[used] * len(centers)))
+        ),
     }

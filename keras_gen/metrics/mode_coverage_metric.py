@@ -39,7 +39,14 @@ class ModeCoverage(FeatureSetMetric):
 
     requires_real = False
 
-    def __init__(self, centers="ring8", sigma=None, min_count=20, name="mode_coverage", dtype=None):
+    def __init__(
+        self,
+        centers="ring8",
+        sigma=None,
+        min_count=20,
+        name="mode_coverage",
+        dtype=None,
+    ):
         super().__init__(None, name=name, dtype=dtype)
         if isinstance(centers, str):
             self._centers, toy_sigma = datasets.toy_2d_modes(centers)
@@ -47,11 +54,23 @@ class ModeCoverage(FeatureSetMetric):
         else:
             self._centers = np.asarray(centers, "float64")
             if self._centers.ndim != 2:
-                raise ValueError(f"`centers` must be a toy name or a (K, d) array. Received: centers.shape={self._centers.shape}")
-        self.centers = centers if isinstance(centers, str) else self._centers.tolist()
-        self.sigma = validation.check_in_range(sigma, "sigma", 0.0, description="a positive number") if sigma is not None else None
+                raise ValueError(
+                    f"`centers` must be a toy name or a (K, d) array. Received: centers.shape={self._centers.shape}"
+                )
+        self.centers = (
+            centers if isinstance(centers, str) else self._centers.tolist()
+        )
+        self.sigma = (
+            validation.check_in_range(
+                sigma, "sigma", 0.0, description="a positive number"
+            )
+            if sigma is not None
+            else None
+        )
         if self.sigma is None:
-            raise ValueError("Pass `sigma` with an array of centres. Received: sigma=None")
+            raise ValueError(
+                "Pass `sigma` with an array of centres. Received: sigma=None"
+            )
         self.min_count = validation.check_positive_int(min_count, "min_count")
 
     def update_state(self, real=None, generated=None, sample_weight=None):
@@ -65,15 +84,27 @@ class ModeCoverage(FeatureSetMetric):
 
     def result(self):
         self._check_count("generated", 1)
-        stats = mode_coverage(self.features("generated"), self._centers, self.sigma, self.min_count)
+        stats = mode_coverage(
+            self.features("generated"),
+            self._centers,
+            self.sigma,
+            self.min_count,
+        )
         return {
-            features_lib.prefixed(self.name, "mode_coverage", k): float(stats[k])
+            features_lib.prefixed(self.name, "mode_coverage", k): float(
+                stats[k]
+            )
             for k in ("modes", "high_quality", "reverse_kl")
         }
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "centers": self.centers,
-                "sigma": self.sigma, "min_count": self.min_count}
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "centers": self.centers,
+            "sigma": self.sigma,
+            "min_count": self.min_count,
+        }
 
     @classmethod
     def from_config(cls, config):

@@ -7,22 +7,30 @@ from keras_gen.metrics import mode_coverage
 
 def test_real_samples_cover_every_mode():
     centers, sigma = datasets.toy_2d_modes("grid25")
-    stats = mode_coverage(datasets.toy_2d("grid25", 2500, seed=0), centers, sigma)
+    stats = mode_coverage(
+        datasets.toy_2d("grid25", 2500, seed=0), centers, sigma
+    )
     assert stats["modes"] == 25 and stats["high_quality"] > 0.98
     assert stats["reverse_kl"] < 0.02
 
 
 def test_a_collapsed_generator_scores_badly():
     centers, sigma = datasets.toy_2d_modes("ring8")
-    collapsed = centers[[0, 3]].repeat(1250, axis=0) + sigma * np.random.RandomState(0).randn(2500, 2)
+    collapsed = centers[[0, 3]].repeat(
+        1250, axis=0
+    ) + sigma * np.random.RandomState(0).randn(2500, 2)
     stats = mode_coverage(collapsed, centers, sigma)
     assert stats["modes"] == 2
-    np.testing.assert_allclose(stats["reverse_kl"], np.log(4), rtol=1e-3)  # 2 of 8 modes
+    np.testing.assert_allclose(
+        stats["reverse_kl"], np.log(4), rtol=1e-3
+    )  # 2 of 8 modes
 
 
 def test_blurry_samples_are_not_high_quality():
     centers, sigma = datasets.toy_2d_modes("ring8")
-    blurry = datasets.toy_2d("ring8", 2500, seed=0) + 0.2 * np.random.RandomState(1).randn(2500, 2)
+    blurry = datasets.toy_2d(
+        "ring8", 2500, seed=0
+    ) + 0.2 * np.random.RandomState(1).randn(2500, 2)
     assert mode_coverage(blurry, centers, sigma)["high_quality"] < 0.2
 
 
@@ -60,7 +68,9 @@ def test_digits_probe_report_includes_the_classifier_frechet_distance():
 
     val = datasets.load_digits("val")
     distance, floor = DigitsProbe.frechet_distance(val)
-    noise_distance, _ = DigitsProbe.frechet_distance(np.random.RandomState(0).rand(300, 16, 16, 1))
+    noise_distance, _ = DigitsProbe.frechet_distance(
+        np.random.RandomState(0).rand(300, 16, 16, 1)
+    )
     # Real held-out digits sit near the floor; noise far above it.
     assert floor < distance < 3 * floor < noise_distance
     assert "classifier Frechet distance" in DigitsProbe().report(val[:50])

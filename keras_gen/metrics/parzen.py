@@ -26,14 +26,26 @@ def parzen_log_prob(samples, x, bandwidth, chunk=256):
     out = []
     for start in range(0, len(x), chunk):
         q = x[start : start + chunk]
-        sq = np.maximum((q**2).sum(1)[:, None] + s2[None] - 2.0 * q @ samples.T, 0.0)
+        sq = np.maximum(
+            (q**2).sum(1)[:, None] + s2[None] - 2.0 * q @ samples.T, 0.0
+        )
         a = -sq / (2.0 * bandwidth**2)
         top = a.max(axis=1, keepdims=True)
         out.append(top[:, 0] + np.log(np.exp(a - top).sum(axis=1)))
-    return np.concatenate(out) - math.log(n) - 0.5 * d * math.log(2.0 * math.pi * bandwidth**2)
+    return (
+        np.concatenate(out)
+        - math.log(n)
+        - 0.5 * d * math.log(2.0 * math.pi * bandwidth**2)
+    )
 
 
-def parzen_log_likelihood(samples, x, validation_data=None, bandwidth=None, bandwidths=DEFAULT_BANDWIDTHS):
+def parzen_log_likelihood(
+    samples,
+    x,
+    validation_data=None,
+    bandwidth=None,
+    bandwidths=DEFAULT_BANDWIDTHS,
+):
     """Mean Parzen-window log-likelihood of `x` under generated `samples`.
 
     The protocol of Goodfellow et al. (2014, sec. 5) and the AAE paper
@@ -69,11 +81,18 @@ def parzen_log_likelihood(samples, x, validation_data=None, bandwidth=None, band
                 "Pass `validation_data` to choose the bandwidth, or a fixed "
                 "`bandwidth`. Received: validation_data=None, bandwidth=None"
             )
-        scores = [parzen_log_prob(samples, validation_data, s).mean() for s in bandwidths]
+        scores = [
+            parzen_log_prob(samples, validation_data, s).mean()
+            for s in bandwidths
+        ]
         bandwidth = float(bandwidths[int(np.argmax(scores))])
-    bandwidth = validation.check_in_range(bandwidth, "bandwidth", 0.0, description="a positive number")
+    bandwidth = validation.check_in_range(
+        bandwidth, "bandwidth", 0.0, description="a positive number"
+    )
     if bandwidth == 0.0:
-        raise ValueError(f"`bandwidth` must be a positive number. Received: bandwidth={bandwidth}")
+        raise ValueError(
+            f"`bandwidth` must be a positive number. Received: bandwidth={bandwidth}"
+        )
     log_p = parzen_log_prob(samples, x, bandwidth)
     return {
         "log_likelihood": float(log_p.mean()),

@@ -9,7 +9,9 @@ from keras_gen.utils import validation
 
 
 def _squared_distances(a, b):
-    return np.maximum((a**2).sum(1)[:, None] + (b**2).sum(1)[None] - 2.0 * a @ b.T, 0.0)
+    return np.maximum(
+        (a**2).sum(1)[:, None] + (b**2).sum(1)[None] - 2.0 * a @ b.T, 0.0
+    )
 
 
 def knn_radii(x, k=3, chunk=1024):
@@ -26,7 +28,9 @@ def manifold_coverage(manifold, radii, queries, chunk=1024):
     """Share of `queries` inside at least one ball `(manifold_i, radii_i)`."""
     inside = []
     for start in range(0, len(queries), chunk):
-        d = np.sqrt(_squared_distances(queries[start : start + chunk], manifold))
+        d = np.sqrt(
+            _squared_distances(queries[start : start + chunk], manifold)
+        )
         inside.append((d <= radii[None]).any(axis=1))
     return float(np.concatenate(inside).mean())
 
@@ -61,7 +65,14 @@ class PrecisionRecall(FeatureSetMetric):
     ```
     """
 
-    def __init__(self, feature_extractor=None, k=3, batch_size=256, name="precision_recall", dtype=None):
+    def __init__(
+        self,
+        feature_extractor=None,
+        k=3,
+        batch_size=256,
+        name="precision_recall",
+        dtype=None,
+    ):
         super().__init__(feature_extractor, batch_size, name=name, dtype=dtype)
         self.k = validation.check_positive_int(k, "k")
 
@@ -70,7 +81,9 @@ class PrecisionRecall(FeatureSetMetric):
         self._check_count("generated", self.k + 1)
         real, generated = self.features("real"), self.features("generated")
         precision = manifold_coverage(real, knn_radii(real, self.k), generated)
-        recall = manifold_coverage(generated, knn_radii(generated, self.k), real)
+        recall = manifold_coverage(
+            generated, knn_radii(generated, self.k), real
+        )
         key = lambda k: features_lib.prefixed(self.name, "precision_recall", k)  # noqa: E731
         return {key("precision"): precision, key("recall"): recall}
 

@@ -21,17 +21,23 @@ class FeatureSetMetric(keras.metrics.Metric):
 
     requires_real = True
 
-    def __init__(self, feature_extractor=None, batch_size=256, name=None, dtype=None):
+    def __init__(
+        self, feature_extractor=None, batch_size=256, name=None, dtype=None
+    ):
         super().__init__(name=name, dtype=dtype)
         self.feature_extractor = feature_extractor
-        self.batch_size = validation.check_positive_int(batch_size, "batch_size")
+        self.batch_size = validation.check_positive_int(
+            batch_size, "batch_size"
+        )
         self.reset_state()
 
     def reset_state(self):
         self._features = {"real": [], "generated": []}
 
     def _add(self, key, x):
-        f = features_lib.extract_features(self.feature_extractor, x, self.batch_size)
+        f = features_lib.extract_features(
+            self.feature_extractor, x, self.batch_size
+        )
         seen = self._features["real"] + self._features["generated"]
         features_lib.check_features(f, key, seen[0].shape[1] if seen else None)
         self._features[key].append(f)
@@ -39,9 +45,13 @@ class FeatureSetMetric(keras.metrics.Metric):
     def update_state(self, real=None, generated=None, sample_weight=None):
         """Adds a batch of real samples, generated samples, or both."""
         if sample_weight is not None:
-            raise ValueError(f"{self.__class__.__name__} does not take sample weights. Received: sample_weight={sample_weight!r}")
+            raise ValueError(
+                f"{self.__class__.__name__} does not take sample weights. Received: sample_weight={sample_weight!r}"
+            )
         if real is None and generated is None:
-            raise ValueError("Pass `real`, `generated` or both. Received: real=None, generated=None")
+            raise ValueError(
+                "Pass `real`, `generated` or both. Received: real=None, generated=None"
+            )
         for key, x in (("real", real), ("generated", generated)):
             if x is not None:
                 self._add(key, x)

@@ -54,12 +54,20 @@ def build_cnn(image_size, stages, num_features, dropout, name, num_classes=10):
     for stage, widths in enumerate(stages, start=1):
         for width in widths:
             num_convs += 1
-            h = keras.layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{num_convs}")(h)
+            h = keras.layers.Conv2D(
+                width,
+                3,
+                padding="same",
+                activation="relu",
+                name=f"conv{num_convs}",
+            )(h)
         h = keras.layers.MaxPooling2D(2, name=f"pool{stage}")(h)
     h = keras.layers.Flatten(name="flatten")(h)
     h = keras.layers.Dense(num_features, activation="relu", name="features")(h)
     h = keras.layers.Dropout(dropout, name="dropout")(h)
-    y = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(h)
+    y = keras.layers.Dense(
+        num_classes, activation="softmax", name="probabilities"
+    )(h)
     return keras.Model(x, y, name=name)
 
 
@@ -91,7 +99,9 @@ class ShippedClassifier:
     training_script: str
 
     def __post_init__(self):
-        validation.check_choice(self.larger_images, "larger_images", LARGER_IMAGES)
+        validation.check_choice(
+            self.larger_images, "larger_images", LARGER_IMAGES
+        )
 
     @property
     def weights_path(self):
@@ -99,20 +109,31 @@ class ShippedClassifier:
 
     def build(self):
         """The untrained classifier (`build_cnn`), named `<name>_classifier`."""
-        return build_cnn(self.image_size, self.stages, self.num_features, self.dropout, f"{self.name}_classifier")
+        return build_cnn(
+            self.image_size,
+            self.stages,
+            self.num_features,
+            self.dropout,
+            f"{self.name}_classifier",
+        )
 
     def load_data(self, split, image_size=None):
         """The real `(x, y)` of the `"train"` or `"test"` split, in [0, 1]."""
         from keras_gen import datasets
 
         loader = getattr(datasets, f"load_{self.name}")
-        return loader(split, image_size=image_size or self.image_size, with_labels=True)
+        return loader(
+            split, image_size=image_size or self.image_size, with_labels=True
+        )
 
     def accepts(self, image_size):
         """Whether square images of side `image_size` can be classified."""
         if self.larger_images == "area":
             return image_size > 0 and image_size % self.image_size == 0
-        return image_size >= self.image_size and (image_size - self.image_size) % 2 == 0
+        return (
+            image_size >= self.image_size
+            and (image_size - self.image_size) % 2 == 0
+        )
 
     def sizes_text(self):
         return LARGER_IMAGES[self.larger_images].format(size=self.image_size)
@@ -154,13 +175,21 @@ class ShippedClassifier:
         classifier.trainable = False
         if features:
             classifier = keras.Model(
-                classifier.inputs, classifier.get_layer("features").output, name=f"{self.name}_features"
+                classifier.inputs,
+                classifier.get_layer("features").output,
+                name=f"{self.name}_features",
             )
         if image_size == self.image_size:
             return classifier
         images = keras.Input((image_size, image_size, 1), name="images")
         if self.larger_images == "area":
-            native = keras.layers.AveragePooling2D(image_size // self.image_size, name="area_resize")(images)
+            native = keras.layers.AveragePooling2D(
+                image_size // self.image_size, name="area_resize"
+            )(images)
         else:
-            native = keras.layers.Cropping2D((image_size - self.image_size) // 2, name="center_crop")(images)
-        return keras.Model(images, classifier(native), name=f"{classifier.name}_{image_size}")
+            native = keras.layers.Cropping2D(
+                (image_size - self.image_size) // 2, name="center_crop"
+            )(images)
+        return keras.Model(
+            images, classifier(native), name=f"{classifier.name}_{image_size}"
+        )

@@ -34,12 +34,21 @@ class AdversarialModel(MultiOptimizerModel):
     model_range = (-1.0, 1.0)
     default_value_range = (-1.0, 1.0)
     # Phase names used by keras_gen 0.1.0 (CycleGAN's plurals).
-    renamed_phases = {"discriminators": "discriminator", "generators": "generator"}
+    renamed_phases = {
+        "discriminators": "discriminator",
+        "generators": "generator",
+    }
 
     def _init_ema(self, ema_decay):
-        self.ema_decay = None if ema_decay is None else validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
+        self.ema_decay = (
+            None
+            if ema_decay is None
+            else validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
+        )
         self.generator_ema = (
-            ExponentialMovingAverage(self.generator, self.ema_decay, name="generator_ema")
+            ExponentialMovingAverage(
+                self.generator, self.ema_decay, name="generator_ema"
+            )
             if self.ema_decay is not None
             else None
         )
@@ -72,18 +81,34 @@ class AdversarialModel(MultiOptimizerModel):
         """A user's generator maps `latent_dim` (and labels) to a sample of
         `data_shape` in [-1, 1]; a user's discriminator gives logits."""
         if not self.uses_default_network("generator"):
-            inputs = [(2, latent_dim)] + ([(2,)] if self.num_classes is not None else [])
-            dtypes = ["float32"] + (["int32"] if self.num_classes is not None else [])
+            inputs = [(2, latent_dim)] + (
+                [(2,)] if self.num_classes is not None else []
+            )
+            dtypes = ["float32"] + (
+                ["int32"] if self.num_classes is not None else []
+            )
             try:
-                out = network_lib.symbolic_outputs(self.generator, inputs, dtypes)
+                out = network_lib.symbolic_outputs(
+                    self.generator, inputs, dtypes
+                )
             except Exception as e:
                 raise ValueError(
                     f"`generator` must map latent codes `z` of shape (batch, {latent_dim})"
-                    + (" and labels (batch,)" if self.num_classes is not None else "")
+                    + (
+                        " and labels (batch,)"
+                        if self.num_classes is not None
+                        else ""
+                    )
                     + f" to samples. Calling it on them failed: {e}. Received: generator={self.generator.name!r}"
                 ) from e
-            if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != tuple(data_shape):
-                shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
+            if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != tuple(
+                data_shape
+            ):
+                shape = (
+                    [tuple(o.shape) for o in out]
+                    if isinstance(out, (list, tuple))
+                    else tuple(out.shape)
+                )
                 raise ValueError(
                     f"`generator` must return one sample of shape {tuple(data_shape)} per code. "
                     f"Received: generator with output shape {shape}"
@@ -99,7 +124,10 @@ class AdversarialModel(MultiOptimizerModel):
     def _check_discriminator_contract(self):
         if not self.uses_default_network("discriminator"):
             network_lib.refuse_final_activation(
-                self.discriminator, "discriminator", ("sigmoid", "softmax"), "one logit per sample"
+                self.discriminator,
+                "discriminator",
+                ("sigmoid", "softmax"),
+                "one logit per sample",
             )
 
     # -- the latent interface --------------------------------------------------
@@ -118,9 +146,19 @@ class AdversarialModel(MultiOptimizerModel):
     def call(self, inputs, training=False):
         """`model(z)` (or `model([z, labels])`): samples in `value_range`
         from the sampling generator (the EMA one when there is one)."""
-        return self.to_data_space(self.sampling_network()(inputs, training=False))
+        return self.to_data_space(
+            self.sampling_network()(inputs, training=False)
+        )
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, use_ema=True):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        use_ema=True,
+    ):
         """Draws samples: `z ~ N(0, I)` through the generator.
 
         Args:
@@ -136,7 +174,13 @@ class AdversarialModel(MultiOptimizerModel):
             A NumPy float32 array `(num_samples, *data_shape)` in
             `value_range`.
         """
-        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, use_ema=use_ema)
+        return super().generate(
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            use_ema=use_ema,
+        )
 
     def get_config(self):
         config = super().get_config()

@@ -45,10 +45,15 @@ def bad_data(case, shape):
     """`(data, expected text)` for one kind of bad data."""
     n = 8
     if case == "wrong_rank":
-        x = np.zeros((n,) + shape[:-1] if len(shape) > 1 else (n,) + shape + (1,), "float32")
+        x = np.zeros(
+            (n,) + shape[:-1] if len(shape) > 1 else (n,) + shape + (1,),
+            "float32",
+        )
         return x, f"Received: {{name}}.shape={x.shape}"
     if case == "strings":
-        return np.full((n,) + shape, "a"), "must hold numbers. Received: {name}.dtype=<U1"
+        return np.full(
+            (n,) + shape, "a"
+        ), "must hold numbers. Received: {name}.dtype=<U1"
     if case == "nan":
         x = np.zeros((n,) + shape, "float32")
         x[1] = np.nan
@@ -75,9 +80,14 @@ def test_bad_data_is_refused_before_training(family, case):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("family", [f for f in registry.names() if not registry.get(f).pairs])
+@pytest.mark.parametrize(
+    "family", [f for f in registry.names() if not registry.get(f).pairs]
+)
 def test_an_empty_dataset_is_refused(family):
-    with pytest.raises(ValueError, match=r"`x` is an empty dataset: it yields no batches. Received: x=NoBatches"):
+    with pytest.raises(
+        ValueError,
+        match=r"`x` is an empty dataset: it yields no batches. Received: x=NoBatches",
+    ):
         compiled(family).fit(NoBatches(), epochs=1, verbose=0)
 
 
@@ -96,7 +106,10 @@ def test_bad_fit_arguments_are_named(family):
 
 def test_cyclegan_needs_two_domains():
     x = np.zeros((8, 8, 8, 3), "float32")
-    with pytest.raises(ValueError, match=r"two unpaired domains.*Received: one array x.shape=\(8, 8, 8, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"two unpaired domains.*Received: one array x.shape=\(8, 8, 8, 3\)",
+    ):
         compiled("cyclegan").fit(x, epochs=1, verbose=0)
 
 
@@ -110,13 +123,21 @@ HYPERPARAMETERS = [
     ("vae", dict(value_range="01"), "value_range='01'"),
     ("vae", dict(hidden_units=()), "hidden_units=()"),
     ("autoencoder", dict(corruption="salt"), "corruption='salt'"),
-    ("autoencoder", dict(corruption="masking", corruption_level=1.5), "corruption_level=1.5"),
+    (
+        "autoencoder",
+        dict(corruption="masking", corruption_level=1.5),
+        "corruption_level=1.5",
+    ),
     ("gan", dict(loss="hinge2"), "loss='hinge2'"),
     ("gan", dict(d_steps=0), "d_steps=0"),
     ("gan", dict(label_smoothing=0.9), "label_smoothing=0.9"),
     ("gan", dict(value_range=(1.0, 0.0)), "value_range=(1.0, 0.0)"),
     ("wgan_gp", dict(n_critic=0), "n_critic=0"),
-    ("wgan_gp", dict(gradient_penalty_weight=-10.0), "gradient_penalty_weight=-10.0"),
+    (
+        "wgan_gp",
+        dict(gradient_penalty_weight=-10.0),
+        "gradient_penalty_weight=-10.0",
+    ),
     ("aae", dict(prior="laplace"), "prior='laplace'"),
     ("aae", dict(reconstruction_loss="l1"), "reconstruction_loss='l1'"),
     ("ddpm", dict(label_dropout=1.5), "label_dropout=1.5"),
@@ -134,7 +155,9 @@ HYPERPARAMETERS = [
 
 
 @pytest.mark.parametrize(
-    "family, kwargs, expected", HYPERPARAMETERS, ids=[f"{f}-{next(iter(k))}" for f, k, _ in HYPERPARAMETERS]
+    "family, kwargs, expected",
+    HYPERPARAMETERS,
+    ids=[f"{f}-{next(iter(k))}" for f, k, _ in HYPERPARAMETERS],
 )
 def test_invalid_hyperparameters_name_the_argument(family, kwargs, expected):
     with pytest.raises(ValueError, match=re.escape(f"Received: {expected}")):
@@ -144,14 +167,19 @@ def test_invalid_hyperparameters_name_the_argument(family, kwargs, expected):
 @pytest.mark.parametrize("family", ["gan", "aae", "stylegan2", "cyclegan"])
 def test_unknown_optimizer_phase_is_refused(family):
     model = registry.get(family).build("tiny", seed=0)
-    with pytest.raises(ValueError, match=r"takes the optimizers .*Received: critic_optimizer='adam'"):
+    with pytest.raises(
+        ValueError,
+        match=r"takes the optimizers .*Received: critic_optimizer='adam'",
+    ):
         model.compile(critic_optimizer="adam")
     with pytest.raises(TypeError):
         model.compile("adam", "adam")  # keyword-only
 
 
 def test_single_optimizer_models_refuse_a_loss():
-    with pytest.raises(ValueError, match=r"defines its own training loss.*Received: loss='mse'"):
+    with pytest.raises(
+        ValueError, match=r"defines its own training loss.*Received: loss='mse'"
+    ):
         registry.get("vae").build("tiny").compile(optimizer="adam", loss="mse")
 
 

@@ -29,29 +29,42 @@ def check_mask(mask, x_shape):
     sample_shape = tuple(x_shape[1:])
     if mask.dtype == bool:
         mask = mask.astype("float32")
-    if not (np.issubdtype(mask.dtype, np.number)) or not np.all(np.isin(mask, (0, 1))):
+    if not (np.issubdtype(mask.dtype, np.number)) or not np.all(
+        np.isin(mask, (0, 1))
+    ):
         raise ValueError(
             "`mask` must hold 0 (keep the pixel of `x`) and 1 (generate it), or booleans. "
             f"Received: mask with values {np.unique(mask)[:5].tolist()}"
         )
     mask = mask.astype("float32")
-    if len(sample_shape) == 3 and mask.shape in (sample_shape[:2], tuple(x_shape[:3])):
+    if len(sample_shape) == 3 and mask.shape in (
+        sample_shape[:2],
+        tuple(x_shape[:3]),
+    ):
         mask = mask[..., None]  # one mask for every channel
     try:
         return np.broadcast_to(mask, x_shape).astype("float32")
     except ValueError:
         raise ValueError(
             f"`mask` must be shaped like `x` {tuple(x_shape)}, like one sample {sample_shape}"
-            + (", or (n, H, W) / (H, W) for every channel" if len(sample_shape) == 3 else "")
+            + (
+                ", or (n, H, W) / (H, W) for every channel"
+                if len(sample_shape) == 3
+                else ""
+            )
             + f". Received: mask.shape={mask.shape}"
         ) from None
 
 
 def check_strength(strength):
     """SDEdit's strength: a number in (0, 1]."""
-    strength = validation.check_in_range(strength, "strength", 0.0, 1.0, "a number in (0, 1]")
+    strength = validation.check_in_range(
+        strength, "strength", 0.0, 1.0, "a number in (0, 1]"
+    )
     if strength == 0.0:
-        raise ValueError("`strength` must be a number in (0, 1] (0 would return `x` unchanged). Received: strength=0.0")
+        raise ValueError(
+            "`strength` must be a number in (0, 1] (0 would return `x` unchanged). Received: strength=0.0"
+        )
     return strength
 
 
@@ -83,7 +96,9 @@ class ImageEditing:
         labels = self.labels_for(len(x), labels)
         return x, labels, self._sample_seed(seed), batch_size
 
-    def inpaint(self, x, mask, *, seed=None, labels=None, batch_size=256, **options):
+    def inpaint(
+        self, x, mask, *, seed=None, labels=None, batch_size=256, **options
+    ):
         """Fills in the pixels of `x` where `mask` is 1; keeps the others.
 
         Args:
@@ -102,12 +117,32 @@ class ImageEditing:
             A NumPy float32 array shaped like `x`, in `value_range`, equal
             to `x` wherever `mask` is 0.
         """
-        x, labels, generator, batch_size = self._edit_inputs(x, labels, seed, batch_size)
+        x, labels, generator, batch_size = self._edit_inputs(
+            x, labels, seed, batch_size
+        )
         mask = check_mask(mask, x.shape)
-        samples = self._inpaint(self.to_model_space(x), mask, labels, generator, batch_size, **options)
-        return np.where(mask > 0.5, self._finish_samples(samples), x).astype("float32")
+        samples = self._inpaint(
+            self.to_model_space(x),
+            mask,
+            labels,
+            generator,
+            batch_size,
+            **options,
+        )
+        return np.where(mask > 0.5, self._finish_samples(samples), x).astype(
+            "float32"
+        )
 
-    def image_to_image(self, x, strength=0.5, *, seed=None, labels=None, batch_size=256, **options):
+    def image_to_image(
+        self,
+        x,
+        strength=0.5,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        **options,
+    ):
         """Translates `x` by noising it and sampling back (SDEdit).
 
         Args:
@@ -124,12 +159,25 @@ class ImageEditing:
             A NumPy float32 array shaped like `x`, in `value_range`.
         """
         strength = check_strength(strength)
-        x, labels, generator, batch_size = self._edit_inputs(x, labels, seed, batch_size)
-        samples = self._image_to_image(self.to_model_space(x), strength, labels, generator, batch_size, **options)
+        x, labels, generator, batch_size = self._edit_inputs(
+            x, labels, seed, batch_size
+        )
+        samples = self._image_to_image(
+            self.to_model_space(x),
+            strength,
+            labels,
+            generator,
+            batch_size,
+            **options,
+        )
         return self._finish_samples(samples)
 
     def _inpaint(self, x, mask, labels, seed, batch_size, **options):
-        raise NotImplementedError(f"{self.__class__.__name__} does not inpaint yet.")
+        raise NotImplementedError(
+            f"{self.__class__.__name__} does not inpaint yet."
+        )
 
     def _image_to_image(self, x, strength, labels, seed, batch_size, **options):
-        raise NotImplementedError(f"{self.__class__.__name__} does not translate images yet.")
+        raise NotImplementedError(
+            f"{self.__class__.__name__} does not translate images yet."
+        )

@@ -7,14 +7,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen import backend
-from keras_gen import compat
+from keras_gen import backend, compat
 from keras_gen.callbacks import nan_guard
 from keras_gen.distribution import layout
 from keras_gen.presets.mixin import PresetMixin
-from keras_gen.utils import data_checks
+from keras_gen.utils import data_checks, validation
 from keras_gen.utils import latent as latent_utils
-from keras_gen.utils import validation
 
 # Keras' own `fit`: `GenerativeModel.fit` binds its arguments to these names
 # (so `callbacks` is found however it was passed) and calls it with them.
@@ -85,15 +83,23 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
-            raise ValueError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        if seed is not None and (
+            not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
+        ):
+            raise ValueError(
+                f"`seed` must be an int or None. Received: seed={seed!r}"
+            )
         self.seed = None if seed is None else int(seed)
-        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.seed_generator = keras.random.SeedGenerator(
+            seed, name="seed_generator"
+        )
         self._default_networks = set()
 
     # -- construction helpers for the families --------------------------------
 
-    def _set_data_contract(self, data_shape=None, value_range="auto", num_classes=None):
+    def _set_data_contract(
+        self, data_shape=None, value_range="auto", num_classes=None
+    ):
         """Checks and stores `data_shape`, `value_range` and `num_classes`."""
         self.data_shape = validation.check_data_shape(data_shape)
         if isinstance(value_range, str) and value_range == "auto":
@@ -162,7 +168,10 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     def _finish_samples(self, samples):
         """NumPy float32 samples in `value_range` from model-space values."""
-        samples = np.asarray(self.to_data_space(np.asarray(samples, dtype="float32")), dtype="float32")
+        samples = np.asarray(
+            self.to_data_space(np.asarray(samples, dtype="float32")),
+            dtype="float32",
+        )
         if self.value_range is not None:
             samples = np.clip(samples, *self.value_range)
         return samples
@@ -187,7 +196,9 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     def random_uniform(self, shape, dtype="float32"):
         """Uniform noise on [0, 1) from the model's stream."""
-        return keras.random.uniform(shape, dtype=dtype, seed=self.seed_generator)
+        return keras.random.uniform(
+            shape, dtype=dtype, seed=self.seed_generator
+        )
 
     @staticmethod
     def map_batches(fn, *arrays, batch_size=256):
@@ -195,7 +206,12 @@ class GenerativeModel(PresetMixin, keras.Model):
         the results, converted to NumPy, are concatenated."""
         outputs = []
         for start in range(0, len(arrays[0]), batch_size):
-            chunk = [None if a is None else ops.convert_to_tensor(a[start : start + batch_size]) for a in arrays]
+            chunk = [
+                None
+                if a is None
+                else ops.convert_to_tensor(a[start : start + batch_size])
+                for a in arrays
+            ]
             out = ops.convert_to_numpy(fn(*chunk))
             if str(out.dtype) in ("float16", "bfloat16"):
                 # Networks under a mixed policy return float16/bfloat16:
@@ -222,12 +238,17 @@ class GenerativeModel(PresetMixin, keras.Model):
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         temperature = validation.check_non_negative(temperature, "temperature")
         self._require_latents()
-        z = keras.random.normal((num_samples,) + tuple(self.latent_shape), seed=self._sample_seed(seed))
+        z = keras.random.normal(
+            (num_samples,) + tuple(self.latent_shape),
+            seed=self._sample_seed(seed),
+        )
         return ops.convert_to_numpy(z) * np.float32(temperature)
 
     def _require_latents(self):
         if self.latent_shape is None:
-            raise NotImplementedError(f"{self.__class__.__name__} has no latent space to sample or decode.")
+            raise NotImplementedError(
+                f"{self.__class__.__name__} has no latent space to sample or decode."
+            )
 
     def decode(self, z, *, labels=None, seed=None, batch_size=256, **options):
         """Maps latent codes `z` (and labels) to samples in `value_range`.
@@ -255,20 +276,27 @@ class GenerativeModel(PresetMixin, keras.Model):
         labels = self.labels_for(len(z), labels)
         if len(z) == 0:
             return np.zeros((0,) + tuple(self.data_shape), "float32")
-        samples = self._decode(z, labels, self._sample_seed(seed), batch_size, **options)
+        samples = self._decode(
+            z, labels, self._sample_seed(seed), batch_size, **options
+        )
         return self._finish_samples(samples)
 
     def _decode(self, z, labels, seed, batch_size, **options):
         """Model-space samples for `z` (NumPy); families override this or
         `_decode_batch`."""
         return self.map_batches(
-            lambda zb, lb: self._decode_batch(zb, lb, **options), z, labels, batch_size=batch_size
+            lambda zb, lb: self._decode_batch(zb, lb, **options),
+            z,
+            labels,
+            batch_size=batch_size,
         )
 
     def _decode_batch(self, z, labels, **options):
         raise NotImplementedError
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, **options):
+    def generate(
+        self, num_samples, *, seed=None, labels=None, batch_size=256, **options
+    ):
         """Draws `num_samples` samples.
 
         Args:
@@ -289,10 +317,24 @@ class GenerativeModel(PresetMixin, keras.Model):
         labels = self.labels_for(num_samples, labels)
         generator = self._sample_seed(seed)
         temperature = options.pop("temperature", 1.0)
-        z = self.sample_latents(num_samples, seed=generator, temperature=temperature)
-        return self.decode(z, labels=labels, seed=generator, batch_size=batch_size, **options)
+        z = self.sample_latents(
+            num_samples, seed=generator, temperature=temperature
+        )
+        return self.decode(
+            z, labels=labels, seed=generator, batch_size=batch_size, **options
+        )
 
-    def interpolate(self, num_points=8, *, start=None, end=None, seed=None, labels=None, method="slerp", **options):
+    def interpolate(
+        self,
+        num_points=8,
+        *,
+        start=None,
+        end=None,
+        seed=None,
+        labels=None,
+        method="slerp",
+        **options,
+    ):
         """Samples along a path between two latent codes.
 
         Args:
@@ -324,8 +366,12 @@ class GenerativeModel(PresetMixin, keras.Model):
                     f"Received: {name}.shape={value.shape}"
                 )
             ends.append(value)
-        flat = latent_utils.interpolate(ends[0].reshape(-1), ends[1].reshape(-1), num_points, method)
-        path = np.asarray(flat, "float32").reshape((num_points,) + tuple(self.latent_shape))
+        flat = latent_utils.interpolate(
+            ends[0].reshape(-1), ends[1].reshape(-1), num_points, method
+        )
+        path = np.asarray(flat, "float32").reshape(
+            (num_points,) + tuple(self.latent_shape)
+        )
         if labels is not None:
             labels = np.atleast_1d(np.asarray(labels))
             if labels.size != 1:
@@ -344,7 +390,9 @@ class GenerativeModel(PresetMixin, keras.Model):
     def _fixed_samples(self, num):
         low, high = self.value_range or (-1.0, 1.0)
         shape = (num,) + tuple(self.data_shape)
-        return np.random.default_rng(0).uniform(low, high, shape).astype("float32")
+        return (
+            np.random.default_rng(0).uniform(low, high, shape).astype("float32")
+        )
 
     def reference_probe(self, num=4):
         """`(name, outputs)` of a deterministic path on fixed inputs drawn
@@ -354,8 +402,14 @@ class GenerativeModel(PresetMixin, keras.Model):
         them on any backend. `None` when the family has no such path."""
         if self.latent_shape is None:
             return None
-        labels = None if self.num_classes is None else np.arange(num, dtype="int32") % self.num_classes
-        return "decode", self.decode(self._fixed_normal((num,) + tuple(self.latent_shape)), labels=labels)
+        labels = (
+            None
+            if self.num_classes is None
+            else np.arange(num, dtype="int32") % self.num_classes
+        )
+        return "decode", self.decode(
+            self._fixed_normal((num,) + tuple(self.latent_shape)), labels=labels
+        )
 
     # -- compile and fit -----------------------------------------------------
 
@@ -398,7 +452,9 @@ class GenerativeModel(PresetMixin, keras.Model):
         arguments.pop("self")
         self._check_fit_arguments(arguments)
         self._prepare_fit(arguments)
-        arguments["callbacks"] = nan_guard.with_nan_guard(arguments.get("callbacks"))
+        arguments["callbacks"] = nan_guard.with_nan_guard(
+            arguments.get("callbacks")
+        )
         counter = _BatchCounter()
         if isinstance(arguments["callbacks"], (list, tuple)):
             arguments["callbacks"] = list(arguments["callbacks"]) + [counter]
@@ -427,9 +483,17 @@ class GenerativeModel(PresetMixin, keras.Model):
     def _check_fit_arguments(arguments):
         if arguments.get("batch_size") is not None:
             validation.check_positive_int(arguments["batch_size"], "batch_size")
-        validation.check_positive_int(arguments.get("epochs", 1), "epochs", allow_zero=True)
-        validation.check_positive_int(arguments.get("initial_epoch", 0), "initial_epoch", allow_zero=True)
-        for name in ("steps_per_epoch", "validation_steps", "validation_batch_size"):
+        validation.check_positive_int(
+            arguments.get("epochs", 1), "epochs", allow_zero=True
+        )
+        validation.check_positive_int(
+            arguments.get("initial_epoch", 0), "initial_epoch", allow_zero=True
+        )
+        for name in (
+            "steps_per_epoch",
+            "validation_steps",
+            "validation_batch_size",
+        ):
             if arguments.get(name) is not None:
                 validation.check_positive_int(arguments[name], name)
 
@@ -456,13 +520,31 @@ class GenerativeModel(PresetMixin, keras.Model):
         preparation (callbacks, data-dependent initialisation)."""
         validation.check_dataset_not_empty(arguments.get("x"), "x")
         checker = self.data_checker()
-        arguments["x"], arguments["y"] = data_checks.checked_data(arguments.get("x"), arguments.get("y"), checker)
+        arguments["x"], arguments["y"] = data_checks.checked_data(
+            arguments.get("x"), arguments.get("y"), checker
+        )
         validation_data = arguments.get("validation_data")
         if validation_data is not None:
-            if isinstance(validation_data, tuple) and 1 <= len(validation_data) <= 3:
-                vx, vy = validation_data[0], validation_data[1] if len(validation_data) > 1 else None
-                vx, vy = data_checks.checked_data(vx, vy, self.data_checker("validation_data[0]", "validation_data[1]"))
-                arguments["validation_data"] = (vx, vy) + tuple(validation_data[2:]) if vy is not None else vx
+            if (
+                isinstance(validation_data, tuple)
+                and 1 <= len(validation_data) <= 3
+            ):
+                vx, vy = (
+                    validation_data[0],
+                    validation_data[1] if len(validation_data) > 1 else None,
+                )
+                vx, vy = data_checks.checked_data(
+                    vx,
+                    vy,
+                    self.data_checker(
+                        "validation_data[0]", "validation_data[1]"
+                    ),
+                )
+                arguments["validation_data"] = (
+                    (vx, vy) + tuple(validation_data[2:])
+                    if vy is not None
+                    else vx
+                )
             else:
                 arguments["validation_data"], _ = data_checks.checked_data(
                     validation_data, None, self.data_checker("validation_data")
@@ -475,7 +557,9 @@ class GenerativeModel(PresetMixin, keras.Model):
         # batch, but under `tf.distribute` Keras' trainer sums the replicas'
         # gradients and expects each loss divided by their number (as its
         # built-in losses are): without this, N replicas take N-fold steps.
-        return backend.scale_loss_for_replicas(super()._compute_loss(*args, **kwargs))
+        return backend.scale_loss_for_replicas(
+            super()._compute_loss(*args, **kwargs)
+        )
 
     def train_step(self, *args):
         if backend.data_parallel_processes() > 1:
@@ -491,10 +575,18 @@ class GenerativeModel(PresetMixin, keras.Model):
 
         def loss_fn():
             y_pred = self(x, training=True)
-            loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            loss = self._compute_loss(
+                x=x,
+                y=y,
+                y_pred=y_pred,
+                sample_weight=sample_weight,
+                training=True,
+            )
             return loss, y_pred
 
-        loss, y_pred = backend.optimize_step(loss_fn, self.trainable_variables, self.optimizer)
+        loss, y_pred = backend.optimize_step(
+            loss_fn, self.trainable_variables, self.optimizer
+        )
         batch_size = ops.shape(keras.tree.flatten(x)[0])[0]
         compat.loss_tracker(self).update_state(loss, sample_weight=batch_size)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
@@ -508,7 +600,9 @@ class GenerativeModel(PresetMixin, keras.Model):
                 f"{self.__class__.__name__} is conditional (num_classes={self.num_classes}): pass the "
                 "class labels, e.g. `fit(x, labels)`. Received: labels=None"
             )
-        return data_checks.check_labels(labels, self.num_classes, num_samples, "labels")
+        return data_checks.check_labels(
+            labels, self.num_classes, num_samples, "labels"
+        )
 
     def labels_for(self, num_samples, labels):
         """Labels for sampling: `None`, one class, or one per sample."""
@@ -598,7 +692,9 @@ class GenerativeModel(PresetMixin, keras.Model):
         model.fit(x, batch_size=64)
         ```
         """
-        return layout.layout_map_from_rules(device_mesh, cls.layout_rules, model_axis=model_axis)
+        return layout.layout_map_from_rules(
+            device_mesh, cls.layout_rules, model_axis=model_axis
+        )
 
     # -- saving ------------------------------------------------------------
 
@@ -615,7 +711,11 @@ class GenerativeModel(PresetMixin, keras.Model):
 
         from keras_gen.utils import atomic
 
-        path = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else None
+        path = (
+            os.fspath(filepath)
+            if isinstance(filepath, (str, os.PathLike))
+            else None
+        )
         if (
             path is None
             or zipped is False
@@ -623,7 +723,9 @@ class GenerativeModel(PresetMixin, keras.Model):
             or not path.endswith((".keras", ".h5", ".hdf5"))
             or (not overwrite and os.path.exists(path))
         ):
-            return super().save(filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+            return super().save(
+                filepath, overwrite=overwrite, zipped=zipped, **kwargs
+            )
         with atomic.atomic_path(path, label="save") as tmp:
             super().save(tmp, overwrite=True, zipped=zipped, **kwargs)
 
@@ -631,7 +733,9 @@ class GenerativeModel(PresetMixin, keras.Model):
         super().save_own_variables(store)
         # `.keras` files do not store seed generators; keep the model's own
         # stream so that a resumed run draws the noise it would have drawn.
-        store["seed_generator_state"] = ops.convert_to_numpy(self.seed_generator.state.value)
+        store["seed_generator_state"] = ops.convert_to_numpy(
+            self.seed_generator.state.value
+        )
 
     def load_own_variables(self, store):
         own = {k: store[k] for k in store.keys() if k != "seed_generator_state"}
@@ -643,11 +747,17 @@ class GenerativeModel(PresetMixin, keras.Model):
         """The constructor arguments: hyper-parameters, and the networks the
         user passed (serialized); default networks are rebuilt from the
         hyper-parameters, so they are not stored."""
-        config = {"name": self.name, "trainable": self.trainable, "seed": self.seed}
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "seed": self.seed,
+        }
         config["value_range"] = self.value_range
         for name in self.network_args:
             if not self.uses_default_network(name):
-                config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+                config[name] = keras.saving.serialize_keras_object(
+                    getattr(self, name)
+                )
         return config
 
     @classmethod
@@ -655,7 +765,9 @@ class GenerativeModel(PresetMixin, keras.Model):
         config = dict(config)
         for name in cls.network_args:
             if isinstance(config.get(name), dict):
-                config[name] = keras.saving.deserialize_keras_object(config[name])
+                config[name] = keras.saving.deserialize_keras_object(
+                    config[name]
+                )
         for key in ("data_shape", "value_range"):
             if isinstance(config.get(key), list):
                 config[key] = tuple(config[key])

@@ -2,8 +2,7 @@
 
 import keras
 
-from keras_gen import backend
-from keras_gen import compat
+from keras_gen import backend, compat
 from keras_gen.models.generative_model import GenerativeModel
 
 
@@ -68,7 +67,14 @@ class MultiOptimizerModel(GenerativeModel):
 
     # -- compile --------------------------------------------------------------
 
-    def compile(self, *, run_eagerly=False, jit_compile="auto", steps_per_execution=1, **phase_optimizers):
+    def compile(
+        self,
+        *,
+        run_eagerly=False,
+        jit_compile="auto",
+        steps_per_execution=1,
+        **phase_optimizers,
+    ):
         """Configures the model for training.
 
         Each phase takes its optimizer as the keyword `<phase>_optimizer`
@@ -92,12 +98,16 @@ class MultiOptimizerModel(GenerativeModel):
                 "run_eagerly, jit_compile, steps_per_execution), as keywords. "
                 f"Received: {', '.join(f'{k}={phase_optimizers[k]!r}' for k in unknown)}"
             )
-        optimizers = {keywords[k]: v for k, v in phase_optimizers.items() if v is not None}
+        optimizers = {
+            keywords[k]: v for k, v in phase_optimizers.items() if v is not None
+        }
         defaults = self.default_optimizers()
         resolved = {}
         for name in self.optimizer_names:
             opt = optimizers.get(name)
-            resolved[name] = defaults[name] if opt is None else keras.optimizers.get(opt)
+            resolved[name] = (
+                defaults[name] if opt is None else keras.optimizers.get(opt)
+            )
         instances = list(resolved.values())
         for i, opt in enumerate(instances):
             if any(opt is other for other in instances[:i]):
@@ -124,9 +134,15 @@ class MultiOptimizerModel(GenerativeModel):
         # `MultiOptimizer` refuses a `LossScaleOptimizer` among its
         # optimizers (Keras 3.15): build it on the wrapped optimizers, then
         # put each wrapper in its optimizer's place.
-        plain = {name: getattr(opt, "inner_optimizer", opt) for name, opt in resolved.items()}
+        plain = {
+            name: getattr(opt, "inner_optimizer", opt)
+            for name, opt in resolved.items()
+        }
         multi = keras.optimizers.MultiOptimizer(
-            keras.optimizers.OptimizerMap(default_optimizer=plain[self.optimizer_names[0]], optimizer_map=plain)
+            keras.optimizers.OptimizerMap(
+                default_optimizer=plain[self.optimizer_names[0]],
+                optimizer_map=plain,
+            )
         )
         # Built eagerly, so a loaded model has optimizer variables to restore
         # into, and the trainer never rebuilds it.
@@ -193,7 +209,9 @@ class MultiOptimizerModel(GenerativeModel):
         optimizers = config.pop("optimizers")
         for name, opt in optimizers.items():
             name = self.renamed_phases.get(name, name)
-            config[f"{name}_optimizer"] = keras.saving.deserialize_keras_object(opt)
+            config[f"{name}_optimizer"] = keras.saving.deserialize_keras_object(
+                opt
+            )
         MultiOptimizerModel.compile(self, **config)
 
     # -- training -------------------------------------------------------------

@@ -28,17 +28,30 @@ def test_every_optimizer_advances_and_its_moments_change():
         opt = model.get_optimizer(name)
         assert int(opt.iterations) == 8, name
         # Adam's first and second moments (the naive JAX version keeps them 0).
-        slots = [v for v in opt.variables if "momentum" in v.path or "velocity" in v.path]
+        slots = [
+            v
+            for v in opt.variables
+            if "momentum" in v.path or "velocity" in v.path
+        ]
         assert slots, [v.path for v in opt.variables]
-        assert all(np.abs(ops.convert_to_numpy(v)).sum() > 0 for v in slots), name
+        assert all(np.abs(ops.convert_to_numpy(v)).sum() > 0 for v in slots), (
+            name
+        )
     assert int(model.optimizer.iterations) == 8
 
 
 def test_each_phase_moves_only_its_own_network():
     model = ToyGAN(seed=1)
-    model.compile(critic_optimizer=keras.optimizers.SGD(0.1), generator_optimizer=keras.optimizers.SGD(0.0))
-    g_before = [ops.convert_to_numpy(v) for v in model.generator.trainable_variables]
-    c_before = [ops.convert_to_numpy(v) for v in model.critic.trainable_variables]
+    model.compile(
+        critic_optimizer=keras.optimizers.SGD(0.1),
+        generator_optimizer=keras.optimizers.SGD(0.0),
+    )
+    g_before = [
+        ops.convert_to_numpy(v) for v in model.generator.trainable_variables
+    ]
+    c_before = [
+        ops.convert_to_numpy(v) for v in model.critic.trainable_variables
+    ]
     model.fit(data(), batch_size=8, epochs=1, verbose=0)
     for v, b in zip(model.generator.trainable_variables, g_before):
         np.testing.assert_array_equal(ops.convert_to_numpy(v), b)
@@ -90,7 +103,10 @@ def test_same_weights_on_every_backend(tmp_path):
         np.savez(f"{base}.{name}.npz", **inputs[name])
     here = {name: parity.train(name, inputs[name]) for name in parity.MODELS}
     for name, weights in here.items():
-        moved = max(np.abs(w - inputs[name][f"w{i}"]).max() for i, w in enumerate(weights))
+        moved = max(
+            np.abs(w - inputs[name][f"w{i}"]).max()
+            for i, w in enumerate(weights)
+        )
         assert moved > 1e-3, f"{name} did not train"
 
     current = keras.backend.backend()
@@ -100,7 +116,14 @@ def test_same_weights_on_every_backend(tmp_path):
         out_path = str(tmp_path / f"{other}.npz")
         env = dict(os.environ, KERAS_BACKEND=other, TF_CPP_MIN_LOG_LEVEL="3")
         subprocess.run(
-            [sys.executable, "-m", "keras_gen.testing.parity", base, out_path, *parity.MODELS],
+            [
+                sys.executable,
+                "-m",
+                "keras_gen.testing.parity",
+                base,
+                out_path,
+                *parity.MODELS,
+            ],
             check=True,
             env=env,
             capture_output=True,
@@ -115,7 +138,10 @@ def test_same_weights_on_every_backend(tmp_path):
         for name, weights in here.items():
             for i, w in enumerate(weights):
                 np.testing.assert_allclose(
-                    w, theirs[f"{name}_w{i}"], atol=1e-4, rtol=0,
+                    w,
+                    theirs[f"{name}_w{i}"],
+                    atol=1e-4,
+                    rtol=0,
                     err_msg=f"{name} weight {i}: {current} vs {other}",
                 )
 
@@ -124,8 +150,12 @@ def test_input_gradient_equals_the_analytic_gradient():
     x = np.linspace(-1, 1, 12).reshape(4, 3).astype("float32")
     a = np.array([0.5, -2.0, 3.0], dtype="float32")
     a_t = ops.convert_to_tensor(a)
-    grad = backend.input_gradient(lambda t: ops.sum(ops.power(t, 3) * a_t, axis=-1), x)
-    np.testing.assert_allclose(ops.convert_to_numpy(grad), 3 * x**2 * a, rtol=1e-5, atol=1e-6)
+    grad = backend.input_gradient(
+        lambda t: ops.sum(ops.power(t, 3) * a_t, axis=-1), x
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(grad), 3 * x**2 * a, rtol=1e-5, atol=1e-6
+    )
 
 
 class _PenaltyOnly(MultiOptimizerModel):
@@ -158,16 +188,27 @@ def test_input_gradient_is_differentiable_inside_optimize_step():
     model = _PenaltyOnly()
     model.compile()
     w0 = ops.convert_to_numpy(model.net.weights[0]).copy()
-    model.fit(data(8, seed=2)[:, :1].repeat(3, axis=1), batch_size=8, epochs=1, verbose=0)
+    model.fit(
+        data(8, seed=2)[:, :1].repeat(3, axis=1),
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+    )
     # d||w||^2/dw = 2w, so one SGD step gives w (1 - 2 * 0.1).
     np.testing.assert_allclose(
-        ops.convert_to_numpy(model.net.weights[0]), w0 * 0.8, rtol=1e-5, atol=1e-6
+        ops.convert_to_numpy(model.net.weights[0]),
+        w0 * 0.8,
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
 def test_compile_rejects_unknown_and_shared_optimizers():
     model = ToyGAN()
-    with pytest.raises(ValueError, match=r"takes the optimizers \['critic_optimizer', 'generator_optimizer'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"takes the optimizers \['critic_optimizer', 'generator_optimizer'\]",
+    ):
         model.compile(disc_optimizer="adam")
     opt = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="its own optimizer"):

@@ -60,7 +60,11 @@ def final_activation(network):
             # Look through shape-only layers to the computation.
             calls = compat.inbound_tensors(layer)
             inbound = calls[0] if calls else []
-            layer = compat.producing_layer(inbound[0]) if len(inbound) == 1 else None
+            layer = (
+                compat.producing_layer(inbound[0])
+                if len(inbound) == 1
+                else None
+            )
             continue
         return None
     return None
@@ -92,8 +96,13 @@ def symbolic_outputs(network, input_shapes, dtypes=None):
     (one shape per input, batch axis included): a symbolic call that
     builds nothing and runs no computation."""
     dtypes = dtypes or ["float32"] * len(input_shapes)
-    inputs = [keras.KerasTensor(shape, dtype=dtype) for shape, dtype in zip(input_shapes, dtypes)]
-    return network.compute_output_spec(inputs[0] if len(inputs) == 1 else inputs)
+    inputs = [
+        keras.KerasTensor(shape, dtype=dtype)
+        for shape, dtype in zip(input_shapes, dtypes)
+    ]
+    return network.compute_output_spec(
+        inputs[0] if len(inputs) == 1 else inputs
+    )
 
 
 def embeddings_reading(network, input_index):
@@ -107,6 +116,9 @@ def embeddings_reading(network, input_index):
     for layer in compat.sublayers(network):
         if not isinstance(layer, keras.layers.Embedding):
             continue
-        if any(any(t is target for t in call) for call in compat.inbound_tensors(layer)):
+        if any(
+            any(t is target for t in call)
+            for call in compat.inbound_tensors(layer)
+        ):
             found.append(layer)
     return found

@@ -98,27 +98,40 @@ class Family:
                 nested = dict(value.overrides)
                 if seed is not None:
                     nested.setdefault("seed", seed)
-                arguments[key] = get(value.family).build(value.configuration, **nested)
+                arguments[key] = get(value.family).build(
+                    value.configuration, **nested
+                )
         return arguments
 
     def build(self, configuration="tiny", **overrides):
         """A new model of this family in `configuration` (uncompiled)."""
         return self.model_class(**self.arguments(configuration, **overrides))
 
-    def compile(self, model, configuration="tiny", learning_rate=None, **kwargs):
+    def compile(
+        self, model, configuration="tiny", learning_rate=None, **kwargs
+    ):
         """Compiles `model` with the configuration's learning rate (or
         `learning_rate`), applied to every optimizer of the family's
         defaults; `kwargs` go to `compile` (e.g. `jit_compile`)."""
         rate = learning_rate or self.configuration(configuration).learning_rate
         names = getattr(model, "optimizer_names", ())
         if not names:
-            optimizer = None if rate is None else _with_rate(model.default_optimizer(), rate, 1.0)
+            optimizer = (
+                None
+                if rate is None
+                else _with_rate(model.default_optimizer(), rate, 1.0)
+            )
             model.compile(optimizer=optimizer, **kwargs)
             return model
         if rate is not None:
             defaults = model.default_optimizers()
             top = max(_rate(o) for o in defaults.values())
-            kwargs.update({f"{n}_optimizer": _with_rate(o, rate, _rate(o) / top) for n, o in defaults.items()})
+            kwargs.update(
+                {
+                    f"{n}_optimizer": _with_rate(o, rate, _rate(o) / top)
+                    for n, o in defaults.items()
+                }
+            )
         model.compile(**kwargs)
         return model
 
@@ -138,7 +151,9 @@ class Family:
             return (samples(num_samples), samples(num_samples)), None
         labels = None
         if model.num_classes is not None:
-            labels = (np.arange(num_samples) % model.num_classes).astype("int32")
+            labels = (np.arange(num_samples) % model.num_classes).astype(
+                "int32"
+            )
         return samples(num_samples), labels
 
     def generate_options(self, configuration="tiny", x=None):
@@ -166,11 +181,20 @@ def _with_rate(optimizer, rate, scale):
 def register(family):
     """Adds a `Family` to the registry (its name must be new)."""
     if not isinstance(family, Family):
-        raise ValueError(f"`family` must be a `registry.Family`. Received: family={family!r}")
+        raise ValueError(
+            f"`family` must be a `registry.Family`. Received: family={family!r}"
+        )
     if "tiny" not in family.configurations:
-        raise ValueError(f"The family {family.name!r} needs a 'tiny' configuration (the shared tests build it).")
-    if family.name in _FAMILIES and _FAMILIES[family.name].model_class is not family.model_class:
-        raise ValueError(f"A family named {family.name!r} is registered already.")
+        raise ValueError(
+            f"The family {family.name!r} needs a 'tiny' configuration (the shared tests build it)."
+        )
+    if (
+        family.name in _FAMILIES
+        and _FAMILIES[family.name].model_class is not family.model_class
+    ):
+        raise ValueError(
+            f"A family named {family.name!r} is registered already."
+        )
     _FAMILIES[family.name] = family
     return family
 
@@ -179,7 +203,9 @@ def get(name):
     """The registered family `name`."""
     _load()
     if name not in _FAMILIES:
-        raise ValueError(f"Unknown model family {name!r}; the families are {names()}. Received: family={name!r}")
+        raise ValueError(
+            f"Unknown model family {name!r}; the families are {names()}. Received: family={name!r}"
+        )
     return _FAMILIES[name]
 
 
@@ -197,9 +223,13 @@ def families():
 def family_of(model):
     """The family whose class `model` is (the most specific one)."""
     _load()
-    matches = [f for f in _FAMILIES.values() if isinstance(model, f.model_class)]
+    matches = [
+        f for f in _FAMILIES.values() if isinstance(model, f.model_class)
+    ]
     if not matches:
-        raise ValueError(f"No registered family holds a {type(model).__name__}.")
+        raise ValueError(
+            f"No registered family holds a {type(model).__name__}."
+        )
     return max(matches, key=lambda f: len(f.model_class.__mro__))
 
 

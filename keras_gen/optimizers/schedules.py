@@ -38,10 +38,17 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, constant_steps, decay_steps):
         self.initial_learning_rate = validation.check_in_range(
-            initial_learning_rate, "initial_learning_rate", 0.0, description="a finite number >= 0"
+            initial_learning_rate,
+            "initial_learning_rate",
+            0.0,
+            description="a finite number >= 0",
         )
-        self.constant_steps = validation.check_positive_int(constant_steps, "constant_steps", allow_zero=True)
-        self.decay_steps = validation.check_positive_int(decay_steps, "decay_steps")
+        self.constant_steps = validation.check_positive_int(
+            constant_steps, "constant_steps", allow_zero=True
+        )
+        self.decay_steps = validation.check_positive_int(
+            decay_steps, "decay_steps"
+        )
 
     def __call__(self, step):
         step = ops.cast(step, "float32")

@@ -5,16 +5,11 @@ A preset is a directory in keras-hub's layout: `config.json`,
 `Model.from_preset(handle)` and `model.save_to_preset(directory)`.
 """
 
-from keras_gen.presets.handles import BUILTIN_DIR
-from keras_gen.presets.handles import resolve_handle
-from keras_gen.presets.loading import from_preset
-from keras_gen.presets.loading import load_config
-from keras_gen.presets.loading import load_metadata
+from keras_gen.presets.handles import BUILTIN_DIR, resolve_handle
+from keras_gen.presets.loading import from_preset, load_config, load_metadata
 from keras_gen.presets.mixin import PresetMixin
-from keras_gen.presets.reference import check_reference
-from keras_gen.presets.reference import reference_outputs
+from keras_gen.presets.reference import check_reference, reference_outputs
 from keras_gen.presets.registry import list_presets
-from keras_gen.presets.safety import PresetIntegrityError
-from keras_gen.presets.safety import UnsafePresetError
+from keras_gen.presets.safety import PresetIntegrityError, UnsafePresetError
 from keras_gen.presets.saving import save_to_preset
 from keras_gen.presets.upgrade import upgrade_preset

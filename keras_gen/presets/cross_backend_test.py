@@ -20,7 +20,9 @@ import pytest
 from keras_gen import models
 from keras_gen.presets import reference
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 MODELS = ("vae", "gan", "real_nvp", "ddpm")
 TOLERANCE = 1e-5
 
@@ -31,7 +33,11 @@ def _randomize(model):
     at a trivial initial value and no training (and compiling) is needed."""
     rng = np.random.default_rng(0)
     for v in model.weights:
-        if "float" not in str(v.dtype) or "initialized" in v.path or "kl_weight" in v.path:
+        if (
+            "float" not in str(v.dtype)
+            or "initialized" in v.path
+            or "kl_weight" in v.path
+        ):
             continue
         if "variance" in v.path:
             value = rng.uniform(0.5, 1.5, v.shape)
@@ -48,17 +54,27 @@ def _build(name):
     if name == "vae":
         return _randomize(models.VAE(data_shape=(6,), latent_dim=2, seed=0))
     if name == "gan":
-        return _randomize(models.GAN(data_shape=(2,), latent_dim=2, num_classes=3, seed=0))
+        return _randomize(
+            models.GAN(data_shape=(2,), latent_dim=2, num_classes=3, seed=0)
+        )
     if name == "real_nvp":
-        model = models.RealNVP(data_shape=(2,), num_coupling_layers=2, hidden_units=(8,), seed=0)
+        model = models.RealNVP(
+            data_shape=(2,), num_coupling_layers=2, hidden_units=(8,), seed=0
+        )
         x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
         model.initialize(x * 3.0 + 1.0)
         return _randomize(model)
-    return _randomize(models.DDPM(data_shape=(3,), num_classes=2, hidden_dim=16, num_layers=2, seed=0))
+    return _randomize(
+        models.DDPM(
+            data_shape=(3,), num_classes=2, hidden_dim=16, num_layers=2, seed=0
+        )
+    )
 
 
 def _outputs(model):
-    return np.asarray(keras.ops.convert_to_numpy(reference._probe(model)[1]), "float64")
+    return np.asarray(
+        keras.ops.convert_to_numpy(reference._probe(model)[1]), "float64"
+    )
 
 
 def save_all(root):
@@ -82,7 +98,9 @@ def check_all(root, saved_on):
             expected = np.load(path + ".npy")
             # float32 agreement: 1e-5 absolute, relative for outputs above 1.
             scale = max(1.0, float(np.max(np.abs(expected))))
-            errors[f"{backend}->{here}/{name}"] = float(np.max(np.abs(_outputs(model) - expected))) / scale
+            errors[f"{backend}->{here}/{name}"] = (
+                float(np.max(np.abs(_outputs(model) - expected))) / scale
+            )
     return errors
 
 
@@ -100,10 +118,21 @@ def _run(backend, root, saved_on, save=True):
         f"t.worker({root!r}, {list(saved_on)!r}, {save!r})"
     )
     env = dict(os.environ, KERAS_BACKEND=backend, PYTHONPATH=ROOT)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, f"{backend} process failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return json.loads(lines[-1][len("RESULT "):])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [
+        line for line in done.stdout.splitlines() if line.startswith("RESULT ")
+    ]
+    assert done.returncode == 0 and lines, (
+        f"{backend} process failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 @pytest.mark.skipif(

@@ -21,7 +21,9 @@ import os
 import re
 import warnings
 
-BUILTIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "builtin")
+BUILTIN_DIR = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "builtin"
+)
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -38,7 +40,8 @@ def builtin_names():
     return sorted(
         name
         for name in os.listdir(BUILTIN_DIR)
-        if _NAME.match(name) and os.path.isfile(os.path.join(BUILTIN_DIR, name, CONFIG_FILE))
+        if _NAME.match(name)
+        and os.path.isfile(os.path.join(BUILTIN_DIR, name, CONFIG_FILE))
     )
 
 
@@ -98,7 +101,9 @@ def _resolve_kaggle(handle, path):
 def unknown_preset_error(handle):
     names = builtin_names()
     close = difflib.get_close_matches(str(handle), names, n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    hint = (
+        f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    )
     return ValueError(
         f"Unknown preset {handle!r}: it is neither a built-in preset nor an "
         f"existing local directory.{hint} Built-in presets: {', '.join(names) or 'none'}. "
@@ -108,7 +113,11 @@ def unknown_preset_error(handle):
 
 def is_builtin_name(handle):
     """Whether the string `handle` is the bare name of a built-in preset."""
-    return isinstance(handle, str) and bool(_NAME.match(handle)) and handle in builtin_names()
+    return (
+        isinstance(handle, str)
+        and bool(_NAME.match(handle))
+        and handle in builtin_names()
+    )
 
 
 def is_explicit_path(handle):
@@ -161,9 +170,9 @@ def resolve_handle(handle):
             f"Received: handle={handle!r}"
         )
     if handle.startswith("hf://"):
-        return _resolve_hf(handle, handle[len("hf://"):])
+        return _resolve_hf(handle, handle[len("hf://") :])
     if handle.startswith("kaggle://"):
-        return _resolve_kaggle(handle, handle[len("kaggle://"):])
+        return _resolve_kaggle(handle, handle[len("kaggle://") :])
     if "://" in handle:
         raise ValueError(
             "Unknown preset scheme: use a built-in name, a local directory, "

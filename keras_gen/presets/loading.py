@@ -8,10 +8,7 @@ import warnings
 
 import keras
 
-from keras_gen.presets import handles
-from keras_gen.presets import safety
-from keras_gen.presets import saving
-from keras_gen.presets import upgrade
+from keras_gen.presets import handles, safety, saving, upgrade
 from keras_gen.presets import weights as weights_lib
 
 
@@ -27,7 +24,9 @@ def _read_json(directory, filename, source):
         with open(path) as f:
             value = json.load(f)
     except ValueError as e:
-        raise safety.PresetIntegrityError(f"{filename} of {source} is not valid JSON: {e}") from e
+        raise safety.PresetIntegrityError(
+            f"{filename} of {source} is not valid JSON: {e}"
+        ) from e
     except RecursionError as e:
         raise safety.PresetIntegrityError(
             f"{filename} of {source} nests too deeply to be read (more than "
@@ -51,7 +50,9 @@ def load_metadata(handle):
     ```
     """
     directory = handles.resolve_handle(handle)
-    return _read_json(directory, handles.METADATA_FILE, f"The preset {handle!r}")
+    return _read_json(
+        directory, handles.METADATA_FILE, f"The preset {handle!r}"
+    )
 
 
 def load_config(handle):
@@ -88,7 +89,9 @@ def preset_class(config):
 
 def _apply_overrides(cls, config, overrides, source):
     if "config" not in config or not isinstance(config["config"], dict):
-        raise safety.PresetIntegrityError(f"The config of {source} has no 'config' entry.")
+        raise safety.PresetIntegrityError(
+            f"The config of {source} has no 'config' entry."
+        )
     if not issubclass(cls, _generative_model()):
         raise ValueError(
             f"Config overrides apply to keras_gen model presets; {source} holds "
@@ -114,7 +117,11 @@ def check_overrides_applied(model, overrides, source):
             continue  # a network: it replaced the stored one
         if key not in config or _normalized(config[key]) != _normalized(value):
             hint = ""
-            custom = [n for n in getattr(model, "network_args", ()) if not model.uses_default_network(n)]
+            custom = [
+                n
+                for n in getattr(model, "network_args", ())
+                if not model.uses_default_network(n)
+            ]
             if custom:
                 hint = (
                     f" The preset's {', '.join(custom)} {'is a network' if len(custom) == 1 else 'are networks'} "
@@ -128,9 +135,17 @@ def check_overrides_applied(model, overrides, source):
 
 def _with_overrides(config, overrides):
     """`config` with the overrides in its inner config, networks serialized."""
-    inner = dict(config.get("config") or {}) if isinstance(config.get("config"), dict) else {}
+    inner = (
+        dict(config.get("config") or {})
+        if isinstance(config.get("config"), dict)
+        else {}
+    )
     for key, value in overrides.items():
-        inner[key] = keras.saving.serialize_keras_object(value) if isinstance(value, keras.Model) else value
+        inner[key] = (
+            keras.saving.serialize_keras_object(value)
+            if isinstance(value, keras.Model)
+            else value
+        )
     return dict(config, config=inner)
 
 
@@ -140,7 +155,9 @@ def _generative_model():
     return GenerativeModel
 
 
-def from_preset(handle, load_weights=True, model_class=None, **config_overrides):
+def from_preset(
+    handle, load_weights=True, model_class=None, **config_overrides
+):
     """Builds a model from a preset, with its weights.
 
     Before anything is built the config is checked (no class from outside
@@ -194,9 +211,14 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
             f"{wanted.__name__}.{hint}"
         )
     weights_path = os.path.join(directory, handles.WEIGHTS_FILE)
-    metadata = _read_json(directory, handles.METADATA_FILE, source) if (
-        load_weights or os.path.isfile(os.path.join(directory, handles.METADATA_FILE))
-    ) else {}
+    metadata = (
+        _read_json(directory, handles.METADATA_FILE, source)
+        if (
+            load_weights
+            or os.path.isfile(os.path.join(directory, handles.METADATA_FILE))
+        )
+        else {}
+    )
     if upgrade.is_legacy(metadata):
         warnings.warn(
             f"{source} was saved by keras_gen {metadata.get('keras_gen_version')}; it is upgraded in memory. "
@@ -206,23 +228,35 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
         config = upgrade.upgrade_config(config)
     if load_weights:
         if not os.path.isfile(weights_path):
-            raise safety.PresetIntegrityError(f"{source} has no {handles.WEIGHTS_FILE} in {directory!r}.")
+            raise safety.PresetIntegrityError(
+                f"{source} has no {handles.WEIGHTS_FILE} in {directory!r}."
+            )
         safety.check_weights_hash(weights_path, metadata, source)
         # A preset whose training diverged would only give NaN samples.
         safety.check_weights_finite(weights_path, source)
     if config_overrides:
         # Overrides reach deserialization too (`encoder={...}`, "pkg>Name"):
         # checked before anything is built, and again once merged.
-        safety.check_config(_with_overrides(config, config_overrides), source, overrides=tuple(config_overrides))
+        safety.check_config(
+            _with_overrides(config, config_overrides),
+            source,
+            overrides=tuple(config_overrides),
+        )
     legacy = upgrade.is_legacy(metadata)
     with safety.safe_deserialization():
         # (Deserialisation consumes the dicts it is given: copies.)
-        stored = keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+        stored = keras.saving.deserialize_keras_object(
+            copy.deepcopy(config), safe_mode=True
+        )
         model = stored
         if config_overrides:
             config = _apply_overrides(cls, config, config_overrides, source)
-            safety.check_config(config, source, overrides=tuple(config_overrides))
-            model = keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+            safety.check_config(
+                config, source, overrides=tuple(config_overrides)
+            )
+            model = keras.saving.deserialize_keras_object(
+                copy.deepcopy(config), safe_mode=True
+            )
     saving.ensure_built(stored)
     saving.ensure_built(model)
     if config_overrides:
@@ -232,7 +266,9 @@ def from_preset(handle, load_weights=True, model_class=None, **config_overrides)
         if legacy:
             found, unused = upgrade.load_legacy_weights(stored, weights_path)
             # New state (moving-average counters) has no 0.1.0 counterpart.
-            weights_lib.report_skipped(source, [s for s in found if s[1] is not None], unused)
+            weights_lib.report_skipped(
+                source, [s for s in found if s[1] is not None], unused
+            )
         else:
             stored.load_weights(weights_path)
         if model is not stored:

@@ -38,7 +38,10 @@ class PresetMixin:
         from keras_gen.presets import loading
 
         return loading.from_preset(
-            preset, load_weights=load_weights, model_class=cls, **config_overrides
+            preset,
+            load_weights=load_weights,
+            model_class=cls,
+            **config_overrides,
         )
 
     def save_to_preset(self, directory, metadata=None):

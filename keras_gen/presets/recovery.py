@@ -31,7 +31,9 @@ def _split(directory):
 def _leftovers(directory):
     """`(old, staging)`: the paths of both kinds of leftover of `directory`."""
     parent, base = _split(directory)
-    pattern = re.compile(r"^\." + re.escape(base) + r"\.(old|tmp)-[A-Za-z0-9_]{8}$")
+    pattern = re.compile(
+        r"^\." + re.escape(base) + r"\.(old|tmp)-[A-Za-z0-9_]{8}$"
+    )
     try:
         names = os.listdir(parent)
     except OSError:
@@ -40,7 +42,9 @@ def _leftovers(directory):
     for name in names:
         match = pattern.match(name)
         if match:
-            (old if match.group(1) == "old" else staging).append(os.path.join(parent, name))
+            (old if match.group(1) == "old" else staging).append(
+                os.path.join(parent, name)
+            )
     return old, staging
 
 
@@ -50,7 +54,9 @@ def parent_lock(directory, blocking=True):
     parent, _ = _split(directory)
     try:
         fd = os.open(parent, os.O_RDONLY)
-    except OSError:  # no such parent, or a platform that cannot open directories
+    except (
+        OSError
+    ):  # no such parent, or a platform that cannot open directories
         yield atomic.fcntl is None
         return
     try:

@@ -24,7 +24,11 @@ def _probe(model):
     if len(getattr(model, "inputs", None) or []) == 1:
         shape = tuple(model.inputs[0].shape[1:])
         if all(d is not None for d in shape):
-            x = np.random.default_rng(0).uniform(0.0, 1.0, (_NUM,) + shape).astype("float32")
+            x = (
+                np.random.default_rng(0)
+                .uniform(0.0, 1.0, (_NUM,) + shape)
+                .astype("float32")
+            )
             return "call", model(x, training=False)
     return None
 
@@ -59,12 +63,23 @@ def check_reference(model, reference, atol=1e-4, rtol=1e-4):
     """
     current = reference_outputs(model)
     if current is None or current["probe"] != reference["probe"]:
-        return False, f"no comparable probe (stored {reference['probe']!r}, now {current and current['probe']!r})"
+        return (
+            False,
+            f"no comparable probe (stored {reference['probe']!r}, now {current and current['probe']!r})",
+        )
     if current["shape"] != list(reference["shape"]):
-        return False, f"output shape {current['shape']} != stored {reference['shape']}"
+        return (
+            False,
+            f"output shape {current['shape']} != stored {reference['shape']}",
+        )
     n = max(1, int(np.prod(current["shape"])))
     checks = [
-        ("values", np.asarray(current["values"]), np.asarray(reference["values"]), atol),
+        (
+            "values",
+            np.asarray(current["values"]),
+            np.asarray(reference["values"]),
+            atol,
+        ),
         ("sum", current["sum"], reference["sum"], atol * n),
         ("abs_sum", current["abs_sum"], reference["abs_sum"], atol * n),
     ]

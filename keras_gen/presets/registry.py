@@ -3,9 +3,7 @@
 import json
 import os
 
-from keras_gen.presets import handles
-from keras_gen.presets import loading
-from keras_gen.presets import safety
+from keras_gen.presets import handles, loading, safety
 
 
 def _resolve_class(model_class):
@@ -47,7 +45,9 @@ def list_presets(model_class=None):
     cls = _resolve_class(model_class)
     selected = []
     for name in names:
-        with open(os.path.join(handles.BUILTIN_DIR, name, handles.CONFIG_FILE)) as f:
+        with open(
+            os.path.join(handles.BUILTIN_DIR, name, handles.CONFIG_FILE)
+        ) as f:
             config = json.load(f)
         safety.check_config(config, f"the preset {name!r}")
         if issubclass(loading.preset_class(config), cls):

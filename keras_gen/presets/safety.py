@@ -42,7 +42,14 @@ MAX_DEPTH = 100
 
 # Keras' serialized special entries that carry data, not code.
 _DATA_CLASSES = frozenset(
-    {"__keras_tensor__", "__tensor__", "__numpy__", "__bytes__", "__ellipsis__", "__slice__"}
+    {
+        "__keras_tensor__",
+        "__tensor__",
+        "__numpy__",
+        "__bytes__",
+        "__ellipsis__",
+        "__slice__",
+    }
 )
 
 # Layers that deserialize code or pickles, or read files outside the
@@ -123,7 +130,9 @@ def _custom_objects():
     `custom_object_scope` and the global registered objects."""
     from keras.src.backend.common import global_state
 
-    scoped = global_state.get_global_attribute("custom_objects_scope_dict", {}) or {}
+    scoped = (
+        global_state.get_global_attribute("custom_objects_scope_dict", {}) or {}
+    )
     return {**scoped, **keras.saving.get_custom_objects()}
 
 
@@ -134,7 +143,12 @@ def _resolve(name, registered_name, module, obj_type, entry, custom_objects):
     from keras.src.saving import serialization_lib
 
     return serialization_lib._retrieve_class_or_fn(
-        name, registered_name, module, obj_type=obj_type, full_config=entry, custom_objects=custom_objects
+        name,
+        registered_name,
+        module,
+        obj_type=obj_type,
+        full_config=entry,
+        custom_objects=custom_objects,
     )
 
 
@@ -145,8 +159,14 @@ def _short_name(name):
 def _object_refusal(obj, entry):
     """Why the object `obj` (what an entry resolves to) may not load, or None."""
     module = getattr(obj, "__module__", None) or ""
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
-    if not _allowed_module(module) or module.rsplit(".", 1)[-1].endswith("_test"):
+    qualname = (
+        getattr(obj, "__qualname__", None)
+        or getattr(obj, "__name__", None)
+        or repr(obj)
+    )
+    if not _allowed_module(module) or module.rsplit(".", 1)[-1].endswith(
+        "_test"
+    ):
         return (
             f"resolves to `{module}.{qualname}`, which is neither part of Keras nor of "
             "keras_gen (deserializing it would run that package's code)"
@@ -155,9 +175,13 @@ def _object_refusal(obj, entry):
         for name, cls in _code_layers():
             if issubclass(obj, cls):
                 return f"is {_CODE_LAYERS[name]}" + (
-                    "" if obj is cls else f" (`{module}.{qualname}` subclasses it)"
+                    ""
+                    if obj is cls
+                    else f" (`{module}.{qualname}` subclasses it)"
                 )
-        if module.startswith("keras.") and not issubclass(obj, _modeling_bases()):
+        if module.startswith("keras.") and not issubclass(
+            obj, _modeling_bases()
+        ):
             return f"resolves to `{module}.{qualname}`, which is not a Keras modeling class"
         inner = entry.get("config") if isinstance(entry, dict) else None
         if isinstance(inner, dict) and isinstance(inner.get("vocabulary"), str):
@@ -167,7 +191,9 @@ def _object_refusal(obj, entry):
             )
         return None
     if callable(obj):
-        if module.startswith("keras.") and not module.startswith(_KERAS_FUNCTION_MODULES):
+        if module.startswith("keras.") and not module.startswith(
+            _KERAS_FUNCTION_MODULES
+        ):
             return (
                 f"resolves to the function `{module}.{qualname}`, which is not an "
                 "activation, loss, metric or op"
@@ -192,13 +218,21 @@ def _entry_refusal(entry, custom_objects):
         return f"is a `{class_name}` entry, which presets may not hold"
     # Keras spells its own functions `"module": "builtins"` (resolved below).
     builtin_function = class_name == "function" and module == "builtins"
-    if module is not None and not _allowed_module(module) and not builtin_function:
+    if (
+        module is not None
+        and not _allowed_module(module)
+        and not builtin_function
+    ):
         return (
             f"names the class {class_name!r} from the module {module!r}; presets may "
             f"only name classes from {' or '.join(ALLOWED_PACKAGES)}"
         )
     for name in (class_name, registered):
-        if isinstance(name, str) and ">" in name and not _allowed_module(name.split(">")[0]):
+        if (
+            isinstance(name, str)
+            and ">" in name
+            and not _allowed_module(name.split(">")[0])
+        ):
             return (
                 f"names the registered object {name!r}; presets may only name objects "
                 f"registered by {' or '.join(ALLOWED_PACKAGES)}"
@@ -210,14 +244,20 @@ def _entry_refusal(entry, custom_objects):
     else:
         name, obj_type = class_name, "class"
     try:
-        obj = _resolve(name, registered, module, obj_type, entry, custom_objects)
+        obj = _resolve(
+            name, registered, module, obj_type, entry, custom_objects
+        )
     except Exception as e:  # unknown, or refused by Keras itself
         return (
             f"names the {obj_type} {name!r}, which is neither a Keras nor a keras_gen "
             f"{obj_type} ({type(e).__name__}: {str(e).splitlines()[0][:200]})"
         )
     refusal = _object_refusal(obj, entry)
-    return None if refusal is None else f"names the {obj_type} {name!r}, which {refusal}"
+    return (
+        None
+        if refusal is None
+        else f"names the {obj_type} {name!r}, which {refusal}"
+    )
 
 
 def check_config(config, source="the preset", overrides=()):
@@ -256,7 +296,9 @@ def check_config(config, source="the preset", overrides=()):
         if isinstance(obj, dict):
             if "class_name" in obj:
                 refusal = _entry_refusal(obj, custom_objects)
-            children = [(v, f"{path}.{k}" if path else str(k)) for k, v in obj.items()]
+            children = [
+                (v, f"{path}.{k}" if path else str(k)) for k, v in obj.items()
+            ]
         elif isinstance(obj, (list, tuple)):
             children = [(v, f"{path}[{i}]") for i, v in enumerate(obj)]
         else:
@@ -266,7 +308,9 @@ def check_config(config, source="the preset", overrides=()):
                 # (initializers, losses, ...) look strings up in the registry.
                 why = _object_refusal(custom_objects[obj], None)
                 if why is not None:
-                    refusal = f"names the registered object {obj!r}, which {why}"
+                    refusal = (
+                        f"names the registered object {obj!r}, which {why}"
+                    )
         if refusal is not None:
             top = path.split(".")[1] if path.startswith("config.") else None
             origin = f", from the override `{top}`" if top in overrides else ""
@@ -274,7 +318,10 @@ def check_config(config, source="the preset", overrides=()):
                 f"Refusing to load {source}: the entry at {where}{origin} {refusal}. "
                 "Presets may only hold Keras' and keras_gen's own classes and functions."
             )
-        stack.extend((child, child_path, depth + 1) for child, child_path in reversed(children))
+        stack.extend(
+            (child, child_path, depth + 1)
+            for child, child_path in reversed(children)
+        )
 
 
 @contextlib.contextmanager
@@ -330,13 +377,17 @@ def check_weights_finite(weights_path, source="the preset"):
             return
         values = obj[()]
         if not np.all(np.isfinite(values)):
-            bad.append(f"{name} ({int(np.size(values) - np.isfinite(values).sum())} of {np.size(values)} values)")
+            bad.append(
+                f"{name} ({int(np.size(values) - np.isfinite(values).sum())} of {np.size(values)} values)"
+            )
 
     try:
         with h5py.File(weights_path, "r") as f:
             f.visititems(visit)
     except OSError as e:
-        raise PresetIntegrityError(f"The weights file of {source} cannot be read as HDF5: {e}") from e
+        raise PresetIntegrityError(
+            f"The weights file of {source} cannot be read as HDF5: {e}"
+        ) from e
     if bad:
         raise PresetIntegrityError(
             f"The weights of {source} hold NaN or infinite values: {', '.join(bad[:5])}"

@@ -11,8 +11,7 @@ import pytest
 
 from keras_gen import presets
 from keras_gen.models import VAE
-from keras_gen.presets import handles
-from keras_gen.presets import safety
+from keras_gen.presets import handles, safety
 
 
 def tiny_vae():
@@ -20,9 +19,15 @@ def tiny_vae():
     # hostile edit can hide a layer (default networks are stored as their
     # hyper-parameters only).
     inputs = keras.Input((6,))
-    encoder = keras.Model(inputs, keras.layers.Dense(4)(keras.layers.Dense(8, activation="relu")(inputs)))
+    encoder = keras.Model(
+        inputs,
+        keras.layers.Dense(4)(keras.layers.Dense(8, activation="relu")(inputs)),
+    )
     codes = keras.Input((2,))
-    decoder = keras.Model(codes, keras.layers.Dense(6)(keras.layers.Dense(8, activation="relu")(codes)))
+    decoder = keras.Model(
+        codes,
+        keras.layers.Dense(6)(keras.layers.Dense(8, activation="relu")(codes)),
+    )
     return VAE(encoder=encoder, decoder=decoder, latent_dim=2, seed=0)
 
 
@@ -145,22 +150,44 @@ ENCODER_DENSE_CONFIG = ENCODER_LAYER + ["config"]
     "path, value, where",
     [
         # The class named only in `class_name` as "pkg>Name".
-        (ENCODER_LAYER, _hostile_layer(), r"config\.encoder\.config\.layers\[1\]"),
+        (
+            ENCODER_LAYER,
+            _hostile_layer(),
+            r"config\.encoder\.config\.layers\[1\]",
+        ),
         # A registered function, which `generate` would call.
-        (ENCODER_DENSE_CONFIG + ["activation"], _hostile_function(), r"layers\[1\]\.config\.activation"),
+        (
+            ENCODER_DENSE_CONFIG + ["activation"],
+            _hostile_function(),
+            r"layers\[1\]\.config\.activation",
+        ),
         # The same function by its bare name: Keras' legacy lookup finds
         # "thirdparty>hostile_fn" from "hostile_fn".
         (
             ENCODER_DENSE_CONFIG + ["activation"],
-            {"class_name": "function", "module": "builtins", "config": "hostile_fn", "registered_name": "hostile_fn"},
+            {
+                "class_name": "function",
+                "module": "builtins",
+                "config": "hostile_fn",
+                "registered_name": "hostile_fn",
+            },
             r"activation",
         ),
         # A plain string that Keras' `initializers.get` looks up in the registry.
-        (ENCODER_DENSE_CONFIG + ["kernel_initializer"], "thirdparty>Hostile", r"kernel_initializer"),
+        (
+            ENCODER_DENSE_CONFIG + ["kernel_initializer"],
+            "thirdparty>Hostile",
+            r"kernel_initializer",
+        ),
         # `registered_name` and `module` pointing at the package.
         (
             ENCODER_LAYER,
-            {"class_name": "Dense", "module": "thirdparty_pkg", "registered_name": "thirdparty>Hostile", "config": {}},
+            {
+                "class_name": "Dense",
+                "module": "thirdparty_pkg",
+                "registered_name": "thirdparty>Hostile",
+                "config": {},
+            },
             r"module 'thirdparty_pkg'",
         ),
         # Deep in a nested structure, as a shared object.
@@ -171,7 +198,9 @@ ENCODER_DENSE_CONFIG = ENCODER_LAYER + ["config"]
         ),
     ],
 )
-def test_third_party_objects_are_refused_however_they_are_spelled(saved, third_party, no_deserialization, path, value, where):
+def test_third_party_objects_are_refused_however_they_are_spelled(
+    saved, third_party, no_deserialization, path, value, where
+):
     mark, _ = third_party
     _edit_config(saved, _set(path, value))
     with pytest.raises(presets.UnsafePresetError, match=where):
@@ -179,14 +208,24 @@ def test_third_party_objects_are_refused_however_they_are_spelled(saved, third_p
     assert not mark.exists()
 
 
-def test_third_party_objects_are_refused_in_overrides(saved, third_party, no_deserialization):
+def test_third_party_objects_are_refused_in_overrides(
+    saved, third_party, no_deserialization
+):
     mark, _ = third_party
-    with pytest.raises(presets.UnsafePresetError, match=r"config\.encoder.*override `encoder`"):
+    with pytest.raises(
+        presets.UnsafePresetError, match=r"config\.encoder.*override `encoder`"
+    ):
         VAE.from_preset(saved, encoder=_hostile_layer())
-    with pytest.raises(presets.UnsafePresetError, match=r"override `decoder`.*thirdparty>Hostile"):
+    with pytest.raises(
+        presets.UnsafePresetError,
+        match=r"override `decoder`.*thirdparty>Hostile",
+    ):
         VAE.from_preset(saved, decoder="thirdparty>Hostile")
     with pytest.raises(presets.UnsafePresetError, match=r"override `beta`"):
-        presets.from_preset(saved, beta={"class_name": "function", "config": "thirdparty>hostile_fn"})
+        presets.from_preset(
+            saved,
+            beta={"class_name": "function", "config": "thirdparty>hostile_fn"},
+        )
     assert not mark.exists()
 
 
@@ -205,7 +244,10 @@ def test_a_torch_module_wrapper_is_refused_even_with_unsafe_deserialization(
         }
 
     _edit_config(saved, add_wrapper)
-    with pytest.raises(presets.UnsafePresetError, match=r"layers\[1\] is a TorchModuleWrapper layer.*pickled"):
+    with pytest.raises(
+        presets.UnsafePresetError,
+        match=r"layers\[1\] is a TorchModuleWrapper layer.*pickled",
+    ):
         VAE.from_preset(saved)
     assert not mark.exists()
 
@@ -213,32 +255,110 @@ def test_a_torch_module_wrapper_is_refused_even_with_unsafe_deserialization(
 @pytest.mark.parametrize(
     "entry, reason",
     [
-        ({"module": "keras.layers", "class_name": "Lambda", "config": {}, "registered_name": None}, "Lambda layer"),
-        ({"class_name": "__lambda__", "config": {"value": "..."}}, "Python lambda"),
-        ({"module": "keras.layers", "class_name": "JaxLayer", "config": {}, "registered_name": None}, "JaxLayer"),
-        ({"module": "keras.layers", "class_name": "FlaxLayer", "config": {}, "registered_name": None}, "FlaxLayer"),
-        ({"module": "keras.layers", "class_name": "TFSMLayer", "config": {}, "registered_name": None}, "SavedModel"),
         (
-            {"module": "keras.layers", "class_name": "StringLookup", "config": {"vocabulary": "/etc/passwd"}},
+            {
+                "module": "keras.layers",
+                "class_name": "Lambda",
+                "config": {},
+                "registered_name": None,
+            },
+            "Lambda layer",
+        ),
+        (
+            {"class_name": "__lambda__", "config": {"value": "..."}},
+            "Python lambda",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "JaxLayer",
+                "config": {},
+                "registered_name": None,
+            },
+            "JaxLayer",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "FlaxLayer",
+                "config": {},
+                "registered_name": None,
+            },
+            "FlaxLayer",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "TFSMLayer",
+                "config": {},
+                "registered_name": None,
+            },
+            "SavedModel",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "StringLookup",
+                "config": {"vocabulary": "/etc/passwd"},
+            },
             "vocabulary is the file '/etc/passwd'",
         ),
-        ({"module": "keras.callbacks", "class_name": "TensorBoard", "config": {}}, "not a Keras modeling class"),
-        ({"class_name": "function", "module": "keras.utils", "config": "get_file"}, "neither a Keras nor a keras_gen"),
-        ({"class_name": "function", "module": "keras.config", "config": "enable_unsafe_deserialization"}, "function"),
-        ({"class_name": "__typespec__", "config": [], "spec_name": "X"}, "__typespec__"),
-        ({"module": "keras.layers", "class_name": "NoSuchLayer", "config": {}}, "NoSuchLayer"),
+        (
+            {
+                "module": "keras.callbacks",
+                "class_name": "TensorBoard",
+                "config": {},
+            },
+            "not a Keras modeling class",
+        ),
+        (
+            {
+                "class_name": "function",
+                "module": "keras.utils",
+                "config": "get_file",
+            },
+            "neither a Keras nor a keras_gen",
+        ),
+        (
+            {
+                "class_name": "function",
+                "module": "keras.config",
+                "config": "enable_unsafe_deserialization",
+            },
+            "function",
+        ),
+        (
+            {"class_name": "__typespec__", "config": [], "spec_name": "X"},
+            "__typespec__",
+        ),
+        (
+            {
+                "module": "keras.layers",
+                "class_name": "NoSuchLayer",
+                "config": {},
+            },
+            "NoSuchLayer",
+        ),
     ],
 )
 def test_code_and_file_loading_layers_are_refused_before_deserialization(
     saved, no_deserialization, unsafe_deserialization_enabled, entry, reason
 ):
     _edit_config(saved, _set(ENCODER_LAYER, entry))
-    with pytest.raises(presets.UnsafePresetError, match=r"config\.encoder\.config\.layers\[1\].*" + reason):
+    with pytest.raises(
+        presets.UnsafePresetError,
+        match=r"config\.encoder\.config\.layers\[1\].*" + reason,
+    ):
         VAE.from_preset(saved)
 
 
 def test_a_lookalike_package_and_a_foreign_registered_name_are_refused():
-    base = {"module": "keras.layers", "class_name": "Dense", "config": {}, "registered_name": None}
+    base = {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "config": {},
+        "registered_name": None,
+    }
     safety.check_config(base)  # a plain Keras layer passes
     with pytest.raises(presets.UnsafePresetError, match="keras_evil"):
         safety.check_config(dict(base, module="keras_evil.layers"))
@@ -249,9 +369,18 @@ def test_a_lookalike_package_and_a_foreign_registered_name_are_refused():
 def test_keras_and_keras_gen_objects_pass():
     model = tiny_vae()
     safety.check_config(keras.saving.serialize_keras_object(model))
-    layer = keras.layers.Dense(3, activation=keras.activations.gelu, kernel_regularizer="l2")
+    layer = keras.layers.Dense(
+        3, activation=keras.activations.gelu, kernel_regularizer="l2"
+    )
     safety.check_config(keras.saving.serialize_keras_object(layer))
-    safety.check_config({"class_name": "function", "module": "builtins", "config": "relu", "registered_name": "relu"})
+    safety.check_config(
+        {
+            "class_name": "function",
+            "module": "builtins",
+            "config": "relu",
+            "registered_name": "relu",
+        }
+    )
     for name in handles.builtin_names():  # every built-in preset
         presets.load_config(name)
 
@@ -264,21 +393,37 @@ def test_a_config_nested_too_deeply_gets_a_named_error(saved):
         config["config"]["extra"] = deep
 
     _edit_config(saved, lambda config: nest(config, 150))
-    with pytest.raises(presets.PresetIntegrityError, match="nests deeper than 100 levels"):
+    with pytest.raises(
+        presets.PresetIntegrityError, match="nests deeper than 100 levels"
+    ):
         VAE.from_preset(saved)
     with open(os.path.join(saved, "config.json"), "w") as f:
-        f.write('{"class_name": "VAE", "config": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    with pytest.raises(presets.PresetIntegrityError, match="config.json .* nests too deeply"):
+        f.write(
+            '{"class_name": "VAE", "config": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}"
+        )
+    with pytest.raises(
+        presets.PresetIntegrityError, match="config.json .* nests too deeply"
+    ):
         VAE.from_preset(saved)
 
 
-@pytest.mark.parametrize("value, name", [([], "list"), (None, "null"), ("text", "str")])
+@pytest.mark.parametrize(
+    "value, name", [([], "list"), (None, "null"), ("text", "str")]
+)
 def test_metadata_that_is_not_an_object_gets_a_named_error(saved, value, name):
     with open(os.path.join(saved, "metadata.json"), "w") as f:
         json.dump(value, f)
-    with pytest.raises(presets.PresetIntegrityError, match=f"metadata.json of .* must hold a JSON object. Received: {name}"):
+    with pytest.raises(
+        presets.PresetIntegrityError,
+        match=f"metadata.json of .* must hold a JSON object. Received: {name}",
+    ):
         VAE.from_preset(saved)
-    with pytest.raises(presets.PresetIntegrityError, match="must hold a JSON object"):
+    with pytest.raises(
+        presets.PresetIntegrityError, match="must hold a JSON object"
+    ):
         presets.load_metadata(saved)
 
 
@@ -292,16 +437,27 @@ def test_weights_holding_nan_or_inf_are_refused(saved):
         values[0, 0], values[1, 1] = np.nan, np.inf
         kernel[...] = values
     # Hash recomputed: a preset saved after training diverged.
-    _edit_json(saved, "metadata.json", _set(["weights_sha256"], safety.file_sha256(weights)))
-    with pytest.raises(presets.PresetIntegrityError, match=r"NaN or infinite values: encoder/layers/dense/vars/0 \(2 of"):
+    _edit_json(
+        saved,
+        "metadata.json",
+        _set(["weights_sha256"], safety.file_sha256(weights)),
+    )
+    with pytest.raises(
+        presets.PresetIntegrityError,
+        match=r"NaN or infinite values: encoder/layers/dense/vars/0 \(2 of",
+    ):
         VAE.from_preset(saved)
     assert VAE.from_preset(saved, load_weights=False).latent_dim == 2
 
 
-def test_a_weights_file_that_does_not_match_its_hash_is_refused_before_loading(saved, no_deserialization):
+def test_a_weights_file_that_does_not_match_its_hash_is_refused_before_loading(
+    saved, no_deserialization
+):
     with open(os.path.join(saved, "model.weights.h5"), "ab") as f:
         f.write(b"tampered")
-    with pytest.raises(presets.PresetIntegrityError, match="does not match its metadata"):
+    with pytest.raises(
+        presets.PresetIntegrityError, match="does not match its metadata"
+    ):
         VAE.from_preset(saved)
 
 
@@ -314,5 +470,7 @@ def test_a_hash_mismatch_does_not_stop_loading_the_architecture_alone(saved):
 
 def test_a_missing_file_is_named(saved):
     os.remove(os.path.join(saved, "metadata.json"))
-    with pytest.raises(presets.PresetIntegrityError, match="metadata.json is missing"):
+    with pytest.raises(
+        presets.PresetIntegrityError, match="metadata.json is missing"
+    ):
         VAE.from_preset(saved)

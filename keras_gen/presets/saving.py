@@ -5,15 +5,11 @@ import json
 import os
 import shutil
 import tempfile
-
 import warnings
 
 import keras
 
-from keras_gen.presets import handles
-from keras_gen.presets import recovery
-from keras_gen.presets import reference
-from keras_gen.presets import safety
+from keras_gen.presets import handles, recovery, reference, safety
 from keras_gen.utils import atomic
 
 # Metadata keys that `save_to_preset` computes itself.
@@ -91,7 +87,11 @@ def ensure_built(model):
     """
     if model.built:
         return
-    shape = model._expected_data_shape() if hasattr(model, "_expected_data_shape") else None
+    shape = (
+        model._expected_data_shape()
+        if hasattr(model, "_expected_data_shape")
+        else None
+    )
     model.build(None if shape is None else (None,) + tuple(shape))
 
 
@@ -172,11 +172,15 @@ def save_to_preset(model, directory, metadata=None):
     ```
     """
     if not isinstance(model, keras.Model):
-        raise ValueError(f"`model` must be a `keras.Model`. Received: model={model!r}")
+        raise ValueError(
+            f"`model` must be a `keras.Model`. Received: model={model!r}"
+        )
     if isinstance(directory, os.PathLike):
         directory = os.fspath(directory)
     if not isinstance(directory, str) or not directory:
-        raise ValueError(f"`directory` must be a path. Received: directory={directory!r}")
+        raise ValueError(
+            f"`directory` must be a path. Received: directory={directory!r}"
+        )
     metadata = dict(metadata or {})
     reserved = sorted(set(metadata) & set(RESERVED_METADATA))
     if reserved:
@@ -207,7 +211,10 @@ def save_to_preset(model, directory, metadata=None):
     with recovery.parent_lock(directory):
         recovery.recover(directory, locked=True)
         _check_target(directory)
-        staging = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(directory))}.tmp-", dir=parent)
+        staging = tempfile.mkdtemp(
+            prefix=f".{os.path.basename(os.path.abspath(directory))}.tmp-",
+            dir=parent,
+        )
         try:
             # `mkdtemp` makes a private (0700) directory; a preset is shared
             # like any directory the user creates.
@@ -221,12 +228,17 @@ def save_to_preset(model, directory, metadata=None):
                 "keras_gen_version": _keras_gen_version(),
                 "keras_version": keras.__version__,
                 "backend": keras.backend.backend(),
-                "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "date": datetime.datetime.now(datetime.UTC).isoformat(
+                    timespec="seconds"
+                ),
                 "weights_sha256": safety.file_sha256(weights_path),
                 "reference_outputs": _reference_or_none(model),
             }
             full.update(json.loads(metadata_text))
-            _write_file(os.path.join(staging, handles.METADATA_FILE), json.dumps(full, indent=2))
+            _write_file(
+                os.path.join(staging, handles.METADATA_FILE),
+                json.dumps(full, indent=2),
+            )
             atomic.fsync_directory(staging)
             atomic.kill_point("preset.staged")
             _swap_in(staging, directory)

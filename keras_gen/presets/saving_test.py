@@ -18,13 +18,17 @@ def _siblings(tmp_path):
 
 
 def test_layout_and_metadata(tmp_path):
-    path = tiny_vae().save_to_preset(str(tmp_path / "vae"), metadata={"metrics": {"nll": 1.5}})
+    path = tiny_vae().save_to_preset(
+        str(tmp_path / "vae"), metadata={"metrics": {"nll": 1.5}}
+    )
     assert sorted(os.listdir(path)) == sorted(handles.PRESET_FILES)
     with open(os.path.join(path, "metadata.json")) as f:
         metadata = json.load(f)
     assert metadata["class_name"] == "VAE"
     assert metadata["metrics"] == {"nll": 1.5}
-    assert metadata["weights_sha256"] == presets.safety.file_sha256(os.path.join(path, "model.weights.h5"))
+    assert metadata["weights_sha256"] == presets.safety.file_sha256(
+        os.path.join(path, "model.weights.h5")
+    )
     for key in ("keras_gen_version", "keras_version", "backend", "date"):
         assert metadata[key]
     assert metadata["reference_outputs"]["probe"] == "decode"
@@ -45,14 +49,19 @@ def failing_weights(monkeypatch):
 def test_an_interrupted_save_leaves_no_preset(tmp_path, failing_weights):
     with pytest.raises(KeyboardInterrupt):
         tiny_vae().save_to_preset(str(tmp_path / "vae"))
-    assert _siblings(tmp_path) == []  # neither the preset nor a temporary directory
+    assert (
+        _siblings(tmp_path) == []
+    )  # neither the preset nor a temporary directory
 
 
 def test_an_interrupted_save_keeps_the_existing_preset(tmp_path, monkeypatch):
     path = str(tmp_path / "vae")
     original = tiny_vae(seed=0)
     original.save_to_preset(path)
-    before = {name: open(os.path.join(path, name), "rb").read() for name in handles.PRESET_FILES}
+    before = {
+        name: open(os.path.join(path, name), "rb").read()
+        for name in handles.PRESET_FILES
+    }
 
     def fail(self, path, *args, **kwargs):
         raise OSError("disk full")
@@ -61,7 +70,10 @@ def test_an_interrupted_save_keeps_the_existing_preset(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         tiny_vae(seed=1).save_to_preset(path)
     assert _siblings(tmp_path) == ["vae"]
-    after = {name: open(os.path.join(path, name), "rb").read() for name in handles.PRESET_FILES}
+    after = {
+        name: open(os.path.join(path, name), "rb").read()
+        for name in handles.PRESET_FILES
+    }
     assert after == before
     monkeypatch.undo()
     VAE.from_preset(path)  # still a valid preset
@@ -86,7 +98,9 @@ def test_a_directory_with_other_files_is_not_replaced(tmp_path):
 
 def test_reserved_metadata_keys_are_refused(tmp_path):
     with pytest.raises(ValueError, match="weights_sha256"):
-        tiny_vae().save_to_preset(str(tmp_path / "vae"), metadata={"weights_sha256": "0"})
+        tiny_vae().save_to_preset(
+            str(tmp_path / "vae"), metadata={"weights_sha256": "0"}
+        )
 
 
 def test_the_optimizer_state_is_left_out(tmp_path):
@@ -101,7 +115,9 @@ def test_the_optimizer_state_is_left_out(tmp_path):
         assert "optimizer" not in f and "generator" in f
     loaded = GAN.from_preset(path)
     loaded.compile()  # a fresh optimizer for fine-tuning
-    np.testing.assert_allclose(loaded.generate(3, seed=0), model.generate(3, seed=0), atol=1e-6)
+    np.testing.assert_allclose(
+        loaded.generate(3, seed=0), model.generate(3, seed=0), atol=1e-6
+    )
 
 
 def test_the_preset_directory_is_not_private(tmp_path):
@@ -128,13 +144,18 @@ def test_a_save_killed_between_its_renames_is_undone_by_the_next_load(tmp_path):
     tiny_vae(seed=3).save_to_preset(path)
     _interrupted_swap(path)
     assert _siblings(tmp_path) == [".vae.old-abcd1234", ".vae.tmp-efgh5678"]
-    with pytest.warns(UserWarning, match="interrupted between its two renames; the previous preset was put back"):
+    with pytest.warns(
+        UserWarning,
+        match="interrupted between its two renames; the previous preset was put back",
+    ):
         loaded = VAE.from_preset(path)
     assert loaded.seed == 3
     assert _siblings(tmp_path) == ["vae"]
 
 
-def test_the_next_save_undoes_an_interrupted_one_and_removes_staging_leftovers(tmp_path):
+def test_the_next_save_undoes_an_interrupted_one_and_removes_staging_leftovers(
+    tmp_path,
+):
     path = str(tmp_path / "vae")
     tiny_vae(seed=3).save_to_preset(path)
     _interrupted_swap(path)
@@ -159,7 +180,12 @@ def test_leftovers_beside_an_intact_preset_are_removed_by_a_load(tmp_path):
 def test_files_are_synced_before_the_swap(tmp_path, monkeypatch):
     synced = []
     real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    monkeypatch.setattr(
+        os,
+        "fsync",
+        lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        or real_fsync(fd),
+    )
     if not os.path.exists("/proc/self/fd"):
         pytest.skip("needs /proc to name the synced files")
     tiny_vae().save_to_preset(str(tmp_path / "vae"))

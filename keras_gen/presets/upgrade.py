@@ -31,18 +31,29 @@ _EMA_ATTRIBUTES = ("generator_ema", "ema_denoiser")
 
 def is_legacy(metadata):
     """Whether a preset's metadata says keras_gen 0.1.0 saved it."""
-    return isinstance(metadata, dict) and metadata.get("keras_gen_version") in LEGACY_VERSIONS
+    return (
+        isinstance(metadata, dict)
+        and metadata.get("keras_gen_version") in LEGACY_VERSIONS
+    )
 
 
 def _layer_classes(network):
-    return [type(layer).__name__ for layer in network.layers if type(layer).__name__ != "InputLayer"]
+    return [
+        type(layer).__name__
+        for layer in network.layers
+        if type(layer).__name__ != "InputLayer"
+    ]
 
 
 def _stored_layer_classes(serialized):
     layers = (serialized.get("config") or {}).get("layers")
     if not isinstance(layers, list):
         return None
-    return [layer.get("class_name") for layer in layers if layer.get("class_name") != "InputLayer"]
+    return [
+        layer.get("class_name")
+        for layer in layers
+        if layer.get("class_name") != "InputLayer"
+    ]
 
 
 def upgrade_config(config):
@@ -64,20 +75,31 @@ def upgrade_config(config):
     for old, new in _RENAMED_ARGUMENTS.items():
         if old in inner:
             inner[new] = inner.pop(old)
-    stored = [n for n in getattr(cls, "network_args", ()) if isinstance(inner.get(n), dict)]
+    stored = [
+        n
+        for n in getattr(cls, "network_args", ())
+        if isinstance(inner.get(n), dict)
+    ]
     if stored:
         try:
-            reference = cls.from_config({k: (None if k in stored else v) for k, v in inner.items()})
+            reference = cls.from_config(
+                {k: (None if k in stored else v) for k, v in inner.items()}
+            )
         except Exception:  # no defaults for these arguments: keep everything
             reference = None
         for name in stored:
             if reference is None or not reference.uses_default_network(name):
                 continue
             kept = inner[name]
-            if kept.get("class_name") == type(getattr(reference, name)).__name__:
+            if (
+                kept.get("class_name")
+                == type(getattr(reference, name)).__name__
+            ):
                 same = True  # a network class configured by hyper-parameters already
             else:
-                same = _stored_layer_classes(kept) == _layer_classes(getattr(reference, name))
+                same = _stored_layer_classes(kept) == _layer_classes(
+                    getattr(reference, name)
+                )
             if same:
                 inner.pop(name)
     config = dict(config, config=inner)
@@ -92,7 +114,11 @@ def _key_map(model):
         if old in moved:
             return moved[old]
         head, _, rest = old.partition("/")
-        if head in _EMA_ATTRIBUTES and not rest.startswith("vars/") and not rest.startswith("network/"):
+        if (
+            head in _EMA_ATTRIBUTES
+            and not rest.startswith("vars/")
+            and not rest.startswith("network/")
+        ):
             return f"{head}/network/{rest}"
         return old
 
@@ -105,7 +131,9 @@ def load_legacy_weights(model, weights_path):
     Returns:
         `(skipped, unused)` as `keras_gen.presets.weights.load_matching_weights`.
     """
-    return weights_lib.load_matching_weights(model, weights_path, key_map=_key_map(model))
+    return weights_lib.load_matching_weights(
+        model, weights_path, key_map=_key_map(model)
+    )
 
 
 def upgrade_preset(source, destination):
@@ -123,16 +151,22 @@ def upgrade_preset(source, destination):
     Returns:
         The upgraded model.
     """
-    from keras_gen.presets import loading
-    from keras_gen.presets import safety
-    from keras_gen.presets import saving
+    from keras_gen.presets import loading, safety, saving
 
     directory = handles.resolve_handle(source)
-    metadata = loading._read_json(directory, handles.METADATA_FILE, f"the preset {source!r}")
-    config = loading._read_json(directory, handles.CONFIG_FILE, f"the preset {source!r}")
+    metadata = loading._read_json(
+        directory, handles.METADATA_FILE, f"the preset {source!r}"
+    )
+    config = loading._read_json(
+        directory, handles.CONFIG_FILE, f"the preset {source!r}"
+    )
     safety.check_config(config, f"the preset {source!r}")
-    model = build_legacy(config, os.path.join(directory, handles.WEIGHTS_FILE), strict=True)
-    kept = {k: v for k, v in metadata.items() if k not in saving.RESERVED_METADATA}
+    model = build_legacy(
+        config, os.path.join(directory, handles.WEIGHTS_FILE), strict=True
+    )
+    kept = {
+        k: v for k, v in metadata.items() if k not in saving.RESERVED_METADATA
+    }
     kept["upgraded_from"] = metadata.get("keras_gen_version")
     saving.save_to_preset(model, destination, metadata=kept)
     return model
@@ -142,8 +176,7 @@ def build_legacy(config, weights_path, strict=False):
     """The upgraded model of a 0.1.0 config, with its weights."""
     import keras
 
-    from keras_gen.presets import safety
-    from keras_gen.presets import saving
+    from keras_gen.presets import safety, saving
 
     upgraded = upgrade_config(config)
     with safety.safe_deserialization():
@@ -171,7 +204,10 @@ def build_legacy(config, weights_path, strict=False):
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) != 2:
-        print("usage: python -m keras_gen.presets.upgrade OLD_PRESET NEW_PRESET", file=sys.stderr)
+        print(
+            "usage: python -m keras_gen.presets.upgrade OLD_PRESET NEW_PRESET",
+            file=sys.stderr,
+        )
         return 2
     upgrade_preset(argv[0], argv[1])
     print(f"wrote {argv[1]}")

@@ -50,7 +50,10 @@ def load_matching_weights(model, weights_path, key_map=None):
         merged = os.path.join(tmp, "merged.weights.h5")
         # The model's own weights give the keys and shapes it expects.
         model.save_weights(merged)
-        with h5py.File(weights_path, "r") as source, h5py.File(merged, "r+") as target:
+        with (
+            h5py.File(weights_path, "r") as source,
+            h5py.File(merged, "r+") as target,
+        ):
             preset = _datasets(source)
             if key_map is not None:
                 preset = {key_map(k): v for k, v in preset.items()}
@@ -58,7 +61,13 @@ def load_matching_weights(model, weights_path, key_map=None):
             for key, dataset in sorted(own.items()):
                 stored = preset.get(key)
                 if stored is None or stored.shape != dataset.shape:
-                    skipped.append((key, None if stored is None else tuple(stored.shape), tuple(dataset.shape)))
+                    skipped.append(
+                        (
+                            key,
+                            None if stored is None else tuple(stored.shape),
+                            tuple(dataset.shape),
+                        )
+                    )
                     continue
                 dataset[...] = stored[...]
             unused = sorted(set(preset) - set(own))
@@ -81,7 +90,10 @@ def report_skipped(source, skipped, unused):
     if lines:
         message += ":\n  " + "\n  ".join(lines)
     if unused:
-        message += f"\n{len(unused)} preset weight(s) had no place in the model: " + ", ".join(unused[:10])
+        message += (
+            f"\n{len(unused)} preset weight(s) had no place in the model: "
+            + ", ".join(unused[:10])
+        )
         if len(unused) > 10:
             message += ", ..."
     warnings.warn(message, stacklevel=3)
@@ -94,7 +106,12 @@ def _auto_named(layer):
 
     from keras_gen import compat
 
-    return re.fullmatch(compat.snake_case(type(layer).__name__) + r"(_\d+)?", layer.name) is not None
+    return (
+        re.fullmatch(
+            compat.snake_case(type(layer).__name__) + r"(_\d+)?", layer.name
+        )
+        is not None
+    )
 
 
 def _variable_keys(model):
@@ -112,7 +129,9 @@ def _variable_keys(model):
     for v in compat.own_variables(model):
         keys[("<model>", v.name)] = v
         seen.add(id(v))
-    skip = set(dir(keras.Model))  # Keras' own properties (`layers`, `weights`...)
+    skip = set(
+        dir(keras.Model)
+    )  # Keras' own properties (`layers`, `weights`...)
     for attr in sorted(dir(model)):
         if attr.startswith("_") or attr in skip:
             continue
@@ -129,7 +148,9 @@ def _variable_keys(model):
                 continue
             ranks = {}
             for layer in [root] + compat.sublayers(root):
-                own = [v for v in compat.own_variables(layer) if id(v) not in seen]
+                own = [
+                    v for v in compat.own_variables(layer) if id(v) not in seen
+                ]
                 if layer is root:
                     name = "<root>"
                 elif _auto_named(layer):
@@ -165,8 +186,21 @@ def transfer_weights(source, target):
     for key, variable in target_keys.items():
         match = source_keys.get(key)
         if match is None or tuple(match.shape) != tuple(variable.shape):
-            skipped.append(("/".join(map(str, key)), None if match is None else tuple(match.shape), tuple(variable.shape)))
+            skipped.append(
+                (
+                    "/".join(map(str, key)),
+                    None if match is None else tuple(match.shape),
+                    tuple(variable.shape),
+                )
+            )
             continue
-        variable.assign(ops.convert_to_tensor(ops.convert_to_numpy(match.value), dtype=variable.dtype))
-    unused = ["/".join(map(str, key)) for key in sorted(set(source_keys) - set(target_keys), key=str)]
+        variable.assign(
+            ops.convert_to_tensor(
+                ops.convert_to_numpy(match.value), dtype=variable.dtype
+            )
+        )
+    unused = [
+        "/".join(map(str, key))
+        for key in sorted(set(source_keys) - set(target_keys), key=str)
+    ]
     return skipped, unused

@@ -7,7 +7,13 @@ import numpy as np
 BETA_SCHEDULES = ("linear", "cosine")
 
 
-def make_betas(schedule, num_train_timesteps, beta_start=1e-4, beta_end=0.02, max_beta=0.999):
+def make_betas(
+    schedule,
+    num_train_timesteps,
+    beta_start=1e-4,
+    beta_end=0.02,
+    max_beta=0.999,
+):
     """The variances β_1..β_T of the forward process, as float64 NumPy.
 
     - `"linear"`: β rises linearly from `beta_start` to `beta_end`
@@ -20,10 +26,15 @@ def make_betas(schedule, num_train_timesteps, beta_start=1e-4, beta_end=0.02, ma
     factors, carries no float32 rounding into the model.
     """
     if schedule == "linear":
-        return np.linspace(beta_start, beta_end, num_train_timesteps, dtype="float64")
+        return np.linspace(
+            beta_start, beta_end, num_train_timesteps, dtype="float64"
+        )
     if schedule == "cosine":
         s = 0.008
-        steps = np.arange(num_train_timesteps + 1, dtype="float64") / num_train_timesteps
+        steps = (
+            np.arange(num_train_timesteps + 1, dtype="float64")
+            / num_train_timesteps
+        )
         f = np.cos((steps + s) / (1.0 + s) * math.pi / 2.0) ** 2
         alphas_cumprod = f / f[0]
         betas = 1.0 - alphas_cumprod[1:] / alphas_cumprod[:-1]

@@ -54,7 +54,9 @@ class DDIMScheduler(Scheduler):
         self.eta = validation.check_non_negative(eta, "eta")
         self.use_clipped_model_output = bool(use_clipped_model_output)
 
-    def step(self, model_output, step_index, sample, noise, state=None, eta=None):
+    def step(
+        self, model_output, step_index, sample, noise, state=None, eta=None
+    ):
         """One DDIM step, at evaluation `step_index` (returns
         `(x_{t'}, state)`), or without `state` at the timestep given as
         second argument (returns x_{t'} only). `eta` overrides `self.eta`."""
@@ -73,13 +75,22 @@ class DDIMScheduler(Scheduler):
                 # The ε̂ that the clipped x̂_0 implies at x_t (eq. 4 solved
                 # for ε), so that the step stays on the line from x_t to x̂_0.
                 eps = self.epsilon_from_sample(x0, timestep, sample)
-        table = lambda name: self._broadcast(self.table_at(name, timestep), ndim)  # noqa: E731
+        table = lambda name: self._broadcast(
+            self.table_at(name, timestep), ndim
+        )  # noqa: E731
         one_minus_a_prev = table("one_minus_alpha_cumprod_prev")
         one_minus_a_t = ops.square(table("sqrt_one_minus_alpha_cumprod"))
         # σ_t of eq. 16.
-        sigma = eta * ops.sqrt(one_minus_a_prev / ops.maximum(one_minus_a_t, 1e-20) * table("step_beta"))
+        sigma = eta * ops.sqrt(
+            one_minus_a_prev
+            / ops.maximum(one_minus_a_t, 1e-20)
+            * table("step_beta")
+        )
         # Eq. 12.
-        direction = ops.sqrt(ops.maximum(one_minus_a_prev - ops.square(sigma), 0.0)) * eps
+        direction = (
+            ops.sqrt(ops.maximum(one_minus_a_prev - ops.square(sigma), 0.0))
+            * eps
+        )
         return table("sqrt_alpha_cumprod_prev") * x0 + direction + sigma * noise
 
     def get_config(self):

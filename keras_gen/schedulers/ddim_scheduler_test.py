@@ -46,10 +46,19 @@ def test_guided_step_implies_the_clipped_x0(prediction_type, eta):
         if prediction_type == "v_prediction":
             out = 0.2 * out  # v of unit-scale data
         z = rng.normal(size=x_t.shape)
-        x_prev = np_(scheduler.step(*(ops.convert_to_tensor(a, "float32") for a in (out,)), t,
-                                    ops.convert_to_tensor(x_t, "float32"), ops.convert_to_tensor(z, "float32")))
-        x0, _ = scheduler.split_prediction(ops.convert_to_tensor(out, "float32"), t,
-                                           ops.convert_to_tensor(x_t, "float32"))
+        x_prev = np_(
+            scheduler.step(
+                *(ops.convert_to_tensor(a, "float32") for a in (out,)),
+                t,
+                ops.convert_to_tensor(x_t, "float32"),
+                ops.convert_to_tensor(z, "float32"),
+            )
+        )
+        x0, _ = scheduler.split_prediction(
+            ops.convert_to_tensor(out, "float32"),
+            t,
+            ops.convert_to_tensor(x_t, "float32"),
+        )
         x0 = np_(x0)
         assert np.mean(np.abs(x0) > 1) > 0.1  # the guided prediction overshoots
         a_t, a_prev = abar[t], abar[t - 20]
@@ -67,23 +76,42 @@ def test_keeping_the_model_eps_leaves_the_clipped_range():
     rng = np.random.default_rng(1)
     x_t, out = rng.normal(size=(3, 16)), guided_output(rng, 4.0, (3, 16))
     t = 980
-    x_prev = np_(scheduler.step(ops.convert_to_tensor(out, "float32"), t, ops.convert_to_tensor(x_t, "float32"),
-                                ops.zeros((3, 16))))
+    x_prev = np_(
+        scheduler.step(
+            ops.convert_to_tensor(out, "float32"),
+            t,
+            ops.convert_to_tensor(x_t, "float32"),
+            ops.zeros((3, 16)),
+        )
+    )
     assert np.abs(implied_x0(x_t, x_prev, abar[t], abar[t - 20])[0]).max() > 10
 
 
 def test_thresholded_step_implies_the_thresholded_x0():
-    scheduler = DDIMScheduler(thresholding=True, dynamic_thresholding_ratio=0.9, sample_max_value=4.0)
+    scheduler = DDIMScheduler(
+        thresholding=True, dynamic_thresholding_ratio=0.9, sample_max_value=4.0
+    )
     scheduler.set_timesteps(50)
     abar = scheduler.alphas_cumprod_np
     rng = np.random.default_rng(2)
-    x_t, out = rng.normal(size=(2, 5, 5, 1)), guided_output(rng, 3.0, (2, 5, 5, 1))
+    x_t, out = (
+        rng.normal(size=(2, 5, 5, 1)),
+        guided_output(rng, 3.0, (2, 5, 5, 1)),
+    )
     t = 300
-    x_prev = np_(scheduler.step(ops.convert_to_tensor(out, "float32"), t, ops.convert_to_tensor(x_t, "float32"),
-                                ops.zeros((2, 5, 5, 1))))
+    x_prev = np_(
+        scheduler.step(
+            ops.convert_to_tensor(out, "float32"),
+            t,
+            ops.convert_to_tensor(x_t, "float32"),
+            ops.zeros((2, 5, 5, 1)),
+        )
+    )
     x0 = (x_t - np.sqrt(1 - abar[t]) * out) / np.sqrt(abar[t])
     # Saharia et al., section 2.3, per sample.
-    s = np.clip(np.quantile(np.abs(x0).reshape(2, -1), 0.9, axis=1), 1.0, 4.0)[:, None, None, None]
+    s = np.clip(np.quantile(np.abs(x0).reshape(2, -1), 0.9, axis=1), 1.0, 4.0)[
+        :, None, None, None
+    ]
     want = np.clip(x0, -s, s) / s
     got, tolerance = implied_x0(x_t, x_prev, abar[t], abar[t - 20])
     np.testing.assert_allclose(got, want, atol=tolerance)
@@ -100,7 +128,9 @@ def guided_mixture_accuracy(scale, use_clipped_model_output, num_steps=20):
     rng = np.random.default_rng(3)
     x = ops.convert_to_tensor(rng.normal(size=(64, 16)), "float32")
     seed = keras.random.SeedGenerator(0).state.value
-    run = backend.compile_function(lambda x, s: run_reverse_process(denoise, scheduler, x, s, 0, num_steps))
+    run = backend.compile_function(
+        lambda x, s: run_reverse_process(denoise, scheduler, x, s, 0, num_steps)
+    )
     samples, _, _ = run(x, seed)
     samples = ops.convert_to_numpy(samples)
     assert np.all(np.isfinite(samples))

@@ -47,7 +47,9 @@ class DDPMScheduler(Scheduler):
 
     def __init__(self, variance_type="fixed_small", **kwargs):
         super().__init__(**kwargs)
-        self.variance_type = validation.check_choice(variance_type, "variance_type", VARIANCE_TYPES)
+        self.variance_type = validation.check_choice(
+            variance_type, "variance_type", VARIANCE_TYPES
+        )
 
     def step_coefficients(self, timestep, ndim=1):
         """`(coef_x0, coef_xt, variance)` of the step from `timestep`.
@@ -61,7 +63,9 @@ class DDPMScheduler(Scheduler):
             variance = self.table_at("posterior_variance", timestep)
         else:
             variance = self.table_at("step_beta", timestep)
-        return tuple(self._broadcast(c, ndim) for c in (coef_x0, coef_xt, variance))
+        return tuple(
+            self._broadcast(c, ndim) for c in (coef_x0, coef_xt, variance)
+        )
 
     def step(self, model_output, step_index, sample, noise, state=None):
         """One ancestral step, at evaluation `step_index` (returns
@@ -69,16 +73,22 @@ class DDPMScheduler(Scheduler):
         second argument (returns x_{t'} only)."""
         if state is None:
             return self._step_at(model_output, step_index, sample, noise)
-        return self._step_at(model_output, self.timestep_at(step_index), sample, noise), tuple(state)
+        return self._step_at(
+            model_output, self.timestep_at(step_index), sample, noise
+        ), tuple(state)
 
     def _step_at(self, model_output, timestep, sample, noise):
         x0, _ = self.split_prediction(model_output, timestep, sample)
         x0 = self._clip(x0)
-        coef_x0, coef_xt, variance = self.step_coefficients(timestep, len(sample.shape))
+        coef_x0, coef_xt, variance = self.step_coefficients(
+            timestep, len(sample.shape)
+        )
         # μ̃(x_t, x̂_0) (Ho et al., eq. 7).
         mean = coef_x0 * x0 + coef_xt * sample
         # No noise is added on the last step (t = 1 in the paper's indexing).
-        has_noise = ops.cast(self.previous_timestep(timestep) >= 0, sample.dtype)
+        has_noise = ops.cast(
+            self.previous_timestep(timestep) >= 0, sample.dtype
+        )
         return mean + has_noise * ops.sqrt(variance) * noise
 
     def get_config(self):

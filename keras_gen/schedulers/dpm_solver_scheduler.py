@@ -60,7 +60,9 @@ class DPMSolverMultistepScheduler(Scheduler):
 
     def __init__(self, solver_order=2, **kwargs):
         kwargs.setdefault("timestep_spacing", "linspace")
-        self.solver_order = validation.check_choice(solver_order, "solver_order", (1, 2))
+        self.solver_order = validation.check_choice(
+            solver_order, "solver_order", (1, 2)
+        )
         super().__init__(**kwargs)
 
     def set_timesteps(self, num_inference_steps):
@@ -71,7 +73,9 @@ class DPMSolverMultistepScheduler(Scheduler):
         """
         super().set_timesteps(num_inference_steps)
         n = self.num_inference_steps
-        timesteps = dpm_solver_timesteps(self.timestep_spacing, self.num_train_timesteps, n)
+        timesteps = dpm_solver_timesteps(
+            self.timestep_spacing, self.num_train_timesteps, n
+        )
         # σ̃ = σ_t / α_t of the steps, then 0 (the data): e^{−h} = σ̃_t / σ̃_s.
         sigmas = np.append(self.sigmas_np[timesteps], 0.0)
         alpha = 1.0 / np.sqrt(sigmas**2 + 1.0)
@@ -84,7 +88,13 @@ class DPMSolverMultistepScheduler(Scheduler):
         h_prev = np.append(np.inf, h[:-1])
         # Second order except on the first and last steps (and, should
         # rounding repeat a timestep, next to a zero-length step).
-        second = (i > 0) & (i < n - 1) & (self.solver_order == 2) & (h > 0) & (h_prev > 0)
+        second = (
+            (i > 0)
+            & (i < n - 1)
+            & (self.solver_order == 2)
+            & (h > 0)
+            & (h_prev > 0)
+        )
         r = np.where(second, h_prev, 1.0) / np.where(second, h, 1.0)
         self.timesteps = timesteps.astype("int32")
         self.sigmas = sigmas
@@ -92,7 +102,9 @@ class DPMSolverMultistepScheduler(Scheduler):
         self.step_sigma = sigma_vp[:-1]
         # x_{t_i} = c_x x + c_0 x̂_0 + c_1 (x̂_0 − x̂_0,prev)  (algorithm 2;
         # D_i = x̂_0 + (x̂_0 − x̂_0,prev) / (2 r_i)).
-        self.coef_sample = np.where(sigmas[i + 1] > 0, sigma_vp[i + 1] / sigma_vp[i], 0.0)
+        self.coef_sample = np.where(
+            sigmas[i + 1] > 0, sigma_vp[i + 1] / sigma_vp[i], 0.0
+        )
         self.coef_x0 = -alpha[i + 1] * (exp_neg_h - 1.0)
         self.coef_diff = np.where(second, 0.5 * self.coef_x0 / r, 0.0)
         return self.timesteps

@@ -57,5 +57,7 @@ class EulerScheduler(SigmaScheduler):
         sigma = self._gather(self.sigmas[:-1], step_index)
         sigma_next = self._gather(self.sigmas[1:], step_index)
         # d_i = (x̃_i − D(x̃_i; σ_i)) / σ_i (Karras et al., eq. 3, alg. 1 line 5).
-        derivative = (sample - self.denoised(model_output, sample, sigma)) / sigma
+        derivative = (
+            sample - self.denoised(model_output, sample, sigma)
+        ) / sigma
         return sample + (sigma_next - sigma) * derivative, state

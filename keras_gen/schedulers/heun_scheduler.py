@@ -72,11 +72,15 @@ class HeunScheduler(SigmaScheduler):
         sigma = self._gather(self.model_sigmas, step_index)
         sigma_from = self._gather(self.step_sigma_from, step_index)
         sigma_to = self._gather(self.step_sigma_to, step_index)
-        second = ops.take(ops.convert_to_tensor(self.is_second_stage), step_index)
+        second = ops.take(
+            ops.convert_to_tensor(self.is_second_stage), step_index
+        )
         dt = sigma_to - sigma_from
         # The derivative at this evaluation (eq. 3): d_i on a first stage,
         # d'_i on a second (alg. 1, lines 5 and 9).
-        derivative = (sample - self.denoised(model_output, sample, sigma)) / sigma
+        derivative = (
+            sample - self.denoised(model_output, sample, sigma)
+        ) / sigma
         # First stage: an Euler step (line 6). Second: the trapezoidal
         # correction from x̃_i (line 10).
         euler = sample + dt * derivative

@@ -10,7 +10,9 @@ def _default_noise_generator():
     # A stand-in generator whose state is always replaced by the `seed_state`
     # argument (through a StatelessScope), made once, outside any trace.
     if not _NOISE_GENERATOR:
-        _NOISE_GENERATOR.append(keras.random.SeedGenerator(0, name="sampling_noise"))
+        _NOISE_GENERATOR.append(
+            keras.random.SeedGenerator(0, name="sampling_noise")
+        )
     return _NOISE_GENERATOR[0]
 
 
@@ -85,7 +87,11 @@ def run_reverse_process(
         [v.value for v in variables], x, generator.state.value)
     ```
     """
-    generator = noise_generator if noise_generator is not None else _default_noise_generator()
+    generator = (
+        noise_generator
+        if noise_generator is not None
+        else _default_noise_generator()
+    )
     mapping = list(state_mapping or [])
     timesteps = ops.convert_to_tensor(scheduler.timesteps)
     time_dtype = keras.backend.standardize_dtype(timesteps.dtype)
@@ -95,13 +101,19 @@ def run_reverse_process(
 
     def body(i, carry):
         x, seed, state = carry
-        with keras.StatelessScope(state_mapping=mapping + [(generator.state, seed)]) as scope:
+        with keras.StatelessScope(
+            state_mapping=mapping + [(generator.state, seed)]
+        ) as scope:
             t = ops.take(timesteps, i)
             t_batch = ops.full((ops.shape(x)[0],), t, dtype=time_dtype)
             out = denoise(scheduler.scale_model_input(x, i), t_batch)
-            noise = keras.random.normal(ops.shape(x), dtype=x.dtype, seed=generator)
+            noise = keras.random.normal(
+                ops.shape(x), dtype=x.dtype, seed=generator
+            )
             seed = scope.get_current_value(generator.state)
         x, state = scheduler.step(ops.cast(out, x.dtype), i, x, noise, state)
         return x, seed, tuple(state)
 
-    return ops.fori_loop(start, stop, body, (sample, seed_state, scheduler_state))
+    return ops.fori_loop(
+        start, stop, body, (sample, seed_state, scheduler_state)
+    )

@@ -3,13 +3,14 @@ sampler interface shared by every scheduler."""
 
 import inspect
 
-import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.schedulers.beta_schedules import BETA_SCHEDULES
-from keras_gen.schedulers.beta_schedules import make_betas
-from keras_gen.schedulers.beta_schedules import rescale_zero_terminal_snr
+from keras_gen.schedulers.beta_schedules import (
+    BETA_SCHEDULES,
+    make_betas,
+    rescale_zero_terminal_snr,
+)
 from keras_gen.schedulers.training import min_snr_loss_weights
 from keras_gen.utils import validation
 
@@ -143,9 +144,15 @@ class Scheduler:
         self.num_train_timesteps = validation.check_positive_int(
             num_train_timesteps, "num_train_timesteps"
         )
-        self.beta_schedule = validation.check_choice(beta_schedule, "beta_schedule", BETA_SCHEDULES)
-        self.beta_start = validation.check_in_range(beta_start, "beta_start", 0.0, 1.0)
-        self.beta_end = validation.check_in_range(beta_end, "beta_end", 0.0, 1.0)
+        self.beta_schedule = validation.check_choice(
+            beta_schedule, "beta_schedule", BETA_SCHEDULES
+        )
+        self.beta_start = validation.check_in_range(
+            beta_start, "beta_start", 0.0, 1.0
+        )
+        self.beta_end = validation.check_in_range(
+            beta_end, "beta_end", 0.0, 1.0
+        )
         if beta_schedule == "linear" and not beta_start <= beta_end:
             raise ValueError(
                 "`beta_start` must not exceed `beta_end`. Received: "
@@ -163,7 +170,10 @@ class Scheduler:
             dynamic_thresholding_ratio, "dynamic_thresholding_ratio", 0.0, 1.0
         )
         self.sample_max_value = validation.check_in_range(
-            sample_max_value, "sample_max_value", 1.0, description="a finite number >= 1"
+            sample_max_value,
+            "sample_max_value",
+            1.0,
+            description="a finite number >= 1",
         )
         self.timestep_spacing = validation.check_choice(
             timestep_spacing, "timestep_spacing", TIMESTEP_SPACINGS
@@ -172,7 +182,9 @@ class Scheduler:
         # Keys of another scheduler's config that this one does not take
         # (see `from_config`); written back by `get_config`.
         self.extra_config = {}
-        betas = make_betas(beta_schedule, self.num_train_timesteps, beta_start, beta_end)
+        betas = make_betas(
+            beta_schedule, self.num_train_timesteps, beta_start, beta_end
+        )
         if self.rescale_betas_zero_snr:
             betas = rescale_zero_terminal_snr(betas)
         self.betas_np = betas
@@ -246,9 +258,15 @@ class Scheduler:
             "one_minus_alpha_cumprod_prev": 1.0 - a_prev,
             "step_beta": 1.0 - a / a_prev,
             # The posterior q(x_{t'} | x_t, x_0) (Ho et al., eqs. 6-7).
-            "posterior_mean_coef_x0": np.sqrt(a_prev) * (1.0 - a / a_prev) / one_minus_a,
-            "posterior_mean_coef_xt": np.sqrt(a / a_prev) * (1.0 - a_prev) / one_minus_a,
-            "posterior_variance": (1.0 - a_prev) / one_minus_a * (1.0 - a / a_prev),
+            "posterior_mean_coef_x0": np.sqrt(a_prev)
+            * (1.0 - a / a_prev)
+            / one_minus_a,
+            "posterior_mean_coef_xt": np.sqrt(a / a_prev)
+            * (1.0 - a_prev)
+            / one_minus_a,
+            "posterior_variance": (1.0 - a_prev)
+            / one_minus_a
+            * (1.0 - a / a_prev),
             # The signal-to-noise ratio ᾱ / (1 − ᾱ) (Kingma et al., 2021).
             "snr": a / one_minus_a,
         }
@@ -267,7 +285,9 @@ class Scheduler:
 
     @staticmethod
     def _broadcast(values, ndim):
-        return ops.reshape(values, ops.shape(values) + (1,) * (ndim - len(ops.shape(values))))
+        return ops.reshape(
+            values, ops.shape(values) + (1,) * (ndim - len(ops.shape(values)))
+        )
 
     def table_at(self, name, t):
         """The per-timestep constant `name` of `self.tables` at `t`."""
@@ -279,7 +299,9 @@ class Scheduler:
     @staticmethod
     def _gather(table, index):
         """`table[index]` of a float64 NumPy table, as float32."""
-        return ops.take(ops.convert_to_tensor(np.asarray(table, "float32")), index)
+        return ops.take(
+            ops.convert_to_tensor(np.asarray(table, "float32")), index
+        )
 
     def alpha_cumprod_at(self, t):
         """ᾱ_t for int timesteps `t`; ᾱ = 1 for t < 0 (the clean data)."""
@@ -290,19 +312,25 @@ class Scheduler:
     def _coefficients(self, t, ndim):
         return (
             self._broadcast(self.table_at("sqrt_alpha_cumprod", t), ndim),
-            self._broadcast(self.table_at("sqrt_one_minus_alpha_cumprod", t), ndim),
+            self._broadcast(
+                self.table_at("sqrt_one_minus_alpha_cumprod", t), ndim
+            ),
         )
 
     # -- the forward process -------------------------------------------------
 
     def add_noise(self, original_samples, noise, timesteps):
         """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε  (Ho et al., 2020, eq. 4)."""
-        sqrt_a, sqrt_one_minus_a = self._coefficients(timesteps, len(original_samples.shape))
+        sqrt_a, sqrt_one_minus_a = self._coefficients(
+            timesteps, len(original_samples.shape)
+        )
         return sqrt_a * original_samples + sqrt_one_minus_a * noise
 
     def get_velocity(self, sample, noise, timesteps):
         """v = √ᾱ_t ε − √(1 − ᾱ_t) x_0 (Salimans & Ho, 2022, section 4)."""
-        sqrt_a, sqrt_one_minus_a = self._coefficients(timesteps, len(sample.shape))
+        sqrt_a, sqrt_one_minus_a = self._coefficients(
+            timesteps, len(sample.shape)
+        )
         return sqrt_a * noise - sqrt_one_minus_a * sample
 
     def training_target(self, original_samples, noise, timesteps):
@@ -334,14 +362,20 @@ class Scheduler:
         loss = ops.mean(scheduler.loss_weights(t) * per_sample)
         ```
         """
-        return min_snr_loss_weights(self.table_at("snr", timesteps), gamma, self.prediction_type)
+        return min_snr_loss_weights(
+            self.table_at("snr", timesteps), gamma, self.prediction_type
+        )
 
     def split_prediction(self, model_output, timesteps, sample):
         """`(x_0, ε)` predicted from the denoiser's output at x_t = `sample`."""
-        sqrt_a, sqrt_one_minus_a = self._coefficients(timesteps, len(sample.shape))
+        sqrt_a, sqrt_one_minus_a = self._coefficients(
+            timesteps, len(sample.shape)
+        )
         if self.prediction_type == "epsilon":
             eps = model_output
-            x0 = (sample - sqrt_one_minus_a * eps) / ops.maximum(sqrt_a, ALPHA_CUMPROD_FLOOR**0.5)
+            x0 = (sample - sqrt_one_minus_a * eps) / ops.maximum(
+                sqrt_a, ALPHA_CUMPROD_FLOOR**0.5
+            )
         elif self.prediction_type == "sample":
             x0 = model_output
             eps = (sample - sqrt_a * x0) / ops.maximum(sqrt_one_minus_a, 1e-8)
@@ -353,7 +387,9 @@ class Scheduler:
     def epsilon_from_sample(self, x0, timesteps, sample):
         """ε = (x_t − √ᾱ_t x_0) / √(1 − ᾱ_t), the noise that `x0` implies at
         x_t = `sample` (Ho et al., eq. 4 solved for ε)."""
-        sqrt_a, sqrt_one_minus_a = self._coefficients(timesteps, len(sample.shape))
+        sqrt_a, sqrt_one_minus_a = self._coefficients(
+            timesteps, len(sample.shape)
+        )
         return (sample - sqrt_a * x0) / ops.maximum(sqrt_one_minus_a, 1e-8)
 
     def output_from_epsilon(self, eps, timesteps, sample):
@@ -361,8 +397,12 @@ class Scheduler:
         (used to apply guidance, which is defined on ε, to any prediction)."""
         if self.prediction_type == "epsilon":
             return eps
-        sqrt_a, sqrt_one_minus_a = self._coefficients(timesteps, len(sample.shape))
-        x0 = (sample - sqrt_one_minus_a * eps) / ops.maximum(sqrt_a, ALPHA_CUMPROD_FLOOR**0.5)
+        sqrt_a, sqrt_one_minus_a = self._coefficients(
+            timesteps, len(sample.shape)
+        )
+        x0 = (sample - sqrt_one_minus_a * eps) / ops.maximum(
+            sqrt_a, ALPHA_CUMPROD_FLOOR**0.5
+        )
         if self.prediction_type == "sample":
             return x0
         return sqrt_a * eps - sqrt_one_minus_a * x0
@@ -374,7 +414,9 @@ class Scheduler:
         batch = ops.shape(x0)[0]
         flat = ops.reshape(ops.abs(x0), (batch, -1))
         s = ops.quantile(flat, self.dynamic_thresholding_ratio, axis=1)
-        s = self._broadcast(ops.clip(s, 1.0, self.sample_max_value), len(x0.shape))
+        s = self._broadcast(
+            ops.clip(s, 1.0, self.sample_max_value), len(x0.shape)
+        )
         return ops.clip(x0, -s, s) / s
 
     def _clip(self, x0):
@@ -451,8 +493,13 @@ class Scheduler:
         for klass in cls.__mro__:
             if "__init__" not in vars(klass) or klass is object:
                 continue
-            for parameter in inspect.signature(klass.__init__).parameters.values():
-                if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+            for parameter in inspect.signature(
+                klass.__init__
+            ).parameters.values():
+                if parameter.kind not in (
+                    parameter.VAR_KEYWORD,
+                    parameter.VAR_POSITIONAL,
+                ):
                     names.add(parameter.name)
         names.discard("self")
         return names
@@ -467,7 +514,9 @@ class Scheduler:
         """
         names = cls.init_arguments()
         scheduler = cls(**{k: v for k, v in config.items() if k in names})
-        scheduler.extra_config = {k: v for k, v in config.items() if k not in names}
+        scheduler.extra_config = {
+            k: v for k, v in config.items() if k not in names
+        }
         return scheduler
 
     def __repr__(self):

@@ -84,13 +84,19 @@ class ScoreSdeScheduler(Scheduler):
         a_prev = np.where(prev >= 0, a[np.maximum(prev, 0)], 1.0)
         beta = 1.0 - a_t / a_prev
         sigma = self.sigmas_np[levels]
-        sigma_prev = np.where(prev >= 0, self.sigmas_np[np.maximum(prev, 0)], 0.0)
+        sigma_prev = np.where(
+            prev >= 0, self.sigmas_np[np.maximum(prev, 0)], 0.0
+        )
         last = prev < 0
         if self.sde == "vp":
             score_scale = 1.0 / np.sqrt(np.maximum(1.0 - a_t, 1e-20))
             input_scale = np.ones_like(a_t)
             # Eq. 47: x ← (2 − √(1 − β)) x + β s + √β z.
-            pred_sample, pred_score, pred_noise = 2.0 - np.sqrt(1.0 - beta), beta, np.sqrt(beta)
+            pred_sample, pred_score, pred_noise = (
+                2.0 - np.sqrt(1.0 - beta),
+                beta,
+                np.sqrt(beta),
+            )
             langevin_alpha = 1.0 - beta
             self.init_noise_sigma = 1.0
         else:
@@ -98,15 +104,23 @@ class ScoreSdeScheduler(Scheduler):
             input_scale = 1.0 / np.sqrt(sigma**2 + 1.0)
             # Eq. 46: x̃ ← x̃ + (σ_i² − σ_{i−1}²) s̃ + √(σ_i² − σ_{i−1}²) z.
             variance = sigma**2 - sigma_prev**2
-            pred_sample, pred_score, pred_noise = np.ones_like(sigma), variance, np.sqrt(variance)
+            pred_sample, pred_score, pred_noise = (
+                np.ones_like(sigma),
+                variance,
+                np.sqrt(variance),
+            )
             langevin_alpha = np.ones_like(sigma)
             self.init_noise_sigma = float(np.sqrt(sigma[0] ** 2 + 1.0))
         pred_noise = np.where(last, 0.0, pred_noise)
         repeats = 1 + self.num_corrector_steps
-        expand = lambda values: np.repeat(np.asarray(values, "float64"), repeats)  # noqa: E731
+        expand = lambda values: np.repeat(
+            np.asarray(values, "float64"), repeats
+        )  # noqa: E731
         self.num_levels = len(levels)
         self.timesteps = np.repeat(levels, repeats).astype("int32")
-        self.is_corrector = np.tile(np.arange(repeats) < self.num_corrector_steps, len(levels))
+        self.is_corrector = np.tile(
+            np.arange(repeats) < self.num_corrector_steps, len(levels)
+        )
         self.score_scale = expand(score_scale)
         self.input_scale = expand(input_scale)
         self.pred_sample = expand(pred_sample)
@@ -132,22 +146,41 @@ class ScoreSdeScheduler(Scheduler):
         coef = lambda table: self._gather(table, step_index)  # noqa: E731
         score = self.score(model_output, step_index, sample)
         # Predictor: reverse diffusion, eqs. 46-47.
-        predicted = coef(self.pred_sample) * sample + coef(self.pred_score) * score
+        predicted = (
+            coef(self.pred_sample) * sample + coef(self.pred_score) * score
+        )
         predicted = predicted + coef(self.pred_noise) * noise
         # Corrector: one Langevin step (algorithms 4-5), ε from the target
         # signal-to-noise ratio r, with norms per sample.
-        ndim = len(sample.shape)
         batch = ops.shape(sample)[0]
-        grad_norm = ops.mean(ops.sqrt(ops.sum(ops.square(ops.reshape(score, (batch, -1))), axis=-1)))
-        noise_norm = ops.mean(ops.sqrt(ops.sum(ops.square(ops.reshape(noise, (batch, -1))), axis=-1)))
-        step_size = 2.0 * coef(self.langevin_alpha) * ops.square(
-            self.snr * noise_norm / ops.maximum(grad_norm, 1e-12)
+        grad_norm = ops.mean(
+            ops.sqrt(
+                ops.sum(ops.square(ops.reshape(score, (batch, -1))), axis=-1)
+            )
         )
-        corrected = sample + step_size * score + ops.sqrt(2.0 * step_size) * noise
-        corrector = ops.take(ops.convert_to_tensor(self.is_corrector), step_index)
+        noise_norm = ops.mean(
+            ops.sqrt(
+                ops.sum(ops.square(ops.reshape(noise, (batch, -1))), axis=-1)
+            )
+        )
+        step_size = (
+            2.0
+            * coef(self.langevin_alpha)
+            * ops.square(self.snr * noise_norm / ops.maximum(grad_norm, 1e-12))
+        )
+        corrected = (
+            sample + step_size * score + ops.sqrt(2.0 * step_size) * noise
+        )
+        corrector = ops.take(
+            ops.convert_to_tensor(self.is_corrector), step_index
+        )
         return ops.where(corrector, corrected, predicted), state
 
     def get_config(self):
         config = super().get_config()
-        config.update(sde=self.sde, snr=self.snr, num_corrector_steps=self.num_corrector_steps)
+        config.update(
+            sde=self.sde,
+            snr=self.snr,
+            num_corrector_steps=self.num_corrector_steps,
+        )
         return config

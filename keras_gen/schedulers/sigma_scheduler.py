@@ -26,12 +26,20 @@ def sigma_to_timestep(sigmas, log_sigmas):
     (σ monotonic) and σ_max maps to T − 1."""
     log_sigma = np.log(np.maximum(np.asarray(sigmas, "float64"), 1e-10))
     dists = log_sigma[None, :] - log_sigmas[:, None]
-    low = np.cumsum(dists >= 0, axis=0).argmax(axis=0).clip(max=len(log_sigmas) - 2)
+    low = (
+        np.cumsum(dists >= 0, axis=0)
+        .argmax(axis=0)
+        .clip(max=len(log_sigmas) - 2)
+    )
     high = low + 1
     span = log_sigmas[low] - log_sigmas[high]
     # A tie (the top of a zero-terminal-SNR schedule, where ᾱ is floored)
     # maps to its last timestep.
-    w = np.where(span != 0, (log_sigmas[low] - log_sigma) / np.where(span != 0, span, 1.0), 1.0)
+    w = np.where(
+        span != 0,
+        (log_sigmas[low] - log_sigma) / np.where(span != 0, span, 1.0),
+        1.0,
+    )
     w = np.clip(w, 0.0, 1.0)
     return (1.0 - w) * low + w * high
 
@@ -58,16 +66,37 @@ class SigmaScheduler(Scheduler):
             (`timestep_spacing` defaults to `"linspace"` here, as diffusers).
     """
 
-    def __init__(self, use_karras_sigmas=True, rho=7.0, sigma_min=None, sigma_max=None, **kwargs):
+    def __init__(
+        self,
+        use_karras_sigmas=True,
+        rho=7.0,
+        sigma_min=None,
+        sigma_max=None,
+        **kwargs,
+    ):
         kwargs.setdefault("timestep_spacing", "linspace")
         self.use_karras_sigmas = bool(use_karras_sigmas)
-        self.rho = validation.check_in_range(rho, "rho", 0.0, description="a positive number")
+        self.rho = validation.check_in_range(
+            rho, "rho", 0.0, description="a positive number"
+        )
         if self.rho == 0:
-            raise ValueError(f"`rho` must be a positive number. Received: rho={rho}")
-        self.sigma_min = None if sigma_min is None else validation.check_in_range(
-            sigma_min, "sigma_min", 0.0, description="a positive number")
-        self.sigma_max = None if sigma_max is None else validation.check_in_range(
-            sigma_max, "sigma_max", 0.0, description="a positive number")
+            raise ValueError(
+                f"`rho` must be a positive number. Received: rho={rho}"
+            )
+        self.sigma_min = (
+            None
+            if sigma_min is None
+            else validation.check_in_range(
+                sigma_min, "sigma_min", 0.0, description="a positive number"
+            )
+        )
+        self.sigma_max = (
+            None
+            if sigma_max is None
+            else validation.check_in_range(
+                sigma_max, "sigma_max", 0.0, description="a positive number"
+            )
+        )
         super().__init__(**kwargs)
 
     def noise_levels(self, num_inference_steps):
@@ -84,8 +113,12 @@ class SigmaScheduler(Scheduler):
         all_sigmas = self.sigmas_np
         sigmas = np.interp(timesteps, np.arange(T), all_sigmas)
         if self.use_karras_sigmas:
-            sigma_min = self.sigma_min if self.sigma_min is not None else sigmas[-1]
-            sigma_max = self.sigma_max if self.sigma_max is not None else sigmas[0]
+            sigma_min = (
+                self.sigma_min if self.sigma_min is not None else sigmas[-1]
+            )
+            sigma_max = (
+                self.sigma_max if self.sigma_max is not None else sigmas[0]
+            )
             sigmas = karras_sigmas(sigma_min, sigma_max, n, self.rho)
             timesteps = sigma_to_timestep(sigmas, np.log(all_sigmas))
         return sigmas, timesteps
@@ -95,7 +128,9 @@ class SigmaScheduler(Scheduler):
         self.model_sigmas = np.asarray(sigmas, "float64")
         self.timesteps = np.asarray(timesteps, "float32")
         # x_T ~ N(0, I) in the VP space is N(0, (σ_max² + 1) I) in the σ space.
-        self.init_noise_sigma = float(np.sqrt(np.max(self.model_sigmas) ** 2 + 1.0))
+        self.init_noise_sigma = float(
+            np.sqrt(np.max(self.model_sigmas) ** 2 + 1.0)
+        )
 
     def scale_model_input(self, sample, step_index):
         """x̃ / √(σ² + 1), the VP x_t the denoiser was trained on."""

@@ -35,10 +35,16 @@ def min_snr_loss_weights(snr, gamma=5.0, prediction_type="epsilon"):
     loss = ops.mean(min_snr_loss_weights(snr, 5.0) * per_sample_mse)
     ```
     """
-    gamma = validation.check_in_range(gamma, "gamma", 0.0, description="a positive number")
+    gamma = validation.check_in_range(
+        gamma, "gamma", 0.0, description="a positive number"
+    )
     if gamma == 0:
-        raise ValueError(f"`gamma` must be a positive number. Received: gamma={gamma}")
-    validation.check_choice(prediction_type, "prediction_type", _PREDICTION_TYPES)
+        raise ValueError(
+            f"`gamma` must be a positive number. Received: gamma={gamma}"
+        )
+    validation.check_choice(
+        prediction_type, "prediction_type", _PREDICTION_TYPES
+    )
     snr = ops.cast(snr, "float32")
     clipped = ops.minimum(snr, gamma)
     if prediction_type == "epsilon":

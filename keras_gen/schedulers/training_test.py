@@ -3,11 +3,13 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gen.schedulers import DDPMScheduler
-from keras_gen.schedulers import make_betas
-from keras_gen.schedulers import min_snr_loss_weights
-from keras_gen.schedulers import offset_noise
-from keras_gen.schedulers import rescale_zero_terminal_snr
+from keras_gen.schedulers import (
+    DDPMScheduler,
+    make_betas,
+    min_snr_loss_weights,
+    offset_noise,
+    rescale_zero_terminal_snr,
+)
 
 
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])
@@ -20,7 +22,9 @@ def test_rescale_zero_terminal_snr(schedule):
     assert np.all(np.diff(new) < 0) and np.all((rescaled > 0) & (rescaled <= 1))
     # Lin et al., algorithm 1: √ᾱ is an affine map of the original √ᾱ.
     slope = np.polyfit(np.sqrt(abar), np.sqrt(new), 1)
-    np.testing.assert_allclose(np.polyval(slope, np.sqrt(abar)), np.sqrt(new), atol=1e-10)
+    np.testing.assert_allclose(
+        np.polyval(slope, np.sqrt(abar)), np.sqrt(new), atol=1e-10
+    )
 
 
 def test_scheduler_with_zero_terminal_snr():
@@ -30,11 +34,17 @@ def test_scheduler_with_zero_terminal_snr():
     noise = keras.random.normal((2, 3), seed=0)
     # x_T is pure noise.
     x_T = scheduler.add_noise(x0, noise, ops.convert_to_tensor([999, 999]))
-    np.testing.assert_allclose(ops.convert_to_numpy(x_T), ops.convert_to_numpy(noise), atol=1e-6)
-    assert scheduler.sigmas_np[-1] == pytest.approx(4096.0, rel=1e-6)  # ᾱ floored at 2⁻²⁴
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(x_T), ops.convert_to_numpy(noise), atol=1e-6
+    )
+    assert scheduler.sigmas_np[-1] == pytest.approx(
+        4096.0, rel=1e-6
+    )  # ᾱ floored at 2⁻²⁴
 
 
-@pytest.mark.parametrize("prediction_type", ["epsilon", "sample", "v_prediction"])
+@pytest.mark.parametrize(
+    "prediction_type", ["epsilon", "sample", "v_prediction"]
+)
 def test_min_snr_weights_closed_form(prediction_type):
     snr = np.array([0.0, 1e-3, 0.5, 5.0, 20.0, 1e4])
     gamma = 5.0
@@ -45,21 +55,35 @@ def test_min_snr_weights_closed_form(prediction_type):
             "sample": clipped,
             "v_prediction": clipped / (snr + 1),
         }[prediction_type]
-    got = ops.convert_to_numpy(min_snr_loss_weights(ops.convert_to_tensor(snr, "float32"), gamma, prediction_type))
+    got = ops.convert_to_numpy(
+        min_snr_loss_weights(
+            ops.convert_to_tensor(snr, "float32"), gamma, prediction_type
+        )
+    )
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
-@pytest.mark.parametrize("prediction_type", ["epsilon", "sample", "v_prediction"])
+@pytest.mark.parametrize(
+    "prediction_type", ["epsilon", "sample", "v_prediction"]
+)
 def test_loss_weights_equal_the_x0_weighting(prediction_type):
     # Hang et al.: every target's weighted loss is min(SNR, γ) ||x̂_0 − x_0||².
     scheduler = DDPMScheduler(prediction_type=prediction_type)
     t = np.array([0, 10, 300, 999])
-    weights = ops.convert_to_numpy(scheduler.loss_weights(ops.convert_to_tensor(t), gamma=5.0))
+    weights = ops.convert_to_numpy(
+        scheduler.loss_weights(ops.convert_to_tensor(t), gamma=5.0)
+    )
     abar = scheduler.alphas_cumprod_np[t]
     snr = abar / (1 - abar)
     # Squared error of each target per unit x_0 error at fixed x_t.
-    per_x0 = {"epsilon": snr, "sample": np.ones_like(snr), "v_prediction": snr + 1}[prediction_type]
-    np.testing.assert_allclose(weights * per_x0, np.minimum(snr, 5.0), rtol=1e-4)
+    per_x0 = {
+        "epsilon": snr,
+        "sample": np.ones_like(snr),
+        "v_prediction": snr + 1,
+    }[prediction_type]
+    np.testing.assert_allclose(
+        weights * per_x0, np.minimum(snr, 5.0), rtol=1e-4
+    )
 
 
 def test_min_snr_rejects_bad_gamma():
@@ -73,11 +97,22 @@ def test_min_snr_rejects_bad_gamma():
 def test_offset_noise_is_constant_per_sample_and_channel(channel_axis):
     shape = (64, 4, 5, 3) if channel_axis == -1 else (64, 3, 4, 5)
     noise = keras.random.normal(shape, seed=1)
-    out = ops.convert_to_numpy(offset_noise(noise, 0.5, seed=keras.random.SeedGenerator(2), channel_axis=channel_axis))
+    out = ops.convert_to_numpy(
+        offset_noise(
+            noise,
+            0.5,
+            seed=keras.random.SeedGenerator(2),
+            channel_axis=channel_axis,
+        )
+    )
     offset = out - ops.convert_to_numpy(noise)
     axes = (1, 2) if channel_axis == -1 else (2, 3)
     # One value per (sample, channel), broadcast over the pixels ...
-    np.testing.assert_allclose(offset, np.broadcast_to(offset.mean(axis=axes, keepdims=True), shape), atol=1e-6)
+    np.testing.assert_allclose(
+        offset,
+        np.broadcast_to(offset.mean(axis=axes, keepdims=True), shape),
+        atol=1e-6,
+    )
     # ... drawn from N(0, strength²), independently per sample and channel.
     per = offset.mean(axis=axes)
     assert 0.4 < per.std() < 0.6

@@ -36,7 +36,11 @@ def _smooth_mlp(inputs, outputs, name, flatten=False):
     flip a unit and grow within a few steps (see `parity.py`)."""
     import keras
 
-    layers = [keras.Input((inputs,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(outputs)]
+    layers = [
+        keras.Input((inputs,)),
+        keras.layers.Dense(8, activation="tanh"),
+        keras.layers.Dense(outputs),
+    ]
     if flatten:
         layers.append(keras.layers.Reshape(()))
     return keras.Sequential(layers, name=name)
@@ -58,8 +62,12 @@ def build(name):
 
     if name == "gan":
         model = Keyed(
-            generator=gan_networks.GANGenerator(3, (4,), hidden_units=(8,), batch_norm=False),
-            discriminator=gan_networks.GANDiscriminator((4,), hidden_units=(8,)),
+            generator=gan_networks.GANGenerator(
+                3, (4,), hidden_units=(8,), batch_norm=False
+            ),
+            discriminator=gan_networks.GANDiscriminator(
+                (4,), hidden_units=(8,)
+            ),
             latent_dim=3,
         )
         x = rng.randn(n, 4)
@@ -74,8 +82,12 @@ def build(name):
     elif name == "aae":
         model = Keyed(
             encoder=ae_networks.Encoder((4,), 2, hidden_units=(8,)),
-            decoder=ae_networks.Decoder(2, (4,), hidden_units=(8,), output_activation="sigmoid"),
-            discriminator=gan_networks.GANDiscriminator((2,), hidden_units=(8,)),
+            decoder=ae_networks.Decoder(
+                2, (4,), hidden_units=(8,), output_activation="sigmoid"
+            ),
+            discriminator=gan_networks.GANDiscriminator(
+                (2,), hidden_units=(8,)
+            ),
             latent_dim=2,
         )
         x = rng.rand(n, 4)
@@ -92,7 +104,11 @@ def build(name):
         x = rng.randn(n, 2)
     elif name == "ddpm":
         model = Keyed(
-            data_shape=(2,), value_range=None, hidden_dim=8, num_layers=2, ema_decay=0.9,
+            data_shape=(2,),
+            value_range=None,
+            hidden_dim=8,
+            num_layers=2,
+            ema_decay=0.9,
             scheduler=DDPMScheduler(num_train_timesteps=20, clip_sample=False),
         )
         x = rng.randn(n, 2)
@@ -102,8 +118,13 @@ def build(name):
 
 
 _CLASSES = {
-    "gan": "GAN", "wgan_gp": "WGANGP", "aae": "AAE", "vae": "VAE",
-    "autoencoder": "AutoEncoder", "real_nvp": "RealNVP", "ddpm": "DDPM",
+    "gan": "GAN",
+    "wgan_gp": "WGANGP",
+    "aae": "AAE",
+    "vae": "VAE",
+    "autoencoder": "AutoEncoder",
+    "real_nvp": "RealNVP",
+    "ddpm": "DDPM",
 }
 
 
@@ -116,7 +137,11 @@ def _compile(model):
     # replica scale shows (Adam would hide a constant factor).
     if isinstance(model, MultiOptimizerModel):
         MultiOptimizerModel.compile(
-            model, **{f"{n}_optimizer": keras.optimizers.SGD(0.05) for n in model.optimizer_names}
+            model,
+            **{
+                f"{n}_optimizer": keras.optimizers.SGD(0.05)
+                for n in model.optimizer_names
+            },
         )
     else:
         model.compile(optimizer=keras.optimizers.SGD(0.05))
@@ -140,7 +165,9 @@ def run_mirrored(names, out_path):
     )
     import keras
 
-    strategy = tf.distribute.MirroredStrategy([f"/cpu:{i}" for i in range(REPLICAS)])
+    strategy = tf.distribute.MirroredStrategy(
+        [f"/cpu:{i}" for i in range(REPLICAS)]
+    )
     results = {}
     for name in names:
         keras.utils.set_random_seed(0)
@@ -189,7 +216,11 @@ def run_torch(names, out_path):
             model.initialize(x)
         torch_ddp.broadcast_weights(model)
         shard = torch_ddp.shard(x, GLOBAL_BATCH)
-        results.update(_named(name, "parallel", _train(model, shard, GLOBAL_BATCH // world)))
+        results.update(
+            _named(
+                name, "parallel", _train(model, shard, GLOBAL_BATCH // world)
+            )
+        )
     results["world_size"] = np.array(world)
     np.savez(out_path, **results)
     torch_ddp.shutdown()
@@ -206,7 +237,9 @@ def main(argv):
     elif mode == "torch":
         run_torch(names, out_path)
     else:
-        raise ValueError(f"Unknown mode {mode!r}; expected 'mirrored' or 'torch'.")
+        raise ValueError(
+            f"Unknown mode {mode!r}; expected 'mirrored' or 'torch'."
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ import numpy as np
 
 
 def _flat(model):
-    return np.concatenate([keras.ops.convert_to_numpy(v).ravel() for v in model.weights])
+    return np.concatenate(
+        [keras.ops.convert_to_numpy(v).ravel() for v in model.weights]
+    )
 
 
 def seeded_runs(families, seed=7):
@@ -25,7 +27,9 @@ def seeded_runs(families, seed=7):
         x, y = family.sample_data(model, 8)
         model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
         out[name + "/trained"] = _flat(model)
-        out[name + "/samples"] = model.generate(2, seed=1, **family.generate_options("tiny", x))
+        out[name + "/samples"] = model.generate(
+            2, seed=1, **family.generate_options("tiny", x)
+        )
     return out
 
 

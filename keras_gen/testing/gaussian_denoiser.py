@@ -21,12 +21,16 @@ def _alpha_cumprod(scheduler, t):
     interpolated between training timesteps, the convention of the σ-space
     samplers (exact at integer t)."""
     T = scheduler.num_train_timesteps
-    log_sigmas = ops.convert_to_tensor(np.log(scheduler.sigmas_np).astype("float32"))
+    log_sigmas = ops.convert_to_tensor(
+        np.log(scheduler.sigmas_np).astype("float32")
+    )
     t = ops.reshape(ops.cast(t, "float32"), (-1, 1))
     low = ops.clip(ops.floor(t), 0, T - 2)
     w = t - low
     low = ops.cast(low, "int32")
-    log_sigma = (1.0 - w) * ops.take(log_sigmas, low) + w * ops.take(log_sigmas, low + 1)
+    log_sigma = (1.0 - w) * ops.take(log_sigmas, low) + w * ops.take(
+        log_sigmas, low + 1
+    )
     return 1.0 / (ops.exp(2.0 * log_sigma) + 1.0)
 
 
@@ -66,21 +70,29 @@ def mixture_denoiser(scheduler, means, std, labels=None, guidance_scale=1.0):
     guided as ε̃ = ε_∅ + s (ε_c − ε_∅) (Ho & Salimans, 2022) with the
     mixture's ε_∅; without, the mixture's.
     """
-    means = ops.convert_to_tensor(np.asarray(means, "float32"))  # (classes, dims)
+    means = ops.convert_to_tensor(
+        np.asarray(means, "float32")
+    )  # (classes, dims)
     variance = float(std) ** 2
 
     def denoise(x, t):
         a = _alpha_cumprod(scheduler, t)[:, :, None]  # (batch, 1, 1)
-        eps, x0, v = _moments(a, x[:, None, :], means[None], variance)  # (batch, classes, dims)
+        eps, x0, v = _moments(
+            a, x[:, None, :], means[None], variance
+        )  # (batch, classes, dims)
         # Posterior over the classes: p(c | x_t) ∝ N(x_t; √ᾱ m_c, v I).
-        logits = -ops.sum(ops.square(x[:, None, :] - ops.sqrt(a) * means[None]), axis=-1) / (2.0 * v[:, :, 0])
+        logits = -ops.sum(
+            ops.square(x[:, None, :] - ops.sqrt(a) * means[None]), axis=-1
+        ) / (2.0 * v[:, :, 0])
         weights = ops.softmax(logits, axis=-1)[:, :, None]
         eps_null = ops.sum(weights * eps, axis=1)
         x0_null = ops.sum(weights * x0, axis=1)
         a = a[:, :, 0]
         if labels is None:
             return _output(scheduler, a, x, eps_null, x0_null)
-        index = ops.convert_to_tensor(np.asarray(labels, "int32"))[:, None, None]
+        index = ops.convert_to_tensor(np.asarray(labels, "int32"))[
+            :, None, None
+        ]
         eps_c = ops.take_along_axis(eps, index, axis=1)[:, 0]
         eps_guided = eps_null + guidance_scale * (eps_c - eps_null)
         x0_guided = (x - ops.sqrt(1.0 - a) * eps_guided) / ops.sqrt(a)

@@ -38,13 +38,23 @@ def build(name):
 
     if name == "gan":
         model = ReplayGAN(
-            generator=gan_networks.GANGenerator(3, (4,), num_classes=3, hidden_units=(8,)),
-            discriminator=gan_networks.GANDiscriminator(
-                (4,), num_classes=3, conditioning="projection", hidden_units=(8,),
-                spectral_norm=True, minibatch_stddev=True,
+            generator=gan_networks.GANGenerator(
+                3, (4,), num_classes=3, hidden_units=(8,)
             ),
-            latent_dim=3, num_classes=3, ema_decay=0.9, feature_matching_weight=0.5,
-            label_smoothing=0.1, d_steps=2,
+            discriminator=gan_networks.GANDiscriminator(
+                (4,),
+                num_classes=3,
+                conditioning="projection",
+                hidden_units=(8,),
+                spectral_norm=True,
+                minibatch_stddev=True,
+            ),
+            latent_dim=3,
+            num_classes=3,
+            ema_decay=0.9,
+            feature_matching_weight=0.5,
+            label_smoothing=0.1,
+            d_steps=2,
         )
     elif name == "wgan_gp":
         # Smooth networks: the gradient penalty's weight gradient jumps where
@@ -55,24 +65,37 @@ def build(name):
         # algorithm. (The "gan" case covers ReLU, BatchNorm and LeakyReLU.)
         def smooth(inputs, outputs, name):
             return keras.Sequential(
-                [keras.Input((inputs,)), keras.layers.Dense(8, activation="tanh"),
-                 keras.layers.Dense(outputs)] + ([keras.layers.Reshape(())] if outputs == 1 else []),
+                [
+                    keras.Input((inputs,)),
+                    keras.layers.Dense(8, activation="tanh"),
+                    keras.layers.Dense(outputs),
+                ]
+                + ([keras.layers.Reshape(())] if outputs == 1 else []),
                 name=name,
             )
 
         model = ReplayWGANGP(
             generator=smooth(3, 4, "generator"),
             discriminator=smooth(4, 1, "critic"),
-            latent_dim=3, n_critic=2, drift_weight=0.01,
+            latent_dim=3,
+            n_critic=2,
+            drift_weight=0.01,
         )
     else:
         from keras_gen.models.autoencoder import networks as ae_networks
 
         model = ReplayAAE(
             encoder=ae_networks.Encoder((4,), 2, hidden_units=(8,)),
-            decoder=ae_networks.Decoder(2 + 3, (4,), hidden_units=(8,), output_activation="sigmoid"),
-            discriminator=gan_networks.GANDiscriminator((2,), hidden_units=(8,)),
-            latent_dim=2, prior="mixture", num_components=3, num_classes=3,
+            decoder=ae_networks.Decoder(
+                2 + 3, (4,), hidden_units=(8,), output_activation="sigmoid"
+            ),
+            discriminator=gan_networks.GANDiscriminator(
+                (2,), hidden_units=(8,)
+            ),
+            latent_dim=2,
+            prior="mixture",
+            num_components=3,
+            num_classes=3,
         )
     return model
 
@@ -82,7 +105,9 @@ def make_inputs(name, seed=0):
     model = build(name)
     rng = np.random.RandomState(seed)
     inputs = {
-        f"w{i}": np.zeros(w.shape, w.dtype) if "int" in str(w.dtype) else np.asarray(rng.randn(*w.shape) * 0.5, "float32")
+        f"w{i}": np.zeros(w.shape, w.dtype)
+        if "int" in str(w.dtype)
+        else np.asarray(rng.randn(*w.shape) * 0.5, "float32")
         for i, w in enumerate(model.weights)
     }
     dim = 2 if name == "toy" else 4
@@ -103,8 +128,17 @@ def train(name, inputs):
 
     model = build(name)
     if name != "toy":
-        model.noise_tables = {"normal": inputs["normal"], "uniform": inputs["uniform"]}
-    MultiOptimizerModel.compile(model, **{f"{n}_optimizer": keras.optimizers.SGD(0.02) for n in model.optimizer_names})
+        model.noise_tables = {
+            "normal": inputs["normal"],
+            "uniform": inputs["uniform"],
+        }
+    MultiOptimizerModel.compile(
+        model,
+        **{
+            f"{n}_optimizer": keras.optimizers.SGD(0.02)
+            for n in model.optimizer_names
+        },
+    )
     model.set_weights([inputs[f"w{i}"] for i in range(len(model.weights))])
     x = inputs["x"]
     y = {"toy": inputs["z"], "gan": inputs["y"], "aae": inputs["y"]}.get(name)

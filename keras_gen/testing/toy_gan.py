@@ -37,7 +37,14 @@ class ToyGAN(MultiOptimizerModel):
     # `fit(x, z)` injects the noise as `y`.
     label_policy = "free"
 
-    def __init__(self, latent_dim=3, data_dim=2, penalty_weight=0.1, value_range=None, **kwargs):
+    def __init__(
+        self,
+        latent_dim=3,
+        data_dim=2,
+        penalty_weight=0.1,
+        value_range=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self._set_data_contract((data_dim,), value_range, None)
         self.latent_dim = latent_dim

@@ -68,7 +68,9 @@ def kill_point(name):
 def fail_point(name):
     """Raises `OSError(ENOSPC)` if `KERAS_GEN_FAIL_AT` names `name` (tests)."""
     if _armed("KERAS_GEN_FAIL_AT", name):
-        raise OSError(errno.ENOSPC, f"No space left on device (injected at {name})")
+        raise OSError(
+            errno.ENOSPC, f"No space left on device (injected at {name})"
+        )
 
 
 def current_umask():
@@ -130,7 +132,13 @@ def try_lock(fd, blocking=False):
 
 
 def _leftover_pattern(base):
-    return re.compile(r"^" + re.escape(TMP_PREFIX) + r"[A-Za-z0-9_]{8}-" + re.escape(base) + r"$")
+    return re.compile(
+        r"^"
+        + re.escape(TMP_PREFIX)
+        + r"[A-Za-z0-9_]{8}-"
+        + re.escape(base)
+        + r"$"
+    )
 
 
 def remove_dead(path):
@@ -205,7 +213,9 @@ def atomic_path(path, label="write"):
     directory, base = os.path.split(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     remove_leftovers(path)
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix="-" + base, dir=directory)
+    fd, tmp = tempfile.mkstemp(
+        prefix=TMP_PREFIX, suffix="-" + base, dir=directory
+    )
     try:
         try_lock(fd)  # marks the temporary file as alive (see remove_dead)
         yield tmp

@@ -31,7 +31,9 @@ def test_write_bytes_replaces_the_file_whole(tmp_path):
     assert _names(tmp_path) == ["data.bin"]
 
 
-@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+@pytest.mark.parametrize(
+    "mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)]
+)
 def test_a_new_file_gets_the_mode_the_umask_allows(tmp_path, umask, mask, mode):
     umask(mask)
     assert atomic.current_umask() == mask
@@ -55,7 +57,9 @@ def test_an_error_in_the_block_keeps_the_old_file_and_no_temporary(tmp_path):
     atomic.write_bytes(path, b"good")
     with pytest.raises(KeyboardInterrupt):
         with atomic.atomic_path(path) as tmp:
-            assert tmp.endswith("-model.keras") and os.path.basename(tmp).startswith(".tmp-")
+            assert tmp.endswith("-model.keras") and os.path.basename(
+                tmp
+            ).startswith(".tmp-")
             with open(tmp, "wb") as f:
                 f.write(b"half")
             raise KeyboardInterrupt
@@ -87,7 +91,9 @@ def test_leftovers_of_dead_writers_are_removed_and_live_ones_kept(tmp_path):
     try:
         assert atomic.try_lock(fd)  # a writer that is still running
         atomic.write_bytes(path, b"png")
-        assert _names(tmp_path) == sorted([".tmp-efgh5678-grid.png", ".tmp-ijkl9012-other.png", "grid.png"])
+        assert _names(tmp_path) == sorted(
+            [".tmp-efgh5678-grid.png", ".tmp-ijkl9012-other.png", "grid.png"]
+        )
     finally:
         os.close(fd)
     assert atomic.remove_leftovers(path) == [str(live)]

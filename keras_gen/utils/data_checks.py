@@ -37,7 +37,16 @@ class BatchChecker:
             (the model gives `y` its own meaning).
     """
 
-    def __init__(self, model_name, data_shape, value_range, num_classes, x_name="x", y_name="y", labels=None):
+    def __init__(
+        self,
+        model_name,
+        data_shape,
+        value_range,
+        num_classes,
+        x_name="x",
+        y_name="y",
+        labels=None,
+    ):
         self.model_name = model_name
         self.data_shape = None if data_shape is None else tuple(data_shape)
         self.value_range = None if value_range is None else tuple(value_range)
@@ -56,7 +65,9 @@ class BatchChecker:
     def check_x(self, x, whole=False):
         name = self.x_name
         if x is None:
-            raise ValueError(f"{self.model_name} got a batch without samples. Received: {name}=None")
+            raise ValueError(
+                f"{self.model_name} got a batch without samples. Received: {name}=None"
+            )
         x = _numpy(x)
         validation.check_array_data(x, name, self.data_shape)
         if self.value_range is None or x.size == 0:
@@ -90,12 +101,22 @@ class BatchChecker:
             return
         partial = self.labels == "partial"
         if y is None:
-            unlabelled = f", with {UNLABELLED} for the unlabelled samples" if partial else ""
+            unlabelled = (
+                f", with {UNLABELLED} for the unlabelled samples"
+                if partial
+                else ""
+            )
             raise ValueError(
                 f"{self.model_name} is conditional (num_classes={self.num_classes}): pass the class "
                 f"labels{unlabelled}, e.g. `fit(x, labels)` or a dataset of `(x, labels)`. Received: {name}=None"
             )
-        check_labels(_numpy(y), self.num_classes, num_samples, name, allow_unlabelled=partial)
+        check_labels(
+            _numpy(y),
+            self.num_classes,
+            num_samples,
+            name,
+            allow_unlabelled=partial,
+        )
 
 
 # The label of an unlabelled sample, for models trained on partly labelled
@@ -103,7 +124,9 @@ class BatchChecker:
 UNLABELLED = -1
 
 
-def check_labels(labels, num_classes, num_samples=None, name="labels", allow_unlabelled=False):
+def check_labels(
+    labels, num_classes, num_samples=None, name="labels", allow_unlabelled=False
+):
     """Integer class labels in `[0, num_classes)`, one per sample
     (`UNLABELLED`, -1, too when `allow_unlabelled`).
 
@@ -113,7 +136,12 @@ def check_labels(labels, num_classes, num_samples=None, name="labels", allow_unl
     labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
-    if labels.ndim == 2 and labels.shape[1] == num_classes and labels.size and np.isin(labels, (0, 1)).all():
+    if (
+        labels.ndim == 2
+        and labels.shape[1] == num_classes
+        and labels.size
+        and np.isin(labels, (0, 1)).all()
+    ):
         raise ValueError(
             f"`{name}` looks one-hot encoded: pass integer class indices instead, e.g. "
             f"`{name}.argmax(axis=-1)`. Received: {name}.shape={labels.shape}"
@@ -128,12 +156,26 @@ def check_labels(labels, num_classes, num_samples=None, name="labels", allow_unl
         )
     if labels.size and not np.issubdtype(labels.dtype, np.integer):
         is_number = np.issubdtype(labels.dtype, np.number)
-        if not (is_number and np.all(np.isfinite(labels)) and np.all(labels == np.round(labels))):
-            raise ValueError(f"`{name}` must hold integer classes. Received: {name}.dtype={labels.dtype}")
+        if not (
+            is_number
+            and np.all(np.isfinite(labels))
+            and np.all(labels == np.round(labels))
+        ):
+            raise ValueError(
+                f"`{name}` must hold integer classes. Received: {name}.dtype={labels.dtype}"
+            )
     low = UNLABELLED if allow_unlabelled else 0
-    bad = labels[(labels < low) | (labels >= num_classes)] if labels.size else labels
+    bad = (
+        labels[(labels < low) | (labels >= num_classes)]
+        if labels.size
+        else labels
+    )
     if bad.size:
-        unlabelled = f", or {UNLABELLED} for an unlabelled sample" if allow_unlabelled else ""
+        unlabelled = (
+            f", or {UNLABELLED} for an unlabelled sample"
+            if allow_unlabelled
+            else ""
+        )
         raise ValueError(
             f"`{name}` must hold class labels in [0, {num_classes}) (num_classes={num_classes}){unlabelled}. "
             f"Received: {name} with values {np.unique(bad)[:5].tolist()}"
@@ -172,7 +214,11 @@ def _kind(x):
         return "torch_loader"
     if isinstance(x, keras.utils.PyDataset):
         return "py_dataset"
-    if hasattr(x, "__next__") or (hasattr(x, "__iter__") and not hasattr(x, "__len__") and not hasattr(x, "shape")):
+    if hasattr(x, "__next__") or (
+        hasattr(x, "__iter__")
+        and not hasattr(x, "__len__")
+        and not hasattr(x, "shape")
+    ):
         return "generator"
     return "array"
 
@@ -242,7 +288,9 @@ def _checked_tf_dataset(dataset, checker):
     def mapped(*batch):
         # The batch passes through the check (which returns it): a check
         # whose output nothing used could be pruned from the pipeline.
-        out = tf.numpy_function(check, list(batch), [t.dtype for t in batch], stateful=True)
+        out = tf.numpy_function(
+            check, list(batch), [t.dtype for t in batch], stateful=True
+        )
         out = [tf.ensure_shape(o, t.shape) for o, t in zip(out, batch)]
         return out[0] if len(out) == 1 else tuple(out)
 
@@ -291,7 +339,9 @@ def pipeline_error(error):
     """The check's own error behind a TensorFlow pipeline error, or None."""
     global last_pipeline_error
     found, last_pipeline_error = last_pipeline_error, None
-    if found is not None and str(found).split(" Received:")[0][:60] in str(error):
+    if found is not None and str(found).split(" Received:")[0][:60] in str(
+        error
+    ):
         return found
     return None
 

@@ -31,7 +31,11 @@ def make_grid(images, num_cols=None, value_range=(0.0, 1.0), padding=1):
     num_cols = num_cols or int(np.ceil(np.sqrt(n)))
     num_rows = int(np.ceil(n / num_cols))
     grid = np.ones(
-        (num_rows * (h + padding) + padding, num_cols * (w + padding) + padding, c),
+        (
+            num_rows * (h + padding) + padding,
+            num_cols * (w + padding) + padding,
+            c,
+        ),
         dtype="float32",
     )
     for i in range(n):
@@ -70,7 +74,9 @@ def save_image(array, path, scale=1):
     return path
 
 
-def save_image_grid(images, path, num_cols=None, value_range=(0.0, 1.0), scale=None):
+def save_image_grid(
+    images, path, num_cols=None, value_range=(0.0, 1.0), scale=None
+):
     """Tiles `images` (see `make_grid`) and writes the grid to `path`.
 
     `scale` defaults to a factor that makes each image at least 64 pixels.
@@ -81,8 +87,18 @@ def save_image_grid(images, path, num_cols=None, value_range=(0.0, 1.0), scale=N
     return save_image(make_grid(images, num_cols, value_range), path, scale)
 
 
-_PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-            (140, 86, 75), (227, 119, 194), (20, 20, 20), (188, 189, 34), (23, 190, 207)]
+_PALETTE = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (20, 20, 20),
+    (188, 189, 34),
+    (23, 190, 207),
+]
 
 
 def save_scatter(points, path, labels=None, size=400, value_range=None):
@@ -100,7 +116,9 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
 
     points = np.asarray(points, dtype="float64")
     if points.ndim != 2 or points.shape[1] != 2:
-        raise ValueError(f"`points` must have shape (N, 2). Received: points.shape={points.shape}")
+        raise ValueError(
+            f"`points` must have shape (N, 2). Received: points.shape={points.shape}"
+        )
     low, high = value_range or (points.min(), points.max())
     scaled = (points - low) / max(high - low, 1e-12) * (size - 8) + 4
     palette = _PALETTE
@@ -113,7 +131,9 @@ def save_scatter(points, path, labels=None, size=400, value_range=None):
             colour = (200, 200, 200)
         else:
             colour = palette[int(labels[i]) % 10]
-        draw.ellipse([px - 1.5, size - py - 1.5, px + 1.5, size - py + 1.5], fill=colour)
+        draw.ellipse(
+            [px - 1.5, size - py - 1.5, px + 1.5, size - py + 1.5], fill=colour
+        )
     return save_image(np.asarray(image), path)
 
 
@@ -129,11 +149,22 @@ def save_loss_curves(history, path, size=(480, 300)):
     """
     from PIL import Image, ImageDraw
 
-    curves = {k: np.asarray(v, "float64") for k, v in history.items() if len(v) and np.all(np.isfinite(v))}
+    curves = {
+        k: np.asarray(v, "float64")
+        for k, v in history.items()
+        if len(v) and np.all(np.isfinite(v))
+    }
     if not curves:
-        raise ValueError(f"`history` has no finite curves to plot. Received keys: {list(history)}")
+        raise ValueError(
+            f"`history` has no finite curves to plot. Received keys: {list(history)}"
+        )
     width, height = size
-    left, right, top, bottom = 10, width - 10, 14 * len(curves) + 10, height - 10
+    left, right, top, bottom = (
+        10,
+        width - 10,
+        14 * len(curves) + 10,
+        height - 10,
+    )
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle([left, top, right, bottom], outline=(180, 180, 180))
@@ -141,11 +172,19 @@ def save_loss_curves(history, path, size=(480, 300)):
         colour = _PALETTE[i % len(_PALETTE)]
         low, high = values.min(), values.max()
         span = max(high - low, 1e-12)
-        xs = np.linspace(left, right, len(values)) if len(values) > 1 else np.array([left])
+        xs = (
+            np.linspace(left, right, len(values))
+            if len(values) > 1
+            else np.array([left])
+        )
         ys = bottom - (values - low) / span * (bottom - top)
         if len(values) > 1:
             draw.line(list(zip(xs, ys)), fill=colour, width=2)
-        draw.text((left, 4 + 14 * i), f"{name}: {values[0]:.4g} -> {values[-1]:.4g}", fill=colour)
+        draw.text(
+            (left, 4 + 14 * i),
+            f"{name}: {values[0]:.4g} -> {values[-1]:.4g}",
+            fill=colour,
+        )
     return save_image(np.asarray(image), path)
 
 

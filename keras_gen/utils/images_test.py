@@ -20,14 +20,18 @@ def test_make_grid_rejects_bad_shapes():
 
 
 def test_save_image_grid_writes_png(tmp_path):
-    path = images.save_image_grid(np.random.rand(4, 8, 8, 1), str(tmp_path / "grid.png"))
+    path = images.save_image_grid(
+        np.random.rand(4, 8, 8, 1), str(tmp_path / "grid.png")
+    )
     with Image.open(path) as image:
         assert image.size[0] >= 64 * 2
 
 
 def test_save_loss_curves(tmp_path):
     path = str(tmp_path / "loss.png")
-    images.save_loss_curves({"loss": [3.0, 2.0, 1.5], "d_loss": [0.7, 0.69, 0.7]}, path)
+    images.save_loss_curves(
+        {"loss": [3.0, 2.0, 1.5], "d_loss": [0.7, 0.69, 0.7]}, path
+    )
     with Image.open(path) as image:
         pixels = np.asarray(image.convert("RGB"))
     # Both curves are drawn in their own colours.
@@ -55,16 +59,22 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
 def test_a_new_image_gets_the_mode_the_umask_allows(tmp_path):
     saved = os.umask(0o022)
     try:
-        path = images.save_image(np.zeros((4, 4), "uint8"), str(tmp_path / "a.png"))
+        path = images.save_image(
+            np.zeros((4, 4), "uint8"), str(tmp_path / "a.png")
+        )
         assert os.stat(path).st_mode & 0o777 == 0o644
         os.umask(0o002)
-        path = images.save_image(np.zeros((4, 4), "uint8"), str(tmp_path / "b.png"))
+        path = images.save_image(
+            np.zeros((4, 4), "uint8"), str(tmp_path / "b.png")
+        )
         assert os.stat(path).st_mode & 0o777 == 0o664
     finally:
         os.umask(saved)
 
 
-@pytest.mark.skipif(images.atomic.fcntl is None, reason="needs fcntl.flock (POSIX)")
+@pytest.mark.skipif(
+    images.atomic.fcntl is None, reason="needs fcntl.flock (POSIX)"
+)
 def test_the_next_write_removes_what_a_killed_writer_left(tmp_path):
     path = str(tmp_path / "grid.png")
     images.save_image(np.zeros((4, 4), "uint8"), path)

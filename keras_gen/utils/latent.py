@@ -20,7 +20,9 @@ def interpolate(z_start, z_end, num_steps=8, method="linear"):
     validation.check_choice(method, "method", {"linear", "slerp"})
     num_steps = validation.check_positive_int(num_steps, "num_steps")
     if num_steps < 2:
-        raise ValueError(f"`num_steps` must be at least 2. Received: num_steps={num_steps}")
+        raise ValueError(
+            f"`num_steps` must be at least 2. Received: num_steps={num_steps}"
+        )
     a = np.asarray(z_start, dtype="float64")
     b = np.asarray(z_end, dtype="float64")
     if a.shape != b.shape:
@@ -31,7 +33,9 @@ def interpolate(z_start, z_end, num_steps=8, method="linear"):
     t = np.linspace(0.0, 1.0, num_steps).reshape((-1,) + (1,) * a.ndim)
     if method == "linear":
         return ((1 - t) * a + t * b).astype("float32")
-    cos = np.dot(a.ravel(), b.ravel()) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12)
+    cos = np.dot(a.ravel(), b.ravel()) / (
+        np.linalg.norm(a) * np.linalg.norm(b) + 1e-12
+    )
     omega = np.arccos(np.clip(cos, -1.0, 1.0))
     if omega < 1e-6:
         return ((1 - t) * a + t * b).astype("float32")

@@ -22,7 +22,9 @@ def check_in_range(value, name, low, high=np.inf, description=None):
         ok = False
     if not ok:
         description = description or f"a finite number in [{low}, {high}]"
-        raise ValueError(f"`{name}` must be {description}. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be {description}. Received: {name}={value!r}"
+        )
     return float(value)
 
 
@@ -31,7 +33,9 @@ def check_non_negative(value, name):
 
 
 def check_probability(value, name):
-    return check_in_range(value, name, 0.0, 1.0, description="a number in [0, 1]")
+    return check_in_range(
+        value, name, 0.0, 1.0, description="a number in [0, 1]"
+    )
 
 
 def check_choice(value, name, choices):
@@ -70,9 +74,7 @@ def check_array_data(x, name, expected_shape):
     if not isinstance(x, np.ndarray):
         return
     if x.size == 0 or x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError(
-            f"`{name}` is empty. Received: {name}.shape={x.shape}"
-        )
+        raise ValueError(f"`{name}` is empty. Received: {name}.shape={x.shape}")
     check_sample_shape(x, name, expected_shape)
     if np.issubdtype(x.dtype, np.floating):
         bad = ~np.isfinite(x)
@@ -131,7 +133,11 @@ def check_default_network_shape(data_shape, num_stages, family):
     factor = 2**num_stages
     if len(data_shape) == 1:
         return data_shape
-    if len(data_shape) == 3 and data_shape[0] % factor == 0 and data_shape[1] % factor == 0:
+    if (
+        len(data_shape) == 3
+        and data_shape[0] % factor == 0
+        and data_shape[1] % factor == 0
+    ):
         return data_shape
     raise ValueError(
         f"The default {family} networks handle vectors `(features,)` and "
@@ -154,7 +160,10 @@ def check_data_shape(data_shape, name="data_shape", allow_none=True):
     if data_shape is None and allow_none:
         return None
     ok = isinstance(data_shape, (tuple, list)) and len(data_shape) > 0
-    ok = ok and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0 for d in data_shape)
+    ok = ok and all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0
+        for d in data_shape
+    )
     if not ok:
         raise ValueError(
             f"`{name}` must be the shape of one sample: a tuple of positive integers such as "
@@ -192,13 +201,24 @@ def check_num_classes(num_classes):
 
 def check_rate(value, name):
     """A rate in [0, 1): dropout-like probabilities that may not be 1."""
-    return check_in_range(value, name, 0.0, np.nextafter(1.0, 0.0), description="a number in [0, 1)")
+    return check_in_range(
+        value,
+        name,
+        0.0,
+        np.nextafter(1.0, 0.0),
+        description="a number in [0, 1)",
+    )
 
 
 def check_int_sequence(value, name, allow_empty=False):
     """A tuple of positive integers (layer widths, filters...)."""
     ok = isinstance(value, (tuple, list)) and (allow_empty or len(value) > 0)
-    ok = ok and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in value)
+    ok = ok and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+        for v in value
+    )
     if not ok:
-        raise ValueError(f"`{name}` must be a non-empty sequence of positive integers. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` must be a non-empty sequence of positive integers. Received: {name}={value!r}"
+        )
     return tuple(int(v) for v in value)

@@ -98,7 +98,9 @@ class AAE(MultiOptimizerModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
         if not callable(prior):
             validation.check_choice(prior, "prior", PRIORS)
         if prior == "mixture" and self.latent_dim < 2:
@@ -107,32 +109,60 @@ class AAE(MultiOptimizerModel):
                 f"latent_dim >= 2. Received: latent_dim={latent_dim}"
             )
         self.prior = prior
-        self.num_components = validation.check_positive_int(num_components, "num_components")
-        self.mixture_radius = validation.check_non_negative(mixture_radius, "mixture_radius")
-        self.mixture_std = validation.check_non_negative(mixture_std, "mixture_std")
-        self.reconstruction_loss = validation.check_choice(
-            reconstruction_loss, "reconstruction_loss", ("binary_crossentropy", "mse")
+        self.num_components = validation.check_positive_int(
+            num_components, "num_components"
         )
-        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.mixture_radius = validation.check_non_negative(
+            mixture_radius, "mixture_radius"
+        )
+        self.mixture_std = validation.check_non_negative(
+            mixture_std, "mixture_std"
+        )
+        self.reconstruction_loss = validation.check_choice(
+            reconstruction_loss,
+            "reconstruction_loss",
+            ("binary_crossentropy", "mse"),
+        )
+        self.hidden_units = validation.check_int_sequence(
+            hidden_units, "hidden_units"
+        )
         self.filters = validation.check_int_sequence(filters, "filters")
         self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         ae_networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
-        if isinstance(value_range, str) and value_range == "auto" and self.reconstruction_loss == "binary_crossentropy":
+        if (
+            isinstance(value_range, str)
+            and value_range == "auto"
+            and self.reconstruction_loss == "binary_crossentropy"
+        ):
             value_range = (0.0, 1.0)  # probabilities, for vectors too
         self._set_data_contract(data_shape, value_range, num_classes)
-        if self.reconstruction_loss == "binary_crossentropy" and self.value_range is None:
+        if (
+            self.reconstruction_loss == "binary_crossentropy"
+            and self.value_range is None
+        ):
             raise ValueError(
                 "reconstruction_loss='binary_crossentropy' needs bounded data: pass `value_range` (e.g. "
                 "(0, 1)), or use reconstruction_loss='mse'. Received: value_range=None"
             )
-        activation = "sigmoid" if self.reconstruction_loss == "binary_crossentropy" else None
-        code_size = self.latent_dim + (self.num_classes if self._labels_to_decoder() else 0)
+        activation = (
+            "sigmoid"
+            if self.reconstruction_loss == "binary_crossentropy"
+            else None
+        )
+        code_size = self.latent_dim + (
+            self.num_classes if self._labels_to_decoder() else 0
+        )
         self.encoder = self._default_network(
             "encoder",
             encoder,
-            lambda: ae_networks.Encoder(self.data_shape, self.encoder_output_dim, self.hidden_units, self.filters),
+            lambda: ae_networks.Encoder(
+                self.data_shape,
+                self.encoder_output_dim,
+                self.hidden_units,
+                self.filters,
+            ),
         )
         self.decoder = self._default_network(
             "decoder",
@@ -148,17 +178,26 @@ class AAE(MultiOptimizerModel):
         )
         if not self.uses_default_network("decoder"):
             ae_networks.check_decoder_input(
-                self.decoder, code_size, "latent_dim" + (" + num_classes" if code_size > self.latent_dim else "")
+                self.decoder,
+                code_size,
+                "latent_dim"
+                + (" + num_classes" if code_size > self.latent_dim else ""),
             )
         self.discriminator = self._default_network(
             "discriminator",
             discriminator,
-            lambda: self._code_discriminator(self.discriminator_input_dim, "latent_discriminator"),
+            lambda: self._code_discriminator(
+                self.discriminator_input_dim, "latent_discriminator"
+            ),
         )
-        angles = 2 * np.pi * np.arange(self.num_components) / self.num_components
+        angles = (
+            2 * np.pi * np.arange(self.num_components) / self.num_components
+        )
         means = np.zeros((self.num_components, self.latent_dim), "float32")
         means[:, 0], means[:, 1] = np.cos(angles), np.sin(angles)
-        self._mixture_means = means * self.mixture_radius if self.latent_dim >= 2 else means
+        self._mixture_means = (
+            means * self.mixture_radius if self.latent_dim >= 2 else means
+        )
 
     # -- what subclasses change ------------------------------------------------
 
@@ -178,7 +217,9 @@ class AAE(MultiOptimizerModel):
 
     def _code_discriminator(self, input_dim, name):
         """A default discriminator on `input_dim`-vectors (an MLP)."""
-        return gan_networks.GANDiscriminator((input_dim,), hidden_units=self.hidden_units, name=name)
+        return gan_networks.GANDiscriminator(
+            (input_dim,), hidden_units=self.hidden_units, name=name
+        )
 
     @property
     def code_discriminators(self):
@@ -202,7 +243,11 @@ class AAE(MultiOptimizerModel):
     @property
     def model_range(self):
         # The default decoder ends in a sigmoid for the cross-entropy.
-        return (0.0, 1.0) if self.reconstruction_loss == "binary_crossentropy" else None
+        return (
+            (0.0, 1.0)
+            if self.reconstruction_loss == "binary_crossentropy"
+            else None
+        )
 
     def default_optimizers(self):
         # Makhzani et al. train with SGD-momentum; Adam is the common, more
@@ -215,8 +260,13 @@ class AAE(MultiOptimizerModel):
 
     def phase_variables(self):
         return {
-            "autoencoder": self.encoder.trainable_variables + self.decoder.trainable_variables,
-            "discriminator": [v for d in self.code_discriminators for v in d.trainable_variables],
+            "autoencoder": self.encoder.trainable_variables
+            + self.decoder.trainable_variables,
+            "discriminator": [
+                v
+                for d in self.code_discriminators
+                for v in d.trainable_variables
+            ],
             "generator": self.encoder.trainable_variables,
         }
 
@@ -239,7 +289,9 @@ class AAE(MultiOptimizerModel):
             normal, uniform = self.random_normal, self.random_uniform
         shape = (num_samples, self.latent_dim)
         if callable(self.prior):
-            return self.prior(num_samples, self.latent_dim, seed or self.seed_generator)
+            return self.prior(
+                num_samples, self.latent_dim, seed or self.seed_generator
+            )
         if self.prior == "gaussian":
             return normal(shape)
         if self.prior == "uniform":
@@ -248,12 +300,15 @@ class AAE(MultiOptimizerModel):
         # Gaussian noise.
         u = uniform((num_samples,))
         index = ops.minimum(
-            ops.cast(ops.floor(u * self.num_components), "int32"), self.num_components - 1
+            ops.cast(ops.floor(u * self.num_components), "int32"),
+            self.num_components - 1,
         )
         if components is not None:
             components = ops.cast(ops.reshape(components, (-1,)), "int32")
             index = ops.where(components >= 0, components, index)
-        means = ops.take(ops.convert_to_tensor(self._mixture_means), index, axis=0)
+        means = ops.take(
+            ops.convert_to_tensor(self._mixture_means), index, axis=0
+        )
         return means + self.mixture_std * normal(shape)
 
     # -- training -------------------------------------------------------------
@@ -261,30 +316,43 @@ class AAE(MultiOptimizerModel):
     def _decoder_inputs(self, z, labels):
         if not self._labels_to_decoder():
             return z
-        return ops.concatenate([z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1)
+        return ops.concatenate(
+            [z, ops.one_hot(labels, self.num_classes, dtype=z.dtype)], axis=-1
+        )
 
     def _reconstruction_error(self, x, reconstruction):
         if self.reconstruction_loss == "mse":
             return ops.mean(ops.square(x - reconstruction))
-        return ops.mean(keras.losses.binary_crossentropy(x, reconstruction, axis=None))
+        return ops.mean(
+            keras.losses.binary_crossentropy(x, reconstruction, axis=None)
+        )
 
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
-        self.update_trackers(**self._autoencoder_phases(self.to_model_space(x), labels))
+        self.update_trackers(
+            **self._autoencoder_phases(self.to_model_space(x), labels)
+        )
 
     def _autoencoder_phases(self, x, labels):
         """The paper's phases (sec. 2): reconstruction, then regularisation
         (the code discriminators, then the encoder against them)."""
-        rec = self.optimize_step("autoencoder", lambda: self._reconstruction_error(x, self._reconstruct(x, labels)))
+        rec = self.optimize_step(
+            "autoencoder",
+            lambda: self._reconstruction_error(x, self._reconstruct(x, labels)),
+        )
         priors = self._prior_codes(ops.shape(x)[0], labels)
 
         def logits(discriminator, codes):
             return ops.reshape(discriminator(codes, training=True), (-1,))
 
         def discriminator_loss():
-            codes = [ops.stop_gradient(c) for c in self._regularized_codes(x, labels)]
+            codes = [
+                ops.stop_gradient(c) for c in self._regularized_codes(x, labels)
+            ]
             losses = [
-                adversarial.discriminator_loss("non_saturating", logits(d, p), logits(d, c))
+                adversarial.discriminator_loss(
+                    "non_saturating", logits(d, p), logits(d, c)
+                )
                 for d, c, p in zip(self.code_discriminators, codes, priors)
             ]
             return ops.sum(ops.stack(losses))
@@ -321,7 +389,9 @@ class AAE(MultiOptimizerModel):
         temperature scales them about the origin)."""
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         temperature = validation.check_non_negative(temperature, "temperature")
-        z = ops.convert_to_numpy(self.sample_prior(num_samples, seed=self._sample_seed(seed)))
+        z = ops.convert_to_numpy(
+            self.sample_prior(num_samples, seed=self._sample_seed(seed))
+        )
         return (z * temperature).astype("float32")
 
     def _decode_batch(self, z, labels):
@@ -329,9 +399,19 @@ class AAE(MultiOptimizerModel):
 
     def reconstruct(self, x, labels=None, batch_size=256):
         """`decode(encode(x))` (in `value_range`)."""
-        return self.decode(self.encode(x, batch_size), labels=labels, batch_size=batch_size)
+        return self.decode(
+            self.encode(x, batch_size), labels=labels, batch_size=batch_size
+        )
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        temperature=1.0,
+    ):
         """Decodes `num_samples` codes drawn from the prior.
 
         Args:
@@ -345,14 +425,22 @@ class AAE(MultiOptimizerModel):
         Returns:
             A NumPy float32 array `(num_samples, *data_shape)`.
         """
-        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
+        return super().generate(
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            temperature=temperature,
+        )
 
     def get_config(self):
         config = super().get_config()
         config.update(
             latent_dim=self.latent_dim,
             data_shape=self.data_shape,
-            prior=keras.saving.serialize_keras_object(self.prior) if callable(self.prior) else self.prior,
+            prior=keras.saving.serialize_keras_object(self.prior)
+            if callable(self.prior)
+            else self.prior,
             num_components=self.num_components,
             mixture_radius=self.mixture_radius,
             mixture_std=self.mixture_std,
@@ -360,13 +448,18 @@ class AAE(MultiOptimizerModel):
             reconstruction_loss=self.reconstruction_loss,
         )
         if any(self.uses_default_network(n) for n in self.network_args):
-            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
+            config.update(
+                hidden_units=self.hidden_units,
+                filters=self.filters,
+                upsampling=self.upsampling,
+            )
         return config
 
     @classmethod
     def from_config(cls, config):
         config = upsampling_lib.with_legacy_upsampling(config)
         if isinstance(config.get("prior"), dict):
-            config["prior"] = keras.saving.deserialize_keras_object(config["prior"])
+            config["prior"] = keras.saving.deserialize_keras_object(
+                config["prior"]
+            )
         return super().from_config(config)
-

@@ -35,15 +35,27 @@ def test_codes_match_the_prior_unlike_a_plain_autoencoder(digits, prior):
     x, _ = digits
     mmds = {}
     for adversarial in (True, False):
-        aae = AAE(data_shape=(64,), latent_dim=2, prior=prior, mixture_radius=2.0, seed=0)
+        aae = AAE(
+            data_shape=(64,),
+            latent_dim=2,
+            prior=prior,
+            mixture_radius=2.0,
+            seed=0,
+        )
         if adversarial:
             aae.compile()
         else:
-            aae.compile(discriminator_optimizer=keras.optimizers.SGD(0.0), generator_optimizer=keras.optimizers.SGD(0.0))
+            aae.compile(
+                discriminator_optimizer=keras.optimizers.SGD(0.0),
+                generator_optimizer=keras.optimizers.SGD(0.0),
+            )
         reference = ops.convert_to_numpy(aae.sample_prior(500, seed=1))
         history = aae.fit(x, batch_size=64, epochs=15, verbose=0)
         mmds[adversarial] = mmd(aae.encode(x[:500]), reference)
-        assert history.history["reconstruction_loss"][-1] < history.history["reconstruction_loss"][0]
+        assert (
+            history.history["reconstruction_loss"][-1]
+            < history.history["reconstruction_loss"][0]
+        )
     assert mmds[True] < 0.1 and mmds[True] < 0.4 * mmds[False], mmds
 
 
@@ -75,7 +87,11 @@ def test_supervised_decoder_uses_the_label(digits, tmp_path):
     path = str(tmp_path / "aae.keras")
     aae.save(path)
     restored = keras.models.load_model(path)
-    np.testing.assert_allclose(restored.generate(3, seed=0, labels=2), aae.generate(3, seed=0, labels=2), atol=1e-6)
+    np.testing.assert_allclose(
+        restored.generate(3, seed=0, labels=2),
+        aae.generate(3, seed=0, labels=2),
+        atol=1e-6,
+    )
 
 
 @pytest.mark.parametrize(

@@ -111,35 +111,57 @@ class LabelPriorAAE(AAE):
 
     def _label_slots(self, labels, dtype):
         """One-hot of `num_classes + 1` slots; the last one for -1."""
-        index = ops.where(ops.greater_equal(labels, 0), labels, self.num_classes)
+        index = ops.where(
+            ops.greater_equal(labels, 0), labels, self.num_classes
+        )
         return ops.one_hot(index, self.num_classes + 1, dtype=dtype)
 
     def _regularized_codes(self, x, labels):
         z = self.encoder(x, training=True)
-        return [ops.concatenate([z, self._label_slots(labels, z.dtype)], axis=-1)]
+        return [
+            ops.concatenate([z, self._label_slots(labels, z.dtype)], axis=-1)
+        ]
 
     def _prior_codes(self, batch_size, labels):
         # Component k for class k; the whole mixture for -1 (sec. 2.2).
         z = self.sample_prior(batch_size, components=labels)
-        return [ops.concatenate([z, self._label_slots(labels, z.dtype)], axis=-1)]
+        return [
+            ops.concatenate([z, self._label_slots(labels, z.dtype)], axis=-1)
+        ]
 
     # -- sampling ------------------------------------------------------------------
 
-    def sample_latents(self, num_samples, *, seed=None, temperature=1.0, labels=None):
+    def sample_latents(
+        self, num_samples, *, seed=None, temperature=1.0, labels=None
+    ):
         """Codes from the prior, as NumPy: from the components of `labels`
         (one class, or one per code), or from the whole mixture (`None`).
         With labels, `temperature` scales the codes about their component's
         mean; without, about the origin."""
         if labels is None:
-            return super().sample_latents(num_samples, seed=seed, temperature=temperature)
+            return super().sample_latents(
+                num_samples, seed=seed, temperature=temperature
+            )
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         temperature = validation.check_non_negative(temperature, "temperature")
         labels = self.labels_for(num_samples, labels)
-        z = ops.convert_to_numpy(self.sample_prior(num_samples, seed=self._sample_seed(seed), components=labels))
+        z = ops.convert_to_numpy(
+            self.sample_prior(
+                num_samples, seed=self._sample_seed(seed), components=labels
+            )
+        )
         means = self._mixture_means[labels]
         return (means + temperature * (z - means)).astype("float32")
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        temperature=1.0,
+    ):
         """Decodes codes drawn from the prior components of `labels`.
 
         Args:
@@ -158,14 +180,20 @@ class LabelPriorAAE(AAE):
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         labels = self.labels_for(num_samples, labels)
         generator = self._sample_seed(seed)
-        z = self.sample_latents(num_samples, seed=generator, temperature=temperature, labels=labels)
-        return self.decode(z, labels=labels, seed=generator, batch_size=batch_size)
+        z = self.sample_latents(
+            num_samples, seed=generator, temperature=temperature, labels=labels
+        )
+        return self.decode(
+            z, labels=labels, seed=generator, batch_size=batch_size
+        )
 
     def predict_components(self, x, batch_size=256):
         """The nearest mixture component (= class) of the codes of `x`, as
         int32 NumPy: a classifier read off the code space."""
         z = self.encode(x, batch_size)
-        distances = ((z[:, None, :] - self._mixture_means[None]) ** 2).sum(axis=-1)
+        distances = ((z[:, None, :] - self._mixture_means[None]) ** 2).sum(
+            axis=-1
+        )
         return np.argmin(distances, axis=1).astype("int32")
 
     def get_config(self):

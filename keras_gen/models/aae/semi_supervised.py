@@ -71,9 +71,24 @@ class SemiSupervisedAAE(AAE):
     ```
     """
 
-    optimizer_names = ("autoencoder", "discriminator", "generator", "classifier")
-    loss_names = ("reconstruction_loss", "d_loss", "g_loss", "classification_loss")
-    network_args = ("encoder", "decoder", "discriminator", "category_discriminator")
+    optimizer_names = (
+        "autoencoder",
+        "discriminator",
+        "generator",
+        "classifier",
+    )
+    loss_names = (
+        "reconstruction_loss",
+        "d_loss",
+        "g_loss",
+        "classification_loss",
+    )
+    network_args = (
+        "encoder",
+        "decoder",
+        "discriminator",
+        "category_discriminator",
+    )
     label_policy = "partial"
 
     def __init__(
@@ -101,7 +116,9 @@ class SemiSupervisedAAE(AAE):
                 "SemiSupervisedAAE classifies: pass `num_classes` (an int >= 2). Received: num_classes=None"
             )
         if validation.check_positive_int(num_classes, "num_classes") < 2:
-            raise ValueError(f"`num_classes` must be at least 2. Received: num_classes={num_classes}")
+            raise ValueError(
+                f"`num_classes` must be at least 2. Received: num_classes={num_classes}"
+            )
         super().__init__(
             encoder=encoder,
             decoder=decoder,
@@ -121,9 +138,17 @@ class SemiSupervisedAAE(AAE):
             **kwargs,
         )
         if not self.uses_default_network("encoder"):
-            out = network_lib.symbolic_outputs(self.encoder, [(2,) + tuple(self.data_shape)])
-            if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != (self.encoder_output_dim,):
-                shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
+            out = network_lib.symbolic_outputs(
+                self.encoder, [(2,) + tuple(self.data_shape)]
+            )
+            if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != (
+                self.encoder_output_dim,
+            ):
+                shape = (
+                    [tuple(o.shape) for o in out]
+                    if isinstance(out, (list, tuple))
+                    else tuple(out.shape)
+                )
                 raise ValueError(
                     f"`encoder` must return num_classes + latent_dim = {self.encoder_output_dim} values per "
                     f"sample (the class logits, then the style). Received: encoder with output shape {shape}"
@@ -131,7 +156,9 @@ class SemiSupervisedAAE(AAE):
         self.category_discriminator = self._default_network(
             "category_discriminator",
             category_discriminator,
-            lambda: self._code_discriminator(self.num_classes, "category_discriminator"),
+            lambda: self._code_discriminator(
+                self.num_classes, "category_discriminator"
+            ),
         )
 
     @property
@@ -156,7 +183,9 @@ class SemiSupervisedAAE(AAE):
 
     def _split(self, outputs):
         """Encoder outputs -> (class logits, style code)."""
-        return outputs[..., : self.num_classes], outputs[..., self.num_classes :]
+        return outputs[..., : self.num_classes], outputs[
+            ..., self.num_classes :
+        ]
 
     def _encode_training(self, x):
         logits, z = self._split(self.encoder(x, training=True))
@@ -165,7 +194,9 @@ class SemiSupervisedAAE(AAE):
     def _reconstruct(self, x, labels):
         _, z, y = self._encode_training(x)
         # The decoder sees the softmax y of the encoder, labelled or not.
-        return self.decoder(ops.concatenate([z, ops.cast(y, z.dtype)], axis=-1), training=True)
+        return self.decoder(
+            ops.concatenate([z, ops.cast(y, z.dtype)], axis=-1), training=True
+        )
 
     def _regularized_codes(self, x, labels):
         _, z, y = self._encode_training(x)
@@ -173,8 +204,13 @@ class SemiSupervisedAAE(AAE):
 
     def _prior_codes(self, batch_size, labels):
         # Style: the prior p(z); class: one-hot samples of Cat(num_classes).
-        classes = keras.random.randint((batch_size,), 0, self.num_classes, seed=self.seed_generator)
-        return [self.sample_prior(batch_size), ops.one_hot(classes, self.num_classes)]
+        classes = keras.random.randint(
+            (batch_size,), 0, self.num_classes, seed=self.seed_generator
+        )
+        return [
+            self.sample_prior(batch_size),
+            ops.one_hot(classes, self.num_classes),
+        ]
 
     def train_step_logic(self, data):
         x, labels = self._unpack_labelled(data)
@@ -187,14 +223,18 @@ class SemiSupervisedAAE(AAE):
             logits, _, _ = self._encode_training(x)
             # Cross-entropy of the labelled samples only (-1: no label).
             cross_entropy = keras.losses.sparse_categorical_crossentropy(
-                ops.maximum(labels, 0), ops.cast(logits, "float32"), from_logits=True
+                ops.maximum(labels, 0),
+                ops.cast(logits, "float32"),
+                from_logits=True,
             )
             return ops.sum(cross_entropy * labelled) / ops.maximum(count, 1.0)
 
         loss = self.optimize_step("classifier", classification_loss)
         self.update_trackers(**logs)
         # The mean over the labelled samples of the epoch.
-        self.loss_trackers["classification_loss"].update_state(loss, sample_weight=count)
+        self.loss_trackers["classification_loss"].update_state(
+            loss, sample_weight=count
+        )
 
     # -- inference ----------------------------------------------------------------
 
@@ -252,16 +292,32 @@ def mix_labelled(x, labels, labelled_share=0.1, seed=0):
     """
     x, labels = np.asarray(x), np.asarray(labels).reshape(-1)
     if len(x) != len(labels):
-        raise ValueError(f"Pass one label per sample ({len(x)}). Received: labels.shape={labels.shape}")
-    labelled_share = validation.check_in_range(labelled_share, "labelled_share", 0.0, 1.0)
+        raise ValueError(
+            f"Pass one label per sample ({len(x)}). Received: labels.shape={labels.shape}"
+        )
+    labelled_share = validation.check_in_range(
+        labelled_share, "labelled_share", 0.0, 1.0
+    )
     if not 0.0 < labelled_share < 1.0:
-        raise ValueError(f"`labelled_share` must be in (0, 1). Received: labelled_share={labelled_share}")
+        raise ValueError(
+            f"`labelled_share` must be in (0, 1). Received: labelled_share={labelled_share}"
+        )
     is_labelled = labels != UNLABELLED
-    num_labelled, num_unlabelled = int(is_labelled.sum()), int((~is_labelled).sum())
+    num_labelled, num_unlabelled = (
+        int(is_labelled.sum()),
+        int((~is_labelled).sum()),
+    )
     if num_labelled == 0:
-        raise ValueError(f"`labels` has no labelled sample (all are {UNLABELLED}). Received: labels={labels!r}")
+        raise ValueError(
+            f"`labels` has no labelled sample (all are {UNLABELLED}). Received: labels={labels!r}"
+        )
     wanted = labelled_share * num_unlabelled / (1.0 - labelled_share)
     repeats = max(1, int(round(wanted / num_labelled)))
-    index = np.concatenate([np.flatnonzero(~is_labelled), np.tile(np.flatnonzero(is_labelled), repeats)])
+    index = np.concatenate(
+        [
+            np.flatnonzero(~is_labelled),
+            np.tile(np.flatnonzero(is_labelled), repeats),
+        ]
+    )
     np.random.default_rng(seed).shuffle(index)
     return x[index], labels[index]

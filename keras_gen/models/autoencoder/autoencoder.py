@@ -95,26 +95,47 @@ class AutoEncoder(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
         self.reconstruction_loss = validation.check_choice(
             reconstruction_loss, "reconstruction_loss", RECONSTRUCTION_LOSSES
         )
-        self.sparsity_weight = validation.check_non_negative(sparsity_weight, "sparsity_weight")
-        self.corruption = validation.check_choice(corruption, "corruption", CORRUPTIONS)
-        self.corruption_level = validation.check_non_negative(corruption_level, "corruption_level")
+        self.sparsity_weight = validation.check_non_negative(
+            sparsity_weight, "sparsity_weight"
+        )
+        self.corruption = validation.check_choice(
+            corruption, "corruption", CORRUPTIONS
+        )
+        self.corruption_level = validation.check_non_negative(
+            corruption_level, "corruption_level"
+        )
         if corruption == "masking":
             validation.check_probability(corruption_level, "corruption_level")
-        self.contractive_weight = validation.check_non_negative(contractive_weight, "contractive_weight")
-        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.contractive_weight = validation.check_non_negative(
+            contractive_weight, "contractive_weight"
+        )
+        self.hidden_units = validation.check_int_sequence(
+            hidden_units, "hidden_units"
+        )
         self.filters = validation.check_int_sequence(filters, "filters")
         self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
         self._set_data_contract(data_shape, value_range, None)
-        activation = "sigmoid" if reconstruction_loss == "binary_crossentropy" else None
+        activation = (
+            "sigmoid" if reconstruction_loss == "binary_crossentropy" else None
+        )
         self.encoder = self._default_network(
-            "encoder", encoder, lambda: networks.Encoder(self.data_shape, self.latent_dim, self.hidden_units, self.filters)
+            "encoder",
+            encoder,
+            lambda: networks.Encoder(
+                self.data_shape,
+                self.latent_dim,
+                self.hidden_units,
+                self.filters,
+            ),
         )
         self.decoder = self._default_network(
             "decoder",
@@ -130,13 +151,29 @@ class AutoEncoder(GenerativeModel):
         )
         if not self.uses_default_network("decoder"):
             networks.check_decoder_input(self.decoder, self.latent_dim)
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        # Running moments of the codes, for `generate` (see the docstring).
-        self.code_mean = self.add_weight(shape=(self.latent_dim,), initializer="zeros", trainable=False, name="code_mean")
-        self.code_variance = self.add_weight(
-            shape=(self.latent_dim,), initializer="ones", trainable=False, name="code_variance"
+        self.reconstruction_tracker = keras.metrics.Mean(
+            name="reconstruction_loss"
         )
-        self.code_updates = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False, name="code_updates")
+        # Running moments of the codes, for `generate` (see the docstring).
+        self.code_mean = self.add_weight(
+            shape=(self.latent_dim,),
+            initializer="zeros",
+            trainable=False,
+            name="code_mean",
+        )
+        self.code_variance = self.add_weight(
+            shape=(self.latent_dim,),
+            initializer="ones",
+            trainable=False,
+            name="code_variance",
+        )
+        self.code_updates = self.add_weight(
+            shape=(),
+            dtype="int32",
+            initializer="zeros",
+            trainable=False,
+            name="code_updates",
+        )
 
     def _corrupt(self, x):
         if self.corruption == "gaussian":
@@ -144,12 +181,16 @@ class AutoEncoder(GenerativeModel):
             return x + self.corruption_level * noise
         if self.corruption == "masking":
             keep = self.random_uniform(ops.shape(x))
-            return ops.where(keep >= self.corruption_level, x, ops.zeros_like(x))
+            return ops.where(
+                keep >= self.corruption_level, x, ops.zeros_like(x)
+            )
         return x
 
     def call(self, inputs, training=False):
         self._check_batch(inputs)
-        h = self.encoder(self._corrupt(inputs) if training else inputs, training=training)
+        h = self.encoder(
+            self._corrupt(inputs) if training else inputs, training=training
+        )
         if self.sparsity_weight > 0:
             self.add_loss(self.sparsity_weight * ops.mean(ops.abs(h)))
         if training:
@@ -158,23 +199,34 @@ class AutoEncoder(GenerativeModel):
 
     def _track_codes(self, h):
         """Moves the running moments of the codes toward this batch's."""
-        h = ops.stop_gradient(ops.cast(ops.reshape(h, (-1, self.latent_dim)), "float32"))
+        h = ops.stop_gradient(
+            ops.cast(ops.reshape(h, (-1, self.latent_dim)), "float32")
+        )
         decay = warmup_decay(0.99, self.code_updates)
         # Var[h] = E[h^2] - E[h]^2, from moments averaged over the
         # data-parallel processes, so that every process keeps the moments
         # of the global batch.
-        mean, mean_square = backend.mean_over_processes([ops.mean(h, axis=0), ops.mean(ops.square(h), axis=0)])
+        mean, mean_square = backend.mean_over_processes(
+            [ops.mean(h, axis=0), ops.mean(ops.square(h), axis=0)]
+        )
         variance = ops.maximum(mean_square - ops.square(mean), 0.0)
         self.code_mean.assign(decay * self.code_mean + (1.0 - decay) * mean)
-        self.code_variance.assign(decay * self.code_variance + (1.0 - decay) * variance)
+        self.code_variance.assign(
+            decay * self.code_variance + (1.0 - decay) * variance
+        )
         self.code_updates.assign(self.code_updates + 1)
 
     def _reconstruction_error(self, x, reconstruction):
         # In float32 under a mixed policy too (TF does not promote).
-        x, reconstruction = ops.cast(x, "float32"), ops.cast(reconstruction, "float32")
+        x, reconstruction = (
+            ops.cast(x, "float32"),
+            ops.cast(reconstruction, "float32"),
+        )
         if self.reconstruction_loss == "mse":
             return ops.mean(ops.square(x - reconstruction))
-        return ops.mean(keras.losses.binary_crossentropy(x, reconstruction, axis=None))
+        return ops.mean(
+            keras.losses.binary_crossentropy(x, reconstruction, axis=None)
+        )
 
     def contractive_penalty(self, x):
         """`||J_f(x)||_F^2` averaged over the batch (Rifai et al., eq. 2)."""
@@ -186,7 +238,9 @@ class AutoEncoder(GenerativeModel):
             total = total + ops.sum(ops.square(g))
         return total / ops.cast(ops.shape(x)[0], "float32")
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         reconstruction = self._reconstruction_error(x, y_pred)
         self.reconstruction_tracker.update_state(reconstruction)
         loss = reconstruction
@@ -215,7 +269,9 @@ class AutoEncoder(GenerativeModel):
     def sample_latents(self, num_samples, *, seed=None, temperature=1.0):
         """Codes from the Gaussian fitted to the training codes: mean
         `code_mean`, standard deviation `temperature * sqrt(code_variance)`."""
-        z = super().sample_latents(num_samples, seed=seed, temperature=temperature)
+        z = super().sample_latents(
+            num_samples, seed=seed, temperature=temperature
+        )
         mean = ops.convert_to_numpy(self.code_mean)
         std = np.sqrt(np.maximum(ops.convert_to_numpy(self.code_variance), 0.0))
         return (mean + z * std).astype("float32")
@@ -223,7 +279,15 @@ class AutoEncoder(GenerativeModel):
     def _decode_batch(self, z, labels):
         return self.decoder(z, training=False)
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        temperature=1.0,
+    ):
         """Decodes codes drawn from the Gaussian fitted to the training codes.
 
         Args:
@@ -237,7 +301,13 @@ class AutoEncoder(GenerativeModel):
         Returns:
             A NumPy float32 array `(num_samples, *data_shape)`.
         """
-        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
+        return super().generate(
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            temperature=temperature,
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -250,10 +320,18 @@ class AutoEncoder(GenerativeModel):
             corruption_level=self.corruption_level,
             contractive_weight=self.contractive_weight,
         )
-        if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
-            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
+        if self.uses_default_network("encoder") or self.uses_default_network(
+            "decoder"
+        ):
+            config.update(
+                hidden_units=self.hidden_units,
+                filters=self.filters,
+                upsampling=self.upsampling,
+            )
         return config
 
     @classmethod
     def from_config(cls, config):
-        return super().from_config(upsampling_lib.with_legacy_upsampling(config))
+        return super().from_config(
+            upsampling_lib.with_legacy_upsampling(config)
+        )

@@ -37,8 +37,18 @@ class Encoder(Network):
     ```
     """
 
-    def __init__(self, data_shape, output_dim, hidden_units=(256, 256), filters=(32, 64), name="encoder", **kwargs):
-        data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
+    def __init__(
+        self,
+        data_shape,
+        output_dim,
+        hidden_units=(256, 256),
+        filters=(32, 64),
+        name="encoder",
+        **kwargs,
+    ):
+        data_shape = validation.check_default_network_shape(
+            data_shape, len(filters), "autoencoder"
+        )
         config = dict(
             data_shape=data_shape,
             output_dim=validation.check_positive_int(output_dim, "output_dim"),
@@ -52,7 +62,9 @@ class Encoder(Network):
                 h = keras.layers.Dense(units, activation="relu")(h)
         else:
             for f in filters:
-                h = keras.layers.Conv2D(f, 3, strides=2, padding="same", activation="relu")(h)
+                h = keras.layers.Conv2D(
+                    f, 3, strides=2, padding="same", activation="relu"
+                )(h)
             h = keras.layers.Flatten()(h)
             h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
         outputs = keras.layers.Dense(output_dim)(h)
@@ -101,7 +113,9 @@ class Decoder(Network):
         name="decoder",
         **kwargs,
     ):
-        data_shape = validation.check_default_network_shape(data_shape, len(filters), "autoencoder")
+        data_shape = validation.check_default_network_shape(
+            data_shape, len(filters), "autoencoder"
+        )
         config = dict(
             latent_dim=validation.check_positive_int(latent_dim, "latent_dim"),
             data_shape=data_shape,
@@ -115,16 +129,27 @@ class Decoder(Network):
         if len(data_shape) == 1:
             for units in reversed(hidden_units):
                 h = keras.layers.Dense(units, activation="relu")(h)
-            outputs = keras.layers.Dense(data_shape[0], activation=output_activation)(h)
+            outputs = keras.layers.Dense(
+                data_shape[0], activation=output_activation
+            )(h)
         else:
             height, width, channels = data_shape
             factor = 2 ** len(filters)
             h = keras.layers.Dense(hidden_units[-1], activation="relu")(h)
-            h = keras.layers.Dense(height // factor * width // factor * filters[-1], activation="relu")(h)
-            h = keras.layers.Reshape((height // factor, width // factor, filters[-1]))(h)
+            h = keras.layers.Dense(
+                height // factor * width // factor * filters[-1],
+                activation="relu",
+            )(h)
+            h = keras.layers.Reshape(
+                (height // factor, width // factor, filters[-1])
+            )(h)
             for f in reversed(filters):
-                h = upsampling_lib.upsample(h, f, 3, upsampling, activation="relu")
-            outputs = keras.layers.Conv2D(channels, 3, padding="same", activation=output_activation)(h)
+                h = upsampling_lib.upsample(
+                    h, f, 3, upsampling, activation="relu"
+                )
+            outputs = keras.layers.Conv2D(
+                channels, 3, padding="same", activation=output_activation
+            )(h)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
 
     @classmethod

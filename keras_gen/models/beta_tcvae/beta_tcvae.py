@@ -6,8 +6,7 @@ import keras
 from keras import ops
 
 from keras_gen.losses import total_correlation
-from keras_gen.models.vae.vae import VAE
-from keras_gen.models.vae.vae import gaussian_kl
+from keras_gen.models.vae.vae import VAE, gaussian_kl
 from keras_gen.utils import validation
 
 
@@ -111,11 +110,23 @@ class BetaTCVAE(VAE):
         )
         self.alpha = validation.check_non_negative(alpha, "alpha")
         self.gamma = validation.check_non_negative(gamma, "gamma")
-        self.dataset_size = None if dataset_size is None else validation.check_positive_int(dataset_size, "dataset_size")
-        self.estimator = validation.check_choice(estimator, "estimator", total_correlation.ESTIMATORS)
-        self.mutual_information_tracker = keras.metrics.Mean(name="mutual_information")
-        self.total_correlation_tracker = keras.metrics.Mean(name="total_correlation")
-        self.dimension_wise_kl_tracker = keras.metrics.Mean(name="dimension_wise_kl")
+        self.dataset_size = (
+            None
+            if dataset_size is None
+            else validation.check_positive_int(dataset_size, "dataset_size")
+        )
+        self.estimator = validation.check_choice(
+            estimator, "estimator", total_correlation.ESTIMATORS
+        )
+        self.mutual_information_tracker = keras.metrics.Mean(
+            name="mutual_information"
+        )
+        self.total_correlation_tracker = keras.metrics.Mean(
+            name="total_correlation"
+        )
+        self.dimension_wise_kl_tracker = keras.metrics.Mean(
+            name="dimension_wise_kl"
+        )
 
     @property
     def kl_weight_target(self):
@@ -129,20 +140,30 @@ class BetaTCVAE(VAE):
                 "BetaTCVAE's estimator needs the number of training samples: pass `dataset_size`, or "
                 "train on arrays (their length is used). Received: dataset_size=None"
             )
-        self.kl_tracker.update_state(ops.sum(gaussian_kl(z_mean, z_log_var), axis=-1))
-        mi, tc, dwkl = total_correlation.kl_decomposition(z, z_mean, z_log_var, self.dataset_size, self.estimator)
+        self.kl_tracker.update_state(
+            ops.sum(gaussian_kl(z_mean, z_log_var), axis=-1)
+        )
+        mi, tc, dwkl = total_correlation.kl_decomposition(
+            z, z_mean, z_log_var, self.dataset_size, self.estimator
+        )
         self.mutual_information_tracker.update_state(mi)
         self.total_correlation_tracker.update_state(tc)
         self.dimension_wise_kl_tracker.update_state(dwkl)
         # Chen et al. (2018), eq. 4.
-        penalty = self.alpha * ops.mean(mi) + self.beta * ops.mean(tc) + self.gamma * ops.mean(dwkl)
+        penalty = (
+            self.alpha * ops.mean(mi)
+            + self.beta * ops.mean(tc)
+            + self.gamma * ops.mean(dwkl)
+        )
         return ops.cast(self.kl_weight, "float32") * penalty
 
     def _prepare_fit(self, arguments):
         if self.dataset_size is None:
             x = arguments.get("x")
             if hasattr(x, "shape") and hasattr(x, "__len__"):
-                self.dataset_size = validation.check_positive_int(len(x), "dataset_size")
+                self.dataset_size = validation.check_positive_int(
+                    len(x), "dataset_size"
+                )
         super()._prepare_fit(arguments)
 
     def get_config(self):
@@ -150,5 +171,10 @@ class BetaTCVAE(VAE):
         # The VAE options that replace the KL term are not BetaTCVAE's.
         config.pop("num_importance_samples")
         config.pop("free_bits")
-        config.update(alpha=self.alpha, gamma=self.gamma, dataset_size=self.dataset_size, estimator=self.estimator)
+        config.update(
+            alpha=self.alpha,
+            gamma=self.gamma,
+            dataset_size=self.dataset_size,
+            estimator=self.estimator,
+        )
         return config

@@ -1,10 +1,8 @@
 import keras
-import numpy as np
 import pytest
 
 from keras_gen import datasets
-from keras_gen.models import VAE
-from keras_gen.models import BetaTCVAE
+from keras_gen.models import VAE, BetaTCVAE
 from keras_gen.testing import contract
 
 
@@ -14,7 +12,9 @@ def test_family_contract(tmp_path):
 
 @pytest.fixture(scope="module")
 def digits():
-    return datasets.load_digits("train", binarize=True)[:512], datasets.load_digits("test", binarize=True)[:256]
+    return datasets.load_digits("train", binarize=True)[
+        :512
+    ], datasets.load_digits("test", binarize=True)[:256]
 
 
 def small(**kwargs):
@@ -30,9 +30,18 @@ def test_logs_the_three_terms_which_sum_to_the_sampled_kl(digits):
     model.compile()
     history = model.fit(x, epochs=2, batch_size=64, verbose=0)
     logs = {k: v[-1] for k, v in history.history.items()}
-    assert {"mutual_information", "total_correlation", "dimension_wise_kl", "kl_loss"} <= set(logs)
+    assert {
+        "mutual_information",
+        "total_correlation",
+        "dimension_wise_kl",
+        "kl_loss",
+    } <= set(logs)
     # MWS's terms sum to log q(z|x) - log p(z), whose mean is the KL.
-    total = logs["mutual_information"] + logs["total_correlation"] + logs["dimension_wise_kl"]
+    total = (
+        logs["mutual_information"]
+        + logs["total_correlation"]
+        + logs["dimension_wise_kl"]
+    )
     assert total == pytest.approx(logs["kl_loss"], rel=0.1, abs=0.3)
 
 
@@ -78,7 +87,11 @@ def test_dataset_size_is_required_for_a_stream(digits):
     model = small()
     model.compile()
     with pytest.raises(ValueError, match=r"Received: dataset_size=None"):
-        model.fit(tf.data.Dataset.from_tensor_slices(x[:64]).batch(32), epochs=1, verbose=0)
+        model.fit(
+            tf.data.Dataset.from_tensor_slices(x[:64]).batch(32),
+            epochs=1,
+            verbose=0,
+        )
 
 
 @pytest.mark.parametrize(

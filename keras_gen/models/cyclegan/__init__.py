@@ -2,8 +2,10 @@
 
 from keras_gen.models import registry
 from keras_gen.models.cyclegan.cyclegan import CycleGAN
-from keras_gen.models.cyclegan.networks import PatchGANDiscriminator
-from keras_gen.models.cyclegan.networks import ResNetGenerator
+from keras_gen.models.cyclegan.networks import (
+    PatchGANDiscriminator,
+    ResNetGenerator,
+)
 
 registry.register(
     registry.Family(

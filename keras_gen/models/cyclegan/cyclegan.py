@@ -97,9 +97,24 @@ class CycleGAN(MultiOptimizerModel):
     model_range = (-1.0, 1.0)
     default_value_range = (-1.0, 1.0)
     # Phase names used by keras_gen 0.1.0.
-    renamed_phases = {"generators": "generator", "discriminators": "discriminator"}
-    loss_names = ("g_loss", "adversarial_loss", "cycle_loss", "identity_loss", "d_a_loss", "d_b_loss")
-    network_args = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
+    renamed_phases = {
+        "generators": "generator",
+        "discriminators": "discriminator",
+    }
+    loss_names = (
+        "g_loss",
+        "adversarial_loss",
+        "cycle_loss",
+        "identity_loss",
+        "d_a_loss",
+        "d_b_loss",
+    )
+    network_args = (
+        "generator_ab",
+        "generator_ba",
+        "discriminator_a",
+        "discriminator_b",
+    )
 
     def __init__(
         self,
@@ -124,22 +139,42 @@ class CycleGAN(MultiOptimizerModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.generator_filters = validation.check_positive_int(generator_filters, "generator_filters")
+        self.generator_filters = validation.check_positive_int(
+            generator_filters, "generator_filters"
+        )
         self.num_residual_blocks = (
             None
             if num_residual_blocks is None
-            else validation.check_positive_int(num_residual_blocks, "num_residual_blocks", allow_zero=True)
+            else validation.check_positive_int(
+                num_residual_blocks, "num_residual_blocks", allow_zero=True
+            )
         )
-        self.num_downsampling = validation.check_positive_int(num_downsampling, "num_downsampling", allow_zero=True)
-        self.discriminator_filters = validation.check_positive_int(discriminator_filters, "discriminator_filters")
+        self.num_downsampling = validation.check_positive_int(
+            num_downsampling, "num_downsampling", allow_zero=True
+        )
+        self.discriminator_filters = validation.check_positive_int(
+            discriminator_filters, "discriminator_filters"
+        )
         self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
-        self.discriminator_layers = validation.check_positive_int(discriminator_layers, "discriminator_layers")
-        self.cycle_weight = validation.check_non_negative(cycle_weight, "cycle_weight")
-        self.identity_weight = validation.check_non_negative(identity_weight, "identity_weight")
-        self.pool_size = validation.check_positive_int(pool_size, "pool_size", allow_zero=True)
-        self.lr_constant_steps = validation.check_positive_int(lr_constant_steps, "lr_constant_steps", allow_zero=True)
+        self.discriminator_layers = validation.check_positive_int(
+            discriminator_layers, "discriminator_layers"
+        )
+        self.cycle_weight = validation.check_non_negative(
+            cycle_weight, "cycle_weight"
+        )
+        self.identity_weight = validation.check_non_negative(
+            identity_weight, "identity_weight"
+        )
+        self.pool_size = validation.check_positive_int(
+            pool_size, "pool_size", allow_zero=True
+        )
+        self.lr_constant_steps = validation.check_positive_int(
+            lr_constant_steps, "lr_constant_steps", allow_zero=True
+        )
         self.lr_decay_steps = (
-            None if lr_decay_steps is None else validation.check_positive_int(lr_decay_steps, "lr_decay_steps")
+            None
+            if lr_decay_steps is None
+            else validation.check_positive_int(lr_decay_steps, "lr_decay_steps")
         )
         given = (generator_ab, generator_ba, discriminator_a, discriminator_b)
         if any(net is None for net in given) and data_shape is None:
@@ -151,16 +186,32 @@ class CycleGAN(MultiOptimizerModel):
             data_shape = validation.network_input_shape(generator_ab)
         data_shape = validation.check_data_shape(data_shape)
         if len(data_shape) != 3:
-            raise ValueError(f"`data_shape` must be (height, width, channels). Received: data_shape={data_shape}")
+            raise ValueError(
+                f"`data_shape` must be (height, width, channels). Received: data_shape={data_shape}"
+            )
         self._set_data_contract(data_shape, value_range, None)
         for name, net in zip(self.network_args, given):
-            build = self._default_generator if name.startswith("generator") else self._default_discriminator
-            setattr(self, name, self._default_network(name, net, lambda b=build, n=name: b(self.data_shape, n)))
+            build = (
+                self._default_generator
+                if name.startswith("generator")
+                else self._default_discriminator
+            )
+            setattr(
+                self,
+                name,
+                self._default_network(
+                    name, net, lambda b=build, n=name: b(self.data_shape, n)
+                ),
+            )
         self._check_networks()
         # One history per domain; its coin flips follow the model's seed.
         pool_seed = None if seed is None else int(seed)
         self.pool_a = ImagePool(self.pool_size, seed=pool_seed, name="pool_a")
-        self.pool_b = ImagePool(self.pool_size, seed=None if seed is None else pool_seed + 1, name="pool_b")
+        self.pool_b = ImagePool(
+            self.pool_size,
+            seed=None if seed is None else pool_seed + 1,
+            name="pool_b",
+        )
         self.pool_a.build((None,) + self.data_shape)
         self.pool_b.build((None,) + self.data_shape)
 
@@ -171,17 +222,26 @@ class CycleGAN(MultiOptimizerModel):
         if blocks is None:
             blocks = networks.default_num_residual_blocks(min(data_shape[:2]))
         return networks.ResNetGenerator(
-            data_shape, self.generator_filters, blocks, self.num_downsampling, upsampling=self.upsampling, name=name
+            data_shape,
+            self.generator_filters,
+            blocks,
+            self.num_downsampling,
+            upsampling=self.upsampling,
+            name=name,
         )
 
     def _default_discriminator(self, data_shape, name):
         return networks.PatchGANDiscriminator(
-            data_shape, self.discriminator_filters, self.discriminator_layers, name=name
+            data_shape,
+            self.discriminator_filters,
+            self.discriminator_layers,
+            name=name,
         )
 
     def _check_networks(self):
         shapes = {
-            name: validation.network_input_shape(getattr(self, name)) for name in self.network_args
+            name: validation.network_input_shape(getattr(self, name))
+            for name in self.network_args
         }
         for name in ("generator_ab", "generator_ba"):
             out = tuple(getattr(self, name).output_shape[1:])
@@ -199,11 +259,16 @@ class CycleGAN(MultiOptimizerModel):
         for name in ("generator_ab", "generator_ba"):
             if not self.uses_default_network(name):
                 network_lib.refuse_final_activation(
-                    getattr(self, name), name, ("sigmoid", "relu"), "images in [-1, 1] (end in tanh)"
+                    getattr(self, name),
+                    name,
+                    ("sigmoid", "relu"),
+                    "images in [-1, 1] (end in tanh)",
                 )
         for name in ("discriminator_a", "discriminator_b"):
             if not self.uses_default_network(name):
-                network_lib.refuse_final_activation(getattr(self, name), name, ("sigmoid",), "logits")
+                network_lib.refuse_final_activation(
+                    getattr(self, name), name, ("sigmoid",), "logits"
+                )
 
     def default_optimizers(self):
         # Zhu et al. (2017), sec. 7.1: Adam, lr 2e-4, beta_1 0.5, constant
@@ -211,15 +276,19 @@ class CycleGAN(MultiOptimizerModel):
         def adam():
             rate = 2e-4
             if self.lr_decay_steps is not None:
-                rate = ConstantThenLinearDecay(rate, self.lr_constant_steps, self.lr_decay_steps)
+                rate = ConstantThenLinearDecay(
+                    rate, self.lr_constant_steps, self.lr_decay_steps
+                )
             return keras.optimizers.Adam(rate, beta_1=0.5)
 
         return {"generator": adam(), "discriminator": adam()}
 
     def phase_variables(self):
         return {
-            "generator": self.generator_ab.trainable_variables + self.generator_ba.trainable_variables,
-            "discriminator": self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables,
+            "generator": self.generator_ab.trainable_variables
+            + self.generator_ba.trainable_variables,
+            "discriminator": self.discriminator_a.trainable_variables
+            + self.discriminator_b.trainable_variables,
         }
 
     # -- losses ----------------------------------------------------------------
@@ -227,7 +296,9 @@ class CycleGAN(MultiOptimizerModel):
     @staticmethod
     def _l1(x, y):
         # float32 under a mixed policy too (TF does not promote).
-        return ops.mean(ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32")))
+        return ops.mean(
+            ops.abs(ops.cast(x, "float32") - ops.cast(y, "float32"))
+        )
 
     def generator_losses(self, real_a, real_b, training=False):
         """The generators' loss terms on a batch of each domain.
@@ -237,20 +308,30 @@ class CycleGAN(MultiOptimizerModel):
             `adversarial_loss`, `cycle_loss` and `identity_loss` (their sum is
             the generators' loss), and the translated images `F(b)`, `G(a)`.
         """
-        real_a, real_b = ops.convert_to_tensor(real_a), ops.convert_to_tensor(real_b)
+        real_a, real_b = (
+            ops.convert_to_tensor(real_a),
+            ops.convert_to_tensor(real_b),
+        )
         fake_b = self.generator_ab(real_a, training=training)
         fake_a = self.generator_ba(real_b, training=training)
         # Least squares (Mao et al., 2017) as in the paper's code: the
         # generator minimises (D(G(a)) - 1)^2, twice keras_gen's
         # `generator_loss("least_squares")`, which carries Mao et al.'s 1/2.
         adversarial_loss = 2.0 * (
-            adversarial.generator_loss("least_squares", self.discriminator_b(fake_b, training=training))
-            + adversarial.generator_loss("least_squares", self.discriminator_a(fake_a, training=training))
+            adversarial.generator_loss(
+                "least_squares", self.discriminator_b(fake_b, training=training)
+            )
+            + adversarial.generator_loss(
+                "least_squares", self.discriminator_a(fake_a, training=training)
+            )
         )
         # Eq. 2: forward (a -> G(a) -> F(G(a)) ~ a) and backward cycles.
         reconstructed_a = self.generator_ba(fake_b, training=training)
         reconstructed_b = self.generator_ab(fake_a, training=training)
-        cycle_loss = self.cycle_weight * (self._l1(reconstructed_a, real_a) + self._l1(reconstructed_b, real_b))
+        cycle_loss = self.cycle_weight * (
+            self._l1(reconstructed_a, real_a)
+            + self._l1(reconstructed_b, real_b)
+        )
         terms = {"adversarial_loss": adversarial_loss, "cycle_loss": cycle_loss}
         if self.identity_weight:
             # Sec. 5.2 (after Taigman et al., 2017): G(b) ~ b and F(a) ~ a,
@@ -258,14 +339,20 @@ class CycleGAN(MultiOptimizerModel):
             same_b = self.generator_ab(real_b, training=training)
             same_a = self.generator_ba(real_a, training=training)
             weight = self.identity_weight * self.cycle_weight
-            terms["identity_loss"] = weight * (self._l1(same_b, real_b) + self._l1(same_a, real_a))
+            terms["identity_loss"] = weight * (
+                self._l1(same_b, real_b) + self._l1(same_a, real_a)
+            )
         else:
             terms["identity_loss"] = ops.zeros(())
         return terms, (fake_a, fake_b)
 
-    def discriminator_losses(self, real_a, real_b, fake_a, fake_b, training=False):
+    def discriminator_losses(
+        self, real_a, real_b, fake_a, fake_b, training=False
+    ):
         """`(d_a_loss, d_b_loss)`: each `((D(real) - 1)^2 + D(fake)^2) / 2`."""
-        real_a, real_b, fake_a, fake_b = (ops.convert_to_tensor(t) for t in (real_a, real_b, fake_a, fake_b))
+        real_a, real_b, fake_a, fake_b = (
+            ops.convert_to_tensor(t) for t in (real_a, real_b, fake_a, fake_b)
+        )
         d_a = adversarial.discriminator_loss(
             "least_squares",
             self.discriminator_a(real_a, training=training),
@@ -301,7 +388,9 @@ class CycleGAN(MultiOptimizerModel):
             terms, fakes = self.generator_losses(real_a, real_b, training=True)
             return sum(terms.values()), (terms, fakes)
 
-        g_loss, (terms, (fake_a, fake_b)) = self.optimize_step("generator", g_loss_fn)
+        g_loss, (terms, (fake_a, fake_b)) = self.optimize_step(
+            "generator", g_loss_fn
+        )
         # The discriminators see this step's translations mixed with earlier
         # ones (the history pool, sec. 4); `optimize_step` already stopped
         # their gradients.
@@ -309,7 +398,9 @@ class CycleGAN(MultiOptimizerModel):
         pooled_b = self.pool_b(fake_b)
 
         def d_loss_fn():
-            d_a, d_b = self.discriminator_losses(real_a, real_b, pooled_a, pooled_b, training=True)
+            d_a, d_b = self.discriminator_losses(
+                real_a, real_b, pooled_a, pooled_b, training=True
+            )
             return d_a + d_b, (d_a, d_b)
 
         _, (d_a, d_b) = self.optimize_step("discriminator", d_loss_fn)
@@ -335,11 +426,15 @@ class CycleGAN(MultiOptimizerModel):
                 f"Received: one array x.shape={x.shape}"
             )
         if arguments.get("validation_data") is not None:
-            raise ValueError("CycleGAN has no evaluation step: pass no `validation_data`.")
+            raise ValueError(
+                "CycleGAN has no evaluation step: pass no `validation_data`."
+            )
         checker = data_checks.DomainPairChecker(self.data_checker())
         if pair is None:
             validation.check_dataset_not_empty(x, "x")
-            arguments["x"], arguments["y"] = data_checks.checked_data(x, y, checker)
+            arguments["x"], arguments["y"] = data_checks.checked_data(
+                x, y, checker
+            )
             return
         x_a, x_b = (np.asarray(d) for d in pair)
         check_domains(x_a, x_b)
@@ -347,24 +442,42 @@ class CycleGAN(MultiOptimizerModel):
         seed = None
         if self.seed is not None:
             # A new pairing per `fit` call, reproducible after a reload.
-            done = 0 if self.optimizer is None else int(ops.convert_to_numpy(self.optimizer.iterations))
+            done = (
+                0
+                if self.optimizer is None
+                else int(ops.convert_to_numpy(self.optimizer.iterations))
+            )
             seed = self.seed + done
         shuffle = arguments.get("shuffle", True)
         arguments["x"] = UnpairedDataset(
-            x_a, x_b, batch_size=arguments.get("batch_size") or 32, shuffle=bool(shuffle), seed=seed
+            x_a,
+            x_b,
+            batch_size=arguments.get("batch_size") or 32,
+            shuffle=bool(shuffle),
+            seed=seed,
         )
         # The dataset shuffles itself (from the model's seed); Keras' own
         # batch shuffling of a PyDataset would use Python's global random.
-        arguments["y"], arguments["batch_size"], arguments["shuffle"] = None, None, False
+        arguments["y"], arguments["batch_size"], arguments["shuffle"] = (
+            None,
+            None,
+            False,
+        )
 
     # -- translation -------------------------------------------------------------
 
     def _translate(self, network, x, name, batch_size):
         x = np.asarray(x, dtype="float32")
         if x.ndim != 4:
-            raise ValueError(f"`{name}` must be a batch of images. Received: {name}.shape={x.shape}")
+            raise ValueError(
+                f"`{name}` must be a batch of images. Received: {name}.shape={x.shape}"
+            )
         self.data_checker(x_name=name).check_x(x, whole=True)
-        out = self.map_batches(lambda t: network(self.to_model_space(t), training=False), x, batch_size=batch_size)
+        out = self.map_batches(
+            lambda t: network(self.to_model_space(t), training=False),
+            x,
+            batch_size=batch_size,
+        )
         return self._finish_samples(out)
 
     def translate_a_to_b(self, x, batch_size=64):
@@ -375,7 +488,16 @@ class CycleGAN(MultiOptimizerModel):
         """`F(x)`: domain-B images (NumPy, batched) to domain A, as NumPy."""
         return self._translate(self.generator_ba, x, "x", batch_size)
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=64, inputs=None, direction="a_to_b"):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=64,
+        inputs=None,
+        direction="a_to_b",
+    ):
         """Translates `num_samples` images: CycleGAN generates from images,
         not from noise.
 
@@ -404,12 +526,18 @@ class CycleGAN(MultiOptimizerModel):
             raise ValueError(
                 f"`inputs` holds fewer images than `num_samples` ({num_samples}). Received: inputs.shape={inputs.shape}"
             )
-        network = self.generator_ab if direction == "a_to_b" else self.generator_ba
-        return self._translate(network, inputs[:num_samples], "inputs", batch_size)
+        network = (
+            self.generator_ab if direction == "a_to_b" else self.generator_ba
+        )
+        return self._translate(
+            network, inputs[:num_samples], "inputs", batch_size
+        )
 
     def reference_probe(self, num=4):
         """`G` on fixed images."""
-        return "translate_a_to_b", self.translate_a_to_b(self._fixed_samples(num))
+        return "translate_a_to_b", self.translate_a_to_b(
+            self._fixed_samples(num)
+        )
 
     def get_config(self):
         config = super().get_config()

@@ -11,6 +11,7 @@ from keras_gen.testing import contract
 def test_family_contract(tmp_path):
     contract.run_family_contract_test("cyclegan", tmp_path)
 
+
 SHAPE = (8, 8, 3)
 
 
@@ -21,8 +22,12 @@ def numpy_vars(variables):
 def linear_network(scale, shift, name):
     """x -> scale * x + shift per pixel (a 1x1 convolution), fixed weights."""
     channels_out = 1 if scale == 0 else 3
-    net = keras.Sequential([keras.Input(SHAPE), keras.layers.Conv2D(channels_out, 1)], name=name)
-    kernel = (scale * np.eye(3, dtype="float32"))[:, :channels_out].reshape(1, 1, 3, channels_out)
+    net = keras.Sequential(
+        [keras.Input(SHAPE), keras.layers.Conv2D(channels_out, 1)], name=name
+    )
+    kernel = (scale * np.eye(3, dtype="float32"))[:, :channels_out].reshape(
+        1, 1, 3, channels_out
+    )
     net.set_weights([kernel, np.full((channels_out,), shift, dtype="float32")])
     return net
 
@@ -42,8 +47,14 @@ def fixed_cyclegan(**kwargs):
 
 def tiny_cyclegan(**kwargs):
     config = dict(
-        data_shape=(8, 8, 3), generator_filters=4, num_residual_blocks=1, num_downsampling=1,
-        discriminator_filters=4, discriminator_layers=1, pool_size=20, seed=0,
+        data_shape=(8, 8, 3),
+        generator_filters=4,
+        num_residual_blocks=1,
+        num_downsampling=1,
+        discriminator_filters=4,
+        discriminator_layers=1,
+        pool_size=20,
+        seed=0,
     )
     config.update(kwargs)
     return CycleGAN(**config)
@@ -51,8 +62,10 @@ def tiny_cyclegan(**kwargs):
 
 def random_domains(n_a=16, n_b=16, shape=SHAPE, seed=0):
     rng = np.random.RandomState(seed)
-    return (rng.uniform(-1, 1, (n_a,) + shape).astype("float32"),
-            rng.uniform(-1, 1, (n_b,) + shape).astype("float32"))
+    return (
+        rng.uniform(-1, 1, (n_a,) + shape).astype("float32"),
+        rng.uniform(-1, 1, (n_b,) + shape).astype("float32"),
+    )
 
 
 def test_losses_equal_hand_computed_values():
@@ -61,20 +74,31 @@ def test_losses_equal_hand_computed_values():
     terms, (fake_a, fake_b) = model.generator_losses(a, b)
     terms = {k: float(ops.convert_to_numpy(v)) for k, v in terms.items()}
     np.testing.assert_allclose(ops.convert_to_numpy(fake_b), 2 * a, rtol=1e-6)
-    np.testing.assert_allclose(ops.convert_to_numpy(fake_a), 0.5 * b + 0.1, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(fake_a), 0.5 * b + 0.1, rtol=1e-6, atol=1e-7
+    )
     # Cycles: F(G(a)) = a + 0.1 and G(F(b)) = b + 0.2, so lambda * (0.1 + 0.2).
     np.testing.assert_allclose(terms["cycle_loss"], 10 * (0.1 + 0.2), rtol=1e-5)
     # Identity: |G(b) - b| = |b| and |F(a) - a| = |0.1 - 0.5a|, weighted 0.5 * lambda.
     identity = 5 * (np.abs(b).mean() + np.abs(0.1 - 0.5 * a).mean())
     np.testing.assert_allclose(terms["identity_loss"], identity, rtol=1e-5)
     # Least squares: (D_B(G(a)) - 1)^2 + (D_A(F(b)) - 1)^2.
-    np.testing.assert_allclose(terms["adversarial_loss"], (-0.2 - 1) ** 2 + (0.3 - 1) ** 2, rtol=1e-5)
-    d_a, d_b = (float(ops.convert_to_numpy(t)) for t in model.discriminator_losses(a, b, fake_a, fake_b))
+    np.testing.assert_allclose(
+        terms["adversarial_loss"], (-0.2 - 1) ** 2 + (0.3 - 1) ** 2, rtol=1e-5
+    )
+    d_a, d_b = (
+        float(ops.convert_to_numpy(t))
+        for t in model.discriminator_losses(a, b, fake_a, fake_b)
+    )
     np.testing.assert_allclose(d_a, 0.5 * ((0.3 - 1) ** 2 + 0.3**2), rtol=1e-5)
     np.testing.assert_allclose(d_b, 0.5 * ((-0.2 - 1) ** 2 + 0.2**2), rtol=1e-5)
     # The weights are arguments: lambda = 4 and no identity term.
-    terms, _ = fixed_cyclegan(cycle_weight=4.0, identity_weight=0.0).generator_losses(a, b)
-    np.testing.assert_allclose(float(ops.convert_to_numpy(terms["cycle_loss"])), 4 * 0.3, rtol=1e-5)
+    terms, _ = fixed_cyclegan(
+        cycle_weight=4.0, identity_weight=0.0
+    ).generator_losses(a, b)
+    np.testing.assert_allclose(
+        float(ops.convert_to_numpy(terms["cycle_loss"])), 4 * 0.3, rtol=1e-5
+    )
     assert float(ops.convert_to_numpy(terms["identity_loss"])) == 0.0
 
 
@@ -88,15 +112,24 @@ def test_each_phase_moves_only_its_networks(frozen):
     model.compile(**{k: keras.optimizers.SGD(v) for k, v in rates.items()})
     variables = model.phase_variables()
     other = "discriminator" if frozen == "generator" else "generator"
-    before_frozen, before_other = numpy_vars(variables[frozen]), numpy_vars(variables[other])
+    before_frozen, before_other = (
+        numpy_vars(variables[frozen]),
+        numpy_vars(variables[other]),
+    )
     # A stream of (a, b) batches, as a user would zip two datasets.
     stream = tf.data.Dataset.zip(
-        (tf.data.Dataset.from_tensor_slices(a).batch(8), tf.data.Dataset.from_tensor_slices(b).batch(8))
+        (
+            tf.data.Dataset.from_tensor_slices(a).batch(8),
+            tf.data.Dataset.from_tensor_slices(b).batch(8),
+        )
     )
     model.fit(stream, epochs=1, verbose=0)
     for before, v in zip(before_frozen, variables[frozen]):
         np.testing.assert_array_equal(ops.convert_to_numpy(v), before)
-    moved = [np.abs(ops.convert_to_numpy(v) - x).max() for x, v in zip(before_other, variables[other])]
+    moved = [
+        np.abs(ops.convert_to_numpy(v) - x).max()
+        for x, v in zip(before_other, variables[other])
+    ]
     assert max(moved) > 1e-4
     assert int(model.get_optimizer(frozen).iterations) == 2
     assert int(model.get_optimizer(other).iterations) == 2
@@ -104,7 +137,10 @@ def test_each_phase_moves_only_its_networks(frozen):
 
 def test_default_networks_train_fill_the_pools_and_reload(tmp_path):
     x_a, x_b = datasets.load_sample_photos("train", image_size=8)
-    x_a, x_b = x_a[::12][:24], x_b[::20][:15]  # unequal sizes: epochs cover the larger
+    x_a, x_b = (
+        x_a[::12][:24],
+        x_b[::20][:15],
+    )  # unequal sizes: epochs cover the larger
     model = tiny_cyclegan()
     model.compile()
     history = model.fit((x_a, x_b), batch_size=8, epochs=2, verbose=0)
@@ -116,15 +152,21 @@ def test_default_networks_train_fill_the_pools_and_reload(tmp_path):
     for pool in (model.pool_a, model.pool_b):
         assert int(ops.convert_to_numpy(pool.count)) == 20
         stored = ops.convert_to_numpy(pool.images)
-        assert np.all(np.abs(stored) <= 1) and np.all(np.abs(stored).reshape(20, -1).max(axis=1) > 0)
+        assert np.all(np.abs(stored) <= 1) and np.all(
+            np.abs(stored).reshape(20, -1).max(axis=1) > 0
+        )
     path = str(tmp_path / "cyclegan.keras")
     model.save(path)
     restored = keras.models.load_model(path)
     # Same networks (reflection padding, instance norm, ...) and weights,
     # pools included, so the same translations.
-    assert [type(layer) for layer in restored.generator_ab.layers] == [type(layer) for layer in model.generator_ab.layers]
+    assert [type(layer) for layer in restored.generator_ab.layers] == [
+        type(layer) for layer in model.generator_ab.layers
+    ]
     for x, y in zip(model.weights, restored.weights):
-        np.testing.assert_array_equal(ops.convert_to_numpy(x), ops.convert_to_numpy(y))
+        np.testing.assert_array_equal(
+            ops.convert_to_numpy(x), ops.convert_to_numpy(y)
+        )
     assert int(restored.get_optimizer("discriminator").iterations) == 6
 
 
@@ -150,7 +192,9 @@ def test_translate_returns_numpy_batches_of_the_input_shape():
     out = model.translate_a_to_b(a, batch_size=2)
     assert isinstance(out, np.ndarray) and out.shape == a.shape
     np.testing.assert_allclose(out, 2 * a, rtol=1e-6)
-    np.testing.assert_allclose(model.translate_b_to_a(b), 0.5 * b + 0.1, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        model.translate_b_to_a(b), 0.5 * b + 0.1, rtol=1e-6, atol=1e-7
+    )
     with pytest.raises(ValueError, match=r"x.shape=\(5, 4, 4, 3\)"):
         model.translate_a_to_b(np.zeros((5, 4, 4, 3), "float32"))
 
@@ -159,7 +203,10 @@ def test_domains_of_different_sizes_or_channels_are_refused():
     model = fixed_cyclegan()
     model.compile()
     a, b = random_domains()
-    with pytest.raises(ValueError, match=r"same size and number of channels.*x_b.shape=\(16, 4, 4, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"same size and number of channels.*x_b.shape=\(16, 4, 4, 3\)",
+    ):
         model.fit((a, b[:, :4, :4]), verbose=0)
     with pytest.raises(ValueError, match=r"x_b.shape=\(16, 8, 8, 1\)"):
         model.fit((a, b[..., :1]), verbose=0)
@@ -171,12 +218,26 @@ def test_domains_of_different_sizes_or_channels_are_refused():
     with pytest.raises(ValueError, match="pairs of unpaired batches"):
         model.fit(tf.data.Dataset.from_tensor_slices(a).batch(8), verbose=0)
     gray = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(1, 1)])
-    nets = dict(generator_ab=model.generator_ab, generator_ba=model.generator_ba,
-                discriminator_a=model.discriminator_a, discriminator_b=gray)
-    with pytest.raises(ValueError, match=r"same image shape.*discriminator_b with input shape \(8, 8, 1\)"):
+    nets = dict(
+        generator_ab=model.generator_ab,
+        generator_ba=model.generator_ba,
+        discriminator_a=model.discriminator_a,
+        discriminator_b=gray,
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"same image shape.*discriminator_b with input shape \(8, 8, 1\)",
+    ):
         CycleGAN(**nets)
-    nets.update(discriminator_b=model.discriminator_b, generator_ab=keras.Sequential([keras.Input(SHAPE), keras.layers.Conv2D(1, 1)]))
-    with pytest.raises(ValueError, match=r"generator_ab.*output shape \(8, 8, 1\)"):
+    nets.update(
+        discriminator_b=model.discriminator_b,
+        generator_ab=keras.Sequential(
+            [keras.Input(SHAPE), keras.layers.Conv2D(1, 1)]
+        ),
+    )
+    with pytest.raises(
+        ValueError, match=r"generator_ab.*output shape \(8, 8, 1\)"
+    ):
         CycleGAN(**nets)
 
 

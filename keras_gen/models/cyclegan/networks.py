@@ -79,7 +79,11 @@ def default_num_residual_blocks(image_size):
 
 def _check_image_shape(image_shape, factor, what):
     image_shape = tuple(int(d) for d in image_shape)
-    if len(image_shape) != 3 or image_shape[0] % factor or image_shape[1] % factor:
+    if (
+        len(image_shape) != 3
+        or image_shape[0] % factor
+        or image_shape[1] % factor
+    ):
         raise ValueError(
             f"The default CycleGAN {what} takes images `(height, width, channels)` "
             f"whose sides divide by {factor}. Received: data_shape={image_shape}"
@@ -140,14 +144,20 @@ class ResNetGenerator(Network):
         return cls(**{"upsampling": "transposed", **config})
 
 
-def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling, upsampling):
+def _resnet_graph(
+    data_shape, filters, num_residual_blocks, num_downsampling, upsampling
+):
     image_shape = data_shape
     filters = validation.check_positive_int(filters, "generator_filters")
     num_residual_blocks = validation.check_positive_int(
         num_residual_blocks, "num_residual_blocks", allow_zero=True
     )
-    num_downsampling = validation.check_positive_int(num_downsampling, "num_downsampling", allow_zero=True)
-    image_shape = _check_image_shape(image_shape, 2**num_downsampling, "generator")
+    num_downsampling = validation.check_positive_int(
+        num_downsampling, "num_downsampling", allow_zero=True
+    )
+    image_shape = _check_image_shape(
+        image_shape, 2**num_downsampling, "generator"
+    )
     if min(image_shape[:2]) // 2**num_downsampling < 2:
         raise ValueError(
             "`num_downsampling` leaves images smaller than 2x2 at the lowest "
@@ -156,11 +166,23 @@ def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling, up
 
     def conv_norm_relu(h, width, kernel, strides=1, transpose=False):
         if transpose:
-            h = upsampling_lib.upsample(h, width, kernel, upsampling, use_bias=False, kernel_initializer=_init())
+            h = upsampling_lib.upsample(
+                h,
+                width,
+                kernel,
+                upsampling,
+                use_bias=False,
+                kernel_initializer=_init(),
+            )
         else:
             padding = "same" if strides > 1 else "valid"
             h = keras.layers.Conv2D(
-                width, kernel, strides=strides, padding=padding, use_bias=False, kernel_initializer=_init()
+                width,
+                kernel,
+                strides=strides,
+                padding=padding,
+                use_bias=False,
+                kernel_initializer=_init(),
             )(h)
         return keras.layers.ReLU()(_instance_norm()(h))
 
@@ -174,12 +196,16 @@ def _resnet_graph(data_shape, filters, num_residual_blocks, num_downsampling, up
         r = ReflectionPadding2D(1)(h)
         r = conv_norm_relu(r, width, 3)
         r = ReflectionPadding2D(1)(r)
-        r = keras.layers.Conv2D(width, 3, use_bias=False, kernel_initializer=_init())(r)
+        r = keras.layers.Conv2D(
+            width, 3, use_bias=False, kernel_initializer=_init()
+        )(r)
         h = keras.layers.Add()([h, _instance_norm()(r)])
     for i in reversed(range(num_downsampling)):  # u128, u64
         h = conv_norm_relu(h, filters * 2**i, 3, strides=2, transpose=True)
     h = ReflectionPadding2D(3)(h)
-    y = keras.layers.Conv2D(image_shape[-1], 7, activation="tanh", kernel_initializer=_init())(h)  # c7s1-3
+    y = keras.layers.Conv2D(
+        image_shape[-1], 7, activation="tanh", kernel_initializer=_init()
+    )(h)  # c7s1-3
     return x, y
 
 
@@ -217,8 +243,17 @@ class PatchGANDiscriminator(Network):
     ```
     """
 
-    def __init__(self, data_shape, filters=64, num_layers=3, name="discriminator", **kwargs):
-        config = dict(data_shape=tuple(data_shape), filters=filters, num_layers=num_layers)
+    def __init__(
+        self,
+        data_shape,
+        filters=64,
+        num_layers=3,
+        name="discriminator",
+        **kwargs,
+    ):
+        config = dict(
+            data_shape=tuple(data_shape), filters=filters, num_layers=num_layers
+        )
         inputs, outputs = _patch_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
 
@@ -226,7 +261,9 @@ class PatchGANDiscriminator(Network):
 def _patch_graph(data_shape, filters, num_layers):
     image_shape = data_shape
     filters = validation.check_positive_int(filters, "discriminator_filters")
-    num_layers = validation.check_positive_int(num_layers, "discriminator_layers")
+    num_layers = validation.check_positive_int(
+        num_layers, "discriminator_layers"
+    )
     image_shape = _check_image_shape(image_shape, 1, "discriminator")
     if patch_output_size(min(image_shape[:2]), num_layers) < 1:
         raise ValueError(
@@ -238,10 +275,14 @@ def _patch_graph(data_shape, filters, num_layers):
 
     def conv(h, width, strides, **kwargs):
         h = keras.layers.ZeroPadding2D(1)(h)
-        return keras.layers.Conv2D(width, 4, strides=strides, kernel_initializer=_init(), **kwargs)(h)
+        return keras.layers.Conv2D(
+            width, 4, strides=strides, kernel_initializer=_init(), **kwargs
+        )(h)
 
     x = keras.Input(image_shape, name="images")
-    h = keras.layers.LeakyReLU(0.2)(conv(x, filters, 2))  # C64, no normalisation
+    h = keras.layers.LeakyReLU(0.2)(
+        conv(x, filters, 2)
+    )  # C64, no normalisation
     for n in range(1, num_layers + 1):  # C128, C256 (stride 2), C512 (stride 1)
         width = filters * min(2**n, 8)
         h = conv(h, width, 2 if n < num_layers else 1, use_bias=False)

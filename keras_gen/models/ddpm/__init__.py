@@ -1,7 +1,6 @@
-from keras_gen.models.ddpm.ddpm import DDPM
-from keras_gen.models.ddpm.networks import MLPDenoiser
-from keras_gen.models.ddpm.networks import UNet
 from keras_gen.models import registry
+from keras_gen.models.ddpm.ddpm import DDPM
+from keras_gen.models.ddpm.networks import MLPDenoiser, UNet
 
 registry.register(
     registry.Family(
@@ -12,7 +11,10 @@ registry.register(
             # Vectors: an MLP denoiser compiles in seconds (the U-Net's own
             # tests are in ddpm_test.py).
             "tiny": registry.Configuration(
-                dict(data_shape=(2,), hidden_dim=16, num_layers=1), "tests", "tiny", generate_options={"num_steps": 3}
+                dict(data_shape=(2,), hidden_dim=16, num_layers=1),
+                "tests",
+                "tiny",
+                generate_options={"num_steps": 3},
             ),
             "digits": registry.Configuration(
                 dict(
@@ -30,7 +32,12 @@ registry.register(
                 learning_rate=2e-3,
             ),
             "toy": registry.Configuration(
-                dict(data_shape=(2,), hidden_dim=128, num_layers=3, ema_decay=0.999),
+                dict(
+                    data_shape=(2,),
+                    hidden_dim=128,
+                    num_layers=3,
+                    ema_decay=0.999,
+                ),
                 "MLP denoiser for 2-D points",
                 "toy",
                 batch_size=256,

@@ -11,8 +11,7 @@ from keras import ops
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
-from keras_gen.models.editing import ImageEditing
-from keras_gen.models.editing import edit_steps
+from keras_gen.models.editing import ImageEditing, edit_steps
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
@@ -83,9 +82,15 @@ class DiffusionSampling:
         if classifier is not None and self.num_classes is None:
             # The labels are the classifier's, not the model's.
             if labels is None:
-                raise ValueError("Classifier guidance needs the target `labels`. Received: labels=None")
-            num_samples = validation.check_positive_int(num_samples, "num_samples")
-            classifier_labels = np.broadcast_to(np.asarray(labels, "int32").reshape(-1), (num_samples,)).copy()
+                raise ValueError(
+                    "Classifier guidance needs the target `labels`. Received: labels=None"
+                )
+            num_samples = validation.check_positive_int(
+                num_samples, "num_samples"
+            )
+            classifier_labels = np.broadcast_to(
+                np.asarray(labels, "int32").reshape(-1), (num_samples,)
+            ).copy()
             labels = None
         return GenerativeModel.generate(
             self,
@@ -206,9 +211,16 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         min_snr_gamma = (
             None
             if min_snr_gamma is None
-            else validation.check_in_range(min_snr_gamma, "min_snr_gamma", 1e-6, description="a number > 0, or None")
+            else validation.check_in_range(
+                min_snr_gamma,
+                "min_snr_gamma",
+                1e-6,
+                description="a number > 0, or None",
+            )
         )
-        offset_noise = validation.check_non_negative(offset_noise, "offset_noise")
+        offset_noise = validation.check_non_negative(
+            offset_noise, "offset_noise"
+        )
         super().__init__(
             denoiser=denoiser,
             data_shape=data_shape,
@@ -230,7 +242,10 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         self.min_snr_gamma = min_snr_gamma
         self.offset_noise = offset_noise
         if scheduler is None:
-            scheduler = DDPMScheduler(clip_sample=len(self.data_shape) > 1 and self.value_range is not None)
+            scheduler = DDPMScheduler(
+                clip_sample=len(self.data_shape) > 1
+                and self.value_range is not None
+            )
         if not isinstance(scheduler, Scheduler):
             raise ValueError(
                 f"`scheduler` must be a `keras_gen.schedulers.Scheduler`. Received: scheduler={scheduler!r}"
@@ -246,7 +261,9 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         # Ho et al. (2020), appendix B: Adam, lr 2e-4.
         return keras.optimizers.Adam(2e-4)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         x0 = self.to_model_space(ops.cast(x, "float32"))
         batch = ops.shape(x0)[0]
         T = self.scheduler.num_train_timesteps
@@ -254,24 +271,37 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         t = ops.minimum(t, T - 1)
         noise = self.random_normal(ops.shape(x0))
         if self.offset_noise:
-            noise = schedulers_lib.offset_noise(noise, self.offset_noise, seed=self.seed_generator)
+            noise = schedulers_lib.offset_noise(
+                noise, self.offset_noise, seed=self.seed_generator
+            )
         x_t = self.scheduler.add_noise(x0, noise, t)
         labels = self.training_labels(y, batch, training)
-        prediction = self._denoise(self.denoiser, x_t, t, labels, training=training)
+        prediction = self._denoise(
+            self.denoiser, x_t, t, labels, training=training
+        )
         target = self.scheduler.training_target(x0, noise, t)
         per_sample = ops.mean(
-            ops.reshape(ops.square(ops.cast(prediction, "float32") - target), (batch, -1)), axis=-1
+            ops.reshape(
+                ops.square(ops.cast(prediction, "float32") - target),
+                (batch, -1),
+            ),
+            axis=-1,
         )
         if self.min_snr_gamma is not None:
             # Min-SNR-γ (Hang et al., 2023, eq. 8): min(SNR_t, γ) ||x̂_0 − x_0||².
-            per_sample = per_sample * self.scheduler.loss_weights(t, self.min_snr_gamma)
+            per_sample = per_sample * self.scheduler.loss_weights(
+                t, self.min_snr_gamma
+            )
         return self.finish_loss(per_sample, sample_weight, training)
 
     # -- sampling ------------------------------------------------------------
 
     def _sampler(self, scheduler, num_steps):
         """A fresh scheduler for one sampling run, with its timesteps set."""
-        scheduler = schedulers_lib.get(self.scheduler if scheduler is None else scheduler, like=self.scheduler)
+        scheduler = schedulers_lib.get(
+            self.scheduler if scheduler is None else scheduler,
+            like=self.scheduler,
+        )
         if scheduler.num_train_timesteps != self.scheduler.num_train_timesteps:
             raise ValueError(
                 f"`scheduler` must run the model's forward process of {self.scheduler.num_train_timesteps} "
@@ -280,11 +310,27 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         # A copy: the timesteps set here must not change the caller's object.
         scheduler = scheduler.__class__.from_config(scheduler.get_config())
         if num_steps is None:
-            num_steps = scheduler.num_train_timesteps if isinstance(scheduler, DDPMScheduler) else 50
-        scheduler.set_timesteps(validation.check_positive_int(num_steps, "num_steps"))
+            num_steps = (
+                scheduler.num_train_timesteps
+                if isinstance(scheduler, DDPMScheduler)
+                else 50
+            )
+        scheduler.set_timesteps(
+            validation.check_positive_int(num_steps, "num_steps")
+        )
         return scheduler
 
-    def _guided_output(self, network, scheduler, x, t_batch, labels, guidance_scale, classifier, classifier_scale):
+    def _guided_output(
+        self,
+        network,
+        scheduler,
+        x,
+        t_batch,
+        labels,
+        guidance_scale,
+        classifier,
+        classifier_scale,
+    ):
         """The denoiser's output at (x_t, t) with the requested guidance
         (`t_batch`: the time of each sample, int or float)."""
         out = self.guided_output(network, x, t_batch, labels, guidance_scale)
@@ -293,17 +339,23 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             # (Dhariwal & Nichol, 2021, algorithm 2 / eq. 14).
             def log_p(inputs):
                 logits = classifier(inputs, t_batch)
-                log_probs = ops.log_softmax(ops.cast(logits, "float32"), axis=-1)
+                log_probs = ops.log_softmax(
+                    ops.cast(logits, "float32"), axis=-1
+                )
                 return ops.take_along_axis(log_probs, labels[:, None], axis=-1)
 
             grad = backend.input_gradient(log_p, x)
             _, eps = scheduler.split_prediction(out, t_batch, x)
-            sqrt_one_minus_a = scheduler.table_at("sqrt_one_minus_alpha_cumprod", ops.cast(t_batch[0], "int32"))
+            sqrt_one_minus_a = scheduler.table_at(
+                "sqrt_one_minus_alpha_cumprod", ops.cast(t_batch[0], "int32")
+            )
             eps = eps - sqrt_one_minus_a * classifier_scale * grad
             out = scheduler.output_from_epsilon(eps, t_batch, x)
         return out
 
-    def _sampling_function(self, network, scheduler, guidance_scale, classifier, classifier_scale):
+    def _sampling_function(
+        self, network, scheduler, guidance_scale, classifier, classifier_scale
+    ):
         key = (
             id(network),
             repr(scheduler),
@@ -322,7 +374,14 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         def run(weights, x, seed_state, labels, scheduler_state, start, stop):
             def denoise(x_in, t_batch):
                 return self._guided_output(
-                    network, scheduler, x_in, t_batch, labels, guidance_scale, classifier, classifier_scale
+                    network,
+                    scheduler,
+                    x_in,
+                    t_batch,
+                    labels,
+                    guidance_scale,
+                    classifier,
+                    classifier_scale,
                 )
 
             return run_reverse_process(
@@ -360,7 +419,9 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         if labels is None:
             labels = classifier_labels
         guidance_scale = self.check_guidance_scale(guidance_scale)
-        classifier_scale = validation.check_non_negative(classifier_scale, "classifier_scale")
+        classifier_scale = validation.check_non_negative(
+            classifier_scale, "classifier_scale"
+        )
         if classifier is not None and labels is None:
             raise ValueError(
                 "Classifier guidance needs the target `labels` (the model is unconditional). Received: labels=None"
@@ -368,21 +429,34 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         sampler = self._sampler(scheduler, num_steps)
         num_steps = len(sampler.timesteps)  # evaluations (Heun: 2n - 1)
         network = self.sampling_network(use_ema)
-        function = self._sampling_function(network, sampler, guidance_scale, classifier, classifier_scale)
+        function = self._sampling_function(
+            network, sampler, guidance_scale, classifier, classifier_scale
+        )
         weights = [v.value for v in network.variables]
         num_batches = -(-len(z) // batch_size)
-        progress = keras.utils.Progbar(num_steps * num_batches, unit_name="step") if verbose else None
+        progress = (
+            keras.utils.Progbar(num_steps * num_batches, unit_name="step")
+            if verbose
+            else None
+        )
         chunk = max(1, num_steps // 20) if verbose else num_steps
         outputs = []
         for first in range(0, len(z), batch_size):
             # x_T is the latent code, a standard normal draw, at the scale
             # the sampler starts from (sigma_max for Karras samplers).
-            x = ops.convert_to_tensor(z[first : first + batch_size] * np.float32(sampler.init_noise_sigma))
+            x = ops.convert_to_tensor(
+                z[first : first + batch_size]
+                * np.float32(sampler.init_noise_sigma)
+            )
             scheduler_state = tuple(sampler.initial_state(x))
             # The chain's noise continues the caller's stream (x_T came
             # from it), and the stream resumes after it.
             state = seed.state.value
-            batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
+            batch_labels = (
+                None
+                if labels is None
+                else ops.convert_to_tensor(labels[first : first + batch_size])
+            )
             for start in range(0, num_steps, chunk):
                 stop = min(start + chunk, num_steps)
                 x, state, scheduler_state = function(
@@ -475,7 +549,10 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
 
     def _editing_sampler(self, scheduler, num_steps):
         sampler = self._sampler(scheduler, num_steps)
-        if sampler.init_noise_sigma != 1.0 or np.asarray(sampler.timesteps).dtype.kind != "i":
+        if (
+            sampler.init_noise_sigma != 1.0
+            or np.asarray(sampler.timesteps).dtype.kind != "i"
+        ):
             raise ValueError(
                 "Inpainting and image-to-image need a sampler in the model's VP space with integer timesteps "
                 "(ddpm, ddim, dpm_solver, score_sde_vp). "
@@ -486,21 +563,35 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
     def _editing_function(self, network, scheduler, guidance_scale):
         """The reverse process from evaluation `start`, with the known
         pixels replaced before every evaluation when a mask is given."""
-        key = ("edit", id(network), repr(scheduler), scheduler.num_inference_steps, float(guidance_scale))
+        key = (
+            "edit",
+            id(network),
+            repr(scheduler),
+            scheduler.num_inference_steps,
+            float(guidance_scale),
+        )
         if key in self._sampling_functions:
             return self._sampling_functions[key]
         variables = list(network.variables)
         noise_seed = keras.random.SeedGenerator(0)
         timesteps = ops.convert_to_tensor(scheduler.timesteps)
 
-        def run(weights, x, seed_state, labels, start, stop, known, mask, noise):
+        def run(
+            weights, x, seed_state, labels, start, stop, known, mask, noise
+        ):
             def denoise(x_in, t_batch):
-                return self.guided_output(network, x_in, t_batch, labels, guidance_scale)
+                return self.guided_output(
+                    network, x_in, t_batch, labels, guidance_scale
+                )
 
             def one(i, carry):
                 x, seed_state, state = carry
-                t = ops.full((ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32")
-                x = mask * x + (1.0 - mask) * ops.cast(scheduler.add_noise(known, noise, t), x.dtype)
+                t = ops.full(
+                    (ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32"
+                )
+                x = mask * x + (1.0 - mask) * ops.cast(
+                    scheduler.add_noise(known, noise, t), x.dtype
+                )
                 return run_reverse_process(
                     denoise,
                     scheduler,
@@ -513,14 +604,32 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                     state_mapping=list(zip(variables, weights)),
                 )
 
-            x, seed_state, _ = ops.fori_loop(start, stop, one, (x, seed_state, tuple(scheduler.initial_state(x))))
+            x, seed_state, _ = ops.fori_loop(
+                start,
+                stop,
+                one,
+                (x, seed_state, tuple(scheduler.initial_state(x))),
+            )
             return x, seed_state
 
         function = backend.compile_function(run)
         self._sampling_functions[key] = function
         return function
 
-    def _edit(self, x, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, known, mask, noise):
+    def _edit(
+        self,
+        x,
+        labels,
+        seed,
+        batch_size,
+        sampler,
+        guidance_scale,
+        use_ema,
+        start,
+        known,
+        mask,
+        noise,
+    ):
         guidance_scale = self.check_guidance_scale(guidance_scale)
         network = self.sampling_network(use_ema)
         function = self._editing_function(network, sampler, guidance_scale)
@@ -528,7 +637,9 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         stop = len(sampler.timesteps)
         outputs = []
         for first in range(0, len(x), batch_size):
-            part = lambda a: ops.convert_to_tensor(a[first : first + batch_size])  # noqa: E731
+            part = lambda a: ops.convert_to_tensor(
+                a[first : first + batch_size]
+            )  # noqa: E731
             batch_labels = None if labels is None else part(labels)
             out, state = function(
                 weights,
@@ -547,35 +658,92 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             outputs.append(ops.convert_to_numpy(out))
         return np.concatenate(outputs)
 
-    def _inpaint(self, x, mask, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True):
+    def _inpaint(
+        self,
+        x,
+        mask,
+        labels,
+        seed,
+        batch_size,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
         sampler = self._editing_sampler(scheduler, num_steps)
         noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
         # Where mask is 0 the state is replaced by the noised known data
         # before each evaluation, so the start is the noise itself.
-        return self._edit(noise, labels, seed, batch_size, sampler, guidance_scale, use_ema, 0, x, mask, noise)
+        return self._edit(
+            noise,
+            labels,
+            seed,
+            batch_size,
+            sampler,
+            guidance_scale,
+            use_ema,
+            0,
+            x,
+            mask,
+            noise,
+        )
 
     def _image_to_image(
-        self, x, strength, labels, seed, batch_size, scheduler=None, num_steps=None, guidance_scale=1.0, use_ema=True
+        self,
+        x,
+        strength,
+        labels,
+        seed,
+        batch_size,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
     ):
         sampler = self._editing_sampler(scheduler, num_steps)
         evaluations = len(sampler.timesteps)
         start = evaluations - edit_steps(evaluations, strength)
         noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
         t = np.full((len(x),), sampler.timesteps[start], "int32")
-        noisy = ops.convert_to_numpy(sampler.add_noise(ops.convert_to_tensor(x), ops.convert_to_tensor(noise), t))
+        noisy = ops.convert_to_numpy(
+            sampler.add_noise(
+                ops.convert_to_tensor(x), ops.convert_to_tensor(noise), t
+            )
+        )
         # An all-ones mask: no pixel is replaced.
         ones = np.ones_like(x)
-        return self._edit(noisy, labels, seed, batch_size, sampler, guidance_scale, use_ema, start, x, ones, noise)
+        return self._edit(
+            noisy,
+            labels,
+            seed,
+            batch_size,
+            sampler,
+            guidance_scale,
+            use_ema,
+            start,
+            x,
+            ones,
+            noise,
+        )
 
     def reference_probe(self, num=4):
         """One call of the moving-average denoiser on fixed inputs (the
         sampling chain itself draws backend-specific noise)."""
         x_t = self._fixed_normal((num,) + tuple(self.data_shape))
-        t = np.linspace(0, self.scheduler.num_train_timesteps - 1, num).astype("float32")
+        t = np.linspace(0, self.scheduler.num_train_timesteps - 1, num).astype(
+            "float32"
+        )
         labels = None
         if self.num_classes is not None:
-            labels = ops.convert_to_tensor(np.arange(num, dtype="int32") % self.num_classes)
-        out = self._denoise(self.ema_denoiser.network, ops.convert_to_tensor(x_t), ops.convert_to_tensor(t), labels)
+            labels = ops.convert_to_tensor(
+                np.arange(num, dtype="int32") % self.num_classes
+            )
+        out = self._denoise(
+            self.ema_denoiser.network,
+            ops.convert_to_tensor(x_t),
+            ops.convert_to_tensor(t),
+            labels,
+        )
         return "ema_denoiser", out
 
     # -- likelihood ------------------------------------------------------------
@@ -587,32 +755,54 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         # The bound needs the posterior of the full training chain.
         scheduler = self._sampler("ddpm", self.scheduler.num_train_timesteps)
         variables = list(network.variables)
-        fixed_large = getattr(scheduler, "variance_type", "fixed_small") == "fixed_large"
+        fixed_large = (
+            getattr(scheduler, "variance_type", "fixed_small") == "fixed_large"
+        )
 
         def terms(weights, x0, t, noise, labels):
             """Per sample: the KL term L_{t} (t ≥ 1) and the decoder's
             Gaussian mean and variance at t = 0."""
-            with keras.StatelessScope(state_mapping=list(zip(variables, weights))):
+            with keras.StatelessScope(
+                state_mapping=list(zip(variables, weights))
+            ):
                 batch = ops.shape(x0)[0]
                 t_batch = ops.full((batch,), t, dtype="int32")
                 x_t = scheduler.add_noise(x0, noise, t_batch)
-                out = ops.cast(self._denoise(network, x_t, t_batch, labels), "float32")
+                out = ops.cast(
+                    self._denoise(network, x_t, t_batch, labels), "float32"
+                )
             x0_pred, _ = scheduler.split_prediction(out, t_batch, x_t)
-            coef_x0, coef_xt, var_q = scheduler.step_coefficients(t, len(x0.shape))
+            coef_x0, coef_xt, var_q = scheduler.step_coefficients(
+                t, len(x0.shape)
+            )
             mean_q = coef_x0 * x0 + coef_xt * x_t
             mean_p = coef_x0 * x0_pred + coef_xt * x_t
             beta = ops.take(scheduler.betas, t)
             var_p = beta if fixed_large else var_q
             # KL(N(μ_q, σ_q²) || N(μ_p, σ_p²)), the terms L_{t−1} of eq. 5.
             var_q = ops.maximum(var_q, 1e-20)
-            kl = 0.5 * (ops.log(var_p / var_q) + var_q / var_p + ops.square(mean_q - mean_p) / var_p - 1.0)
+            kl = 0.5 * (
+                ops.log(var_p / var_q)
+                + var_q / var_p
+                + ops.square(mean_q - mean_p) / var_p
+                - 1.0
+            )
             return _sum_per_sample(kl), mean_p, beta
 
         function = backend.compile_function(terms)
         self._sampling_functions[key] = function
         return function
 
-    def log_prob(self, x, labels=None, num_bins=None, num_timesteps=None, use_ema=True, batch_size=256, seed=0):
+    def log_prob(
+        self,
+        x,
+        labels=None,
+        num_bins=None,
+        num_timesteps=None,
+        use_ema=True,
+        batch_size=256,
+        seed=0,
+    ):
         """The variational lower bound on `log p(x)` per sample, in nats.
 
             log p(x_0) ≥ −L_T − Σ_{t>1} L_{t−1} − L_0   (Ho et al., eq. 5)
@@ -643,13 +833,21 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         if num_bins is not None:
             num_bins = validation.check_positive_int(num_bins, "num_bins")
             if self.value_range is None:
-                raise ValueError("Discrete bins need a `value_range`. Received: num_bins with value_range=None")
+                raise ValueError(
+                    "Discrete bins need a `value_range`. Received: num_bins with value_range=None"
+                )
         T = self.scheduler.num_train_timesteps
         if num_timesteps is None:
             steps = np.arange(1, T)
         else:
-            num_timesteps = validation.check_positive_int(num_timesteps, "num_timesteps")
-            steps = np.unique(np.linspace(1, T - 1, min(num_timesteps, T - 1)).round().astype(int))
+            num_timesteps = validation.check_positive_int(
+                num_timesteps, "num_timesteps"
+            )
+            steps = np.unique(
+                np.linspace(1, T - 1, min(num_timesteps, T - 1))
+                .round()
+                .astype(int)
+            )
         if self.num_classes is not None:
             labels = (
                 np.full((len(x),), self.num_classes, "int32")
@@ -664,20 +862,44 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         dims = int(np.prod(self.data_shape))
         results = []
         for first in range(0, len(x), batch_size):
-            x0 = self.to_model_space(ops.convert_to_tensor(x[first : first + batch_size]))
-            batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
+            x0 = self.to_model_space(
+                ops.convert_to_tensor(x[first : first + batch_size])
+            )
+            batch_labels = (
+                None
+                if labels is None
+                else ops.convert_to_tensor(labels[first : first + batch_size])
+            )
             # L_T = KL(q(x_T | x_0) || N(0, I)).
             prior = _sum_per_sample(
-                0.5 * (-math.log(1.0 - a_T) + (1.0 - a_T) + a_T * ops.square(x0) - 1.0)
+                0.5
+                * (
+                    -math.log(1.0 - a_T)
+                    + (1.0 - a_T)
+                    + a_T * ops.square(x0)
+                    - 1.0
+                )
             )
             kl_sum = ops.zeros_like(prior)
             for t in steps:
                 noise = keras.random.normal(ops.shape(x0), seed=generator)
-                kl, _, _ = terms(weights, x0, ops.convert_to_tensor(int(t), "int32"), noise, batch_labels)
+                kl, _, _ = terms(
+                    weights,
+                    x0,
+                    ops.convert_to_tensor(int(t), "int32"),
+                    noise,
+                    batch_labels,
+                )
                 kl_sum = kl_sum + kl
             kl_sum = kl_sum * ((T - 1) / len(steps))
             noise = keras.random.normal(ops.shape(x0), seed=generator)
-            _, mean, beta = terms(weights, x0, ops.convert_to_tensor(0, "int32"), noise, batch_labels)
+            _, mean, beta = terms(
+                weights,
+                x0,
+                ops.convert_to_tensor(0, "int32"),
+                noise,
+                batch_labels,
+            )
             decoder = self._decoder_log_likelihood(x0, mean, beta, num_bins)
             log_p = decoder - prior - kl_sum
             if num_bins is None and self.value_range is not None:
@@ -692,11 +914,19 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         """log p(x_0 | x_1) per sample (Ho et al., eq. 13)."""
         std = ops.sqrt(variance)
         if num_bins is None:
-            ll = -0.5 * ops.square((x0 - mean) / std) - ops.log(std) - 0.5 * math.log(2 * math.pi)
+            ll = (
+                -0.5 * ops.square((x0 - mean) / std)
+                - ops.log(std)
+                - 0.5 * math.log(2 * math.pi)
+            )
             return _sum_per_sample(ll)
         half_bin = 1.0 / (num_bins - 1)
-        upper = ops.where(x0 > 1.0 - half_bin, 1.0, _normal_cdf((x0 + half_bin - mean) / std))
-        lower = ops.where(x0 < -1.0 + half_bin, 0.0, _normal_cdf((x0 - half_bin - mean) / std))
+        upper = ops.where(
+            x0 > 1.0 - half_bin, 1.0, _normal_cdf((x0 + half_bin - mean) / std)
+        )
+        lower = ops.where(
+            x0 < -1.0 + half_bin, 0.0, _normal_cdf((x0 - half_bin - mean) / std)
+        )
         return _sum_per_sample(ops.log(ops.maximum(upper - lower, 1e-12)))
 
     def bits_per_dim(self, x, num_bins=256, **kwargs):
@@ -719,6 +949,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
     def from_config(cls, config):
         config = dict(config)
         if isinstance(config.get("scheduler"), dict):
-            config["scheduler"] = keras.saving.deserialize_keras_object(config["scheduler"])
+            config["scheduler"] = keras.saving.deserialize_keras_object(
+                config["scheduler"]
+            )
         return super().from_config(config)
-

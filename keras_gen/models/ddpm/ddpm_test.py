@@ -4,15 +4,14 @@ import pytest
 from keras import ops
 
 import keras_gen
-from keras_gen.models.ddpm import DDPM
-from keras_gen.models.ddpm import networks
-from keras_gen.schedulers import DDIMScheduler
-from keras_gen.schedulers import DDPMScheduler
+from keras_gen.models.ddpm import DDPM, networks
+from keras_gen.schedulers import DDIMScheduler, DDPMScheduler
 from keras_gen.testing import contract
 
 
 def test_family_contract(tmp_path):
     contract.run_family_contract_test("ddpm", tmp_path)
+
 
 CENTRES = np.array([[-2.0, 0.0], [2.0, 0.0]], "float32")
 
@@ -25,8 +24,18 @@ def two_blobs(n=512, seed=0):
 
 
 def toy_model(**kwargs):
-    kwargs.setdefault("scheduler", DDPMScheduler(num_train_timesteps=100, clip_sample=False))
-    return DDPM(data_shape=(2,), value_range=None, hidden_dim=64, num_layers=2, ema_decay=0.9, seed=1, **kwargs)
+    kwargs.setdefault(
+        "scheduler", DDPMScheduler(num_train_timesteps=100, clip_sample=False)
+    )
+    return DDPM(
+        data_shape=(2,),
+        value_range=None,
+        hidden_dim=64,
+        num_layers=2,
+        ema_decay=0.9,
+        seed=1,
+        **kwargs,
+    )
 
 
 def tiny_image_model(**kwargs):
@@ -51,7 +60,9 @@ def test_loss_falls_and_samples_move_to_the_data():
     losses = history.history["loss"]
     assert losses[-1] < 0.7 * losses[0]
     after = model.generate(200, num_steps=20, scheduler="ddim", seed=0)
-    distance = lambda s: np.min(np.linalg.norm(s[:, None] - CENTRES[None], axis=-1), axis=1).mean()  # noqa: E731
+    distance = lambda s: np.min(
+        np.linalg.norm(s[:, None] - CENTRES[None], axis=-1), axis=1
+    ).mean()  # noqa: E731
     assert distance(after) < 0.5 * distance(before)
     # Both modes are found.
     assert (after[:, 0] < 0).mean() > 0.2 and (after[:, 0] > 0).mean() > 0.2
@@ -61,12 +72,16 @@ def test_loss_falls_and_samples_move_to_the_data():
     assert not np.allclose(ema, model.denoiser.get_weights()[-1])
 
 
-@pytest.mark.parametrize("sampler", ["ddim", "dpm_solver", "euler", "heun", "score_sde_vp"])
+@pytest.mark.parametrize(
+    "sampler", ["ddim", "dpm_solver", "euler", "heun", "score_sde_vp"]
+)
 def test_every_sampler_finds_both_modes(sampler, trained_blobs):
     model = trained_blobs
     samples = model.generate(200, scheduler=sampler, num_steps=10, seed=0)
     assert samples.shape == (200, 2) and np.isfinite(samples).all()
-    distance = np.min(np.linalg.norm(samples[:, None] - CENTRES[None], axis=-1), axis=1)
+    distance = np.min(
+        np.linalg.norm(samples[:, None] - CENTRES[None], axis=-1), axis=1
+    )
     assert np.median(distance) < 0.6, (sampler, np.median(distance))
     assert (samples[:, 0] < 0).mean() > 0.2 and (samples[:, 0] > 0).mean() > 0.2
 
@@ -81,7 +96,9 @@ def trained_blobs():
 
 
 @pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
-def test_inpainting_keeps_the_known_values_and_fills_the_others(sampler, trained_blobs):
+def test_inpainting_keeps_the_known_values_and_fills_the_others(
+    sampler, trained_blobs
+):
     """RePaint-style: knowing the second coordinate, the first lands on a
     blob (|x| near 2); the known values come back exactly."""
     model = trained_blobs
@@ -92,7 +109,9 @@ def test_inpainting_keeps_the_known_values_and_fills_the_others(sampler, trained
     np.testing.assert_array_equal(filled[:, 1], x[:, 1])
     assert np.median(np.abs(np.abs(filled[:, 0]) - 2.0)) < 0.6
     assert (filled[:, 0] < 0).mean() > 0.2 and (filled[:, 0] > 0).mean() > 0.2
-    np.testing.assert_array_equal(model.inpaint(x, mask, scheduler=sampler, num_steps=10, seed=0), filled)
+    np.testing.assert_array_equal(
+        model.inpaint(x, mask, scheduler=sampler, num_steps=10, seed=0), filled
+    )
     with pytest.raises(ValueError, match="VP space"):
         model.inpaint(x, mask, scheduler="euler", num_steps=4)
 
@@ -102,14 +121,27 @@ def test_image_to_image_keeps_the_blob_at_low_strength(trained_blobs):
     strength moves it further; strength 1 is an ordinary sample."""
     model = trained_blobs
     x, _ = two_blobs(64, seed=8)
-    edited = model.image_to_image(x, 0.3, scheduler="ddim", num_steps=10, seed=0)
+    edited = model.image_to_image(
+        x, 0.3, scheduler="ddim", num_steps=10, seed=0
+    )
     assert np.mean(np.sign(edited[:, 0]) == np.sign(x[:, 0])) > 0.9
     changes = [
-        np.abs(model.image_to_image(x, s, scheduler="ddim", num_steps=10, seed=0) - x).mean() for s in (0.1, 0.5, 1.0)
+        np.abs(
+            model.image_to_image(x, s, scheduler="ddim", num_steps=10, seed=0)
+            - x
+        ).mean()
+        for s in (0.1, 0.5, 1.0)
     ]
     assert changes[0] < changes[1] < changes[2], changes
     full = model.image_to_image(x, 1.0, scheduler="ddim", num_steps=10, seed=0)
-    assert np.median(np.min(np.linalg.norm(full[:, None] - CENTRES[None], axis=-1), axis=1)) < 0.6
+    assert (
+        np.median(
+            np.min(
+                np.linalg.norm(full[:, None] - CENTRES[None], axis=-1), axis=1
+            )
+        )
+        < 0.6
+    )
     with pytest.raises(ValueError, match="strength=0.0"):
         model.image_to_image(x, 0.0)
 
@@ -118,15 +150,22 @@ def test_min_snr_weighting_and_offset_noise_train():
     x, _ = two_blobs(256)
     model = toy_model(min_snr_gamma=5.0, offset_noise=0.1)
     t = ops.convert_to_tensor(np.array([0, 50, 99], "int32"))
-    snr = model.scheduler.alphas_cumprod_np[[0, 50, 99]] / (1 - model.scheduler.alphas_cumprod_np[[0, 50, 99]])
+    snr = model.scheduler.alphas_cumprod_np[[0, 50, 99]] / (
+        1 - model.scheduler.alphas_cumprod_np[[0, 50, 99]]
+    )
     # ε-prediction: min(SNR, γ) / SNR (Hang et al., 2023).
     np.testing.assert_allclose(
-        ops.convert_to_numpy(model.scheduler.loss_weights(t, 5.0)), np.minimum(snr, 5.0) / snr, rtol=1e-4
+        ops.convert_to_numpy(model.scheduler.loss_weights(t, 5.0)),
+        np.minimum(snr, 5.0) / snr,
+        rtol=1e-4,
     )
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     history = model.fit(x, epochs=4, batch_size=64, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
-    assert model.get_config()["min_snr_gamma"] == 5.0 and model.get_config()["offset_noise"] == 0.1
+    assert (
+        model.get_config()["min_snr_gamma"] == 5.0
+        and model.get_config()["offset_noise"] == 0.1
+    )
     with pytest.raises(ValueError, match=r"min_snr_gamma=0"):
         toy_model(min_snr_gamma=0)
 
@@ -138,8 +177,17 @@ def test_conditional_generation_and_guidance():
     model.fit(x, labels, epochs=25, batch_size=64, verbose=0)
     for label in (0, 1):
         side = lambda s: np.mean(np.sign(s[:, 0]) == np.sign(CENTRES[label, 0]))  # noqa: E731
-        plain = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0)
-        guided = model.generate(200, num_steps=20, scheduler="ddim", labels=label, seed=0, guidance_scale=3.0)
+        plain = model.generate(
+            200, num_steps=20, scheduler="ddim", labels=label, seed=0
+        )
+        guided = model.generate(
+            200,
+            num_steps=20,
+            scheduler="ddim",
+            labels=label,
+            seed=0,
+            guidance_scale=3.0,
+        )
         # Conditioning is learned, and classifier-free guidance sharpens it.
         assert side(plain) > 0.6
         assert side(guided) > 0.9 and side(guided) >= side(plain)
@@ -155,7 +203,13 @@ def test_classifier_guidance_moves_samples_toward_the_class():
 
     plain = model.generate(64, num_steps=10, scheduler="ddim", seed=0)
     guided = model.generate(
-        64, num_steps=10, scheduler="ddim", seed=0, classifier=classifier, labels=0, classifier_scale=5.0
+        64,
+        num_steps=10,
+        scheduler="ddim",
+        seed=0,
+        classifier=classifier,
+        labels=0,
+        classifier_scale=5.0,
     )
     assert guided[:, 0].mean() > plain[:, 0].mean() + 0.5
 
@@ -171,7 +225,9 @@ def test_compiled_loop_equals_a_python_loop():
         x = scheduler.step(out, int(t), x, ops.zeros_like(x))
     expected = np.clip((ops.convert_to_numpy(x) + 1.0) / 2.0, 0.0, 1.0)
     # generate draws x_T from the seed in the same way.
-    got = model.generate(3, num_steps=10, scheduler="ddim", seed=keras.random.SeedGenerator(5))
+    got = model.generate(
+        3, num_steps=10, scheduler="ddim", seed=keras.random.SeedGenerator(5)
+    )
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
@@ -179,16 +235,29 @@ def test_scheduler_objects_keep_their_settings():
     """The sampler is the scheduler object: the model's own (a DDIM model
     samples with DDIM, 50 steps by default) or one passed to `generate`,
     with its own `eta` (0: deterministic given x_T; > 0: noisy)."""
-    ddim = tiny_image_model(scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.0))
+    ddim = tiny_image_model(
+        scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.0)
+    )
     z = ddim.sample_latents(2, seed=0)
     a = ddim.decode(z, seed=1, num_steps=5)
-    np.testing.assert_allclose(ddim.decode(z, seed=2, num_steps=5), a, atol=1e-6)
+    np.testing.assert_allclose(
+        ddim.decode(z, seed=2, num_steps=5), a, atol=1e-6
+    )
     noisy = DDIMScheduler(num_train_timesteps=50, eta=1.0)
-    assert not np.allclose(ddim.decode(z, seed=2, num_steps=5, scheduler=noisy), a, atol=1e-3)
-    assert noisy.eta == 1.0 and noisy.num_inference_steps == 50  # the caller's object is untouched
-    stochastic = tiny_image_model(scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.5))
+    assert not np.allclose(
+        ddim.decode(z, seed=2, num_steps=5, scheduler=noisy), a, atol=1e-3
+    )
+    assert (
+        noisy.eta == 1.0 and noisy.num_inference_steps == 50
+    )  # the caller's object is untouched
+    stochastic = tiny_image_model(
+        scheduler=DDIMScheduler(num_train_timesteps=50, eta=0.5)
+    )
     z = stochastic.sample_latents(2, seed=0)
-    assert not np.allclose(stochastic.decode(z, seed=1, num_steps=5), stochastic.decode(z, seed=2, num_steps=5))
+    assert not np.allclose(
+        stochastic.decode(z, seed=1, num_steps=5),
+        stochastic.decode(z, seed=2, num_steps=5),
+    )
     # A name converts the model's scheduler, keeping its forward process.
     assert ddim._sampler("ddpm", 5).num_train_timesteps == 50
     with pytest.raises(ValueError, match=r"num_train_timesteps=1000"):
@@ -199,12 +268,23 @@ def test_a_user_denoiser_is_checked():
     x_t, t = keras.Input((2,)), keras.Input(())
     label = keras.Input((), dtype="int32")
     h = keras.layers.Concatenate()([x_t, keras.layers.Reshape((1,))(t)])
-    embedded = keras.layers.Flatten()(keras.layers.Embedding(3, 4)(label))  # one row short
+    embedded = keras.layers.Flatten()(
+        keras.layers.Embedding(3, 4)(label)
+    )  # one row short
     out = keras.layers.Dense(2)(keras.layers.Concatenate()([h, embedded]))
-    with pytest.raises(ValueError, match=r"needs num_classes \+ 1 = 4 rows.*Embedding\(input_dim=3\)"):
-        DDPM(denoiser=keras.Model([x_t, t, label], out), num_classes=3, value_range=None)
+    with pytest.raises(
+        ValueError,
+        match=r"needs num_classes \+ 1 = 4 rows.*Embedding\(input_dim=3\)",
+    ):
+        DDPM(
+            denoiser=keras.Model([x_t, t, label], out),
+            num_classes=3,
+            value_range=None,
+        )
     wrong = keras.Model([x_t, t], keras.layers.Dense(3)(h))
-    with pytest.raises(ValueError, match=r"shaped like x_t \(None, 2\).*\(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"shaped like x_t \(None, 2\).*\(2, 3\)"
+    ):
         DDPM(denoiser=wrong, value_range=None)
 
 
@@ -247,11 +327,16 @@ def test_log_prob_ranks_data_above_outliers():
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     model.fit(x, epochs=12, batch_size=64, verbose=0)
     inliers = model.log_prob(x[:50], num_timesteps=25)
-    outliers = model.log_prob(np.array([[0.0, 3.0], [0.0, -3.0], [5.0, 5.0]], "float32"), num_timesteps=25)
+    outliers = model.log_prob(
+        np.array([[0.0, 3.0], [0.0, -3.0], [5.0, 5.0]], "float32"),
+        num_timesteps=25,
+    )
     assert inliers.shape == (50,)
     assert np.median(inliers) > outliers.max()
     # The bound cannot exceed the log-density of the best Gaussian blob.
-    assert np.median(inliers) < -2 * np.log(0.2 * np.sqrt(2 * np.pi)) - np.log(2)
+    assert np.median(inliers) < -2 * np.log(0.2 * np.sqrt(2 * np.pi)) - np.log(
+        2
+    )
 
 
 def test_bits_per_dim_of_discrete_images():
@@ -265,11 +350,19 @@ def test_bits_per_dim_of_discrete_images():
     np.testing.assert_allclose(bpd, -log_p / (64 * np.log(2.0)), rtol=1e-5)
 
 
-UNET_ARGS = dict(width=8, channel_multipliers=(1, 2), num_res_blocks=1, attention_resolutions=(4,), num_classes=3)
+UNET_ARGS = dict(
+    width=8,
+    channel_multipliers=(1, 2),
+    num_res_blocks=1,
+    attention_resolutions=(4,),
+    num_classes=3,
+)
 
 
 def test_unet_shapes_and_conditioning():
-    model = DDPM(data_shape=(8, 8, 1), num_classes=3, width=8, num_res_blocks=1, seed=0)
+    model = DDPM(
+        data_shape=(8, 8, 1), num_classes=3, width=8, num_res_blocks=1, seed=0
+    )
     x = np.zeros((2, 8, 8, 1), "float32")
     out = model([x, np.array([0, 999], "int32"), np.array([0, 3], "int32")])
     assert tuple(out.shape) == (2, 8, 8, 1)
@@ -286,15 +379,29 @@ def test_unet_layouts_give_the_same_outputs():
     last = networks.UNet((8, 8, 2), data_format="channels_last", **UNET_ARGS)
     first = networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
     rng = np.random.default_rng(0)
-    weights = [rng.normal(size=w.shape).astype("float32") * 0.2 for w in last.weights]
+    weights = [
+        rng.normal(size=w.shape).astype("float32") * 0.2 for w in last.weights
+    ]
     last.set_weights(weights)
     first.set_weights(weights)
-    inputs = [rng.normal(size=(3, 8, 8, 2)).astype("float32"), np.array([1, 50, 999], "int32"), np.array([0, 2, 3], "int32")]
+    inputs = [
+        rng.normal(size=(3, 8, 8, 2)).astype("float32"),
+        np.array([1, 50, 999], "int32"),
+        np.array([0, 2, 3], "int32"),
+    ]
     out_last = ops.convert_to_numpy(last(inputs))
-    np.testing.assert_allclose(ops.convert_to_numpy(first(inputs)), out_last, atol=1e-5)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(first(inputs)), out_last, atol=1e-5
+    )
     assert np.abs(out_last).max() > 0.1  # not trivially zero
     # The model-level argument builds and serialises the layout.
-    model = DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first", seed=0)
+    model = DDPM(
+        data_shape=(8, 8, 1),
+        width=8,
+        num_res_blocks=1,
+        data_format="channels_first",
+        seed=0,
+    )
     assert model.get_config()["data_format"] == "channels_first"
     assert model.denoiser.get_layer("conv_in").data_format == "channels_first"
 
@@ -306,7 +413,12 @@ def test_unet_data_format_errors():
         with pytest.raises(ValueError, match="channels_first"):
             networks.UNet((8, 8, 2), data_format="channels_first", **UNET_ARGS)
         with pytest.raises(ValueError, match="channels_first"):
-            DDPM(data_shape=(8, 8, 1), width=8, num_res_blocks=1, data_format="channels_first")
+            DDPM(
+                data_shape=(8, 8, 1),
+                width=8,
+                num_res_blocks=1,
+                data_format="channels_first",
+            )
 
 
 @pytest.mark.parametrize(
@@ -314,7 +426,10 @@ def test_unet_data_format_errors():
     [
         (dict(data_shape=None), "data_shape"),
         (dict(data_shape=(8, 8, 1), value_range=(1, 0)), "value_range"),
-        (dict(data_shape=(6, 6, 1), channel_multipliers=(1, 2, 2)), "divisible"),
+        (
+            dict(data_shape=(6, 6, 1), channel_multipliers=(1, 2, 2)),
+            "divisible",
+        ),
         (dict(data_shape=(2,), label_dropout=1.5), "label_dropout"),
         (dict(data_shape=(2,), scheduler="ddpm"), "scheduler"),
     ],
@@ -340,4 +455,6 @@ def test_bad_sampling_and_training_arguments():
     with pytest.raises(ValueError, match="labels"):
         conditional.fit(np.zeros((4, 2), "float32"), verbose=0)
     with pytest.raises(ValueError, match="labels"):
-        conditional.fit(np.zeros((4, 2), "float32"), np.array([0, 1, 2, 1]), verbose=0)
+        conditional.fit(
+            np.zeros((4, 2), "float32"), np.array([0, 1, 2, 1]), verbose=0
+        )

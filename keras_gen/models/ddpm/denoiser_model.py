@@ -39,15 +39,30 @@ class DenoiserModel(GenerativeModel):
     # Model parallelism: the U-Net's named layers (the MLP denoiser's
     # `dense_*` and the label embedding match the shared Keras-layer rules).
     layout_rules = GenerativeModel.layout_rules + (
-        (r".*(conv_in|conv_out|conv_\d+|skip|downsample_\d+|upsample_\d+)/kernel", (None, None, None, "model")),
+        (
+            r".*(conv_in|conv_out|conv_\d+|skip|downsample_\d+|upsample_\d+)/kernel",
+            (None, None, None, "model"),
+        ),
         (r".*_embedding/kernel", (None, "model")),  # timestep projections
-        (r".*_attention/(query|key|value|attention_output)/kernel", (None, None, "model")),
+        (
+            r".*_attention/(query|key|value|attention_output)/kernel",
+            (None, None, "model"),
+        ),
     )
-    _unet_args = ("width", "channel_multipliers", "num_res_blocks", "attention_resolutions", "dropout", "data_format")
+    _unet_args = (
+        "width",
+        "channel_multipliers",
+        "num_res_blocks",
+        "attention_resolutions",
+        "dropout",
+        "data_format",
+    )
     _mlp_args = ("hidden_dim", "num_layers")
     # What the time input of the denoiser is, for the error on a user's
     # network that does not take it.
-    time_input_description = "t a float32 vector (batch,) of timesteps in [0, T)"
+    time_input_description = (
+        "t a float32 vector (batch,) of timesteps in [0, T)"
+    )
 
     def __init__(
         self,
@@ -69,8 +84,12 @@ class DenoiserModel(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.label_dropout = validation.check_rate(label_dropout, "label_dropout")
-        self.ema_decay = validation.check_in_range(ema_decay, "ema_decay", 0.0, 1.0)
+        self.label_dropout = validation.check_rate(
+            label_dropout, "label_dropout"
+        )
+        self.ema_decay = validation.check_in_range(
+            ema_decay, "ema_decay", 0.0, 1.0
+        )
         if denoiser is None and data_shape is None:
             raise ValueError(
                 "Pass `data_shape` (the shape of one sample) to build the default "
@@ -81,8 +100,12 @@ class DenoiserModel(GenerativeModel):
         self._set_data_contract(data_shape, value_range, num_classes)
         self.unet_config = dict(
             width=validation.check_positive_int(width, "width"),
-            channel_multipliers=validation.check_int_sequence(channel_multipliers, "channel_multipliers"),
-            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks"),
+            channel_multipliers=validation.check_int_sequence(
+                channel_multipliers, "channel_multipliers"
+            ),
+            num_res_blocks=validation.check_positive_int(
+                num_res_blocks, "num_res_blocks"
+            ),
             attention_resolutions=tuple(attention_resolutions),
             dropout=validation.check_rate(dropout, "dropout"),
             data_format=data_format,
@@ -94,33 +117,60 @@ class DenoiserModel(GenerativeModel):
 
         def build():
             if len(self.data_shape) == 1:
-                return networks.MLPDenoiser(self.data_shape, num_classes=self.num_classes, **self.mlp_config)
-            return networks.UNet(self.data_shape, num_classes=self.num_classes, **self.unet_config)
+                return networks.MLPDenoiser(
+                    self.data_shape,
+                    num_classes=self.num_classes,
+                    **self.mlp_config,
+                )
+            return networks.UNet(
+                self.data_shape,
+                num_classes=self.num_classes,
+                **self.unet_config,
+            )
 
         self.denoiser = self._default_network("denoiser", denoiser, build)
         backend.check_image_data_format(self.denoiser, "denoiser")
         self._check_denoiser_contract()
-        self.ema_denoiser = ExponentialMovingAverage(self.denoiser, self.ema_decay, name="ema_denoiser")
+        self.ema_denoiser = ExponentialMovingAverage(
+            self.denoiser, self.ema_decay, name="ema_denoiser"
+        )
 
     def _check_denoiser_contract(self):
         """A user's denoiser maps `[x_t, t(, label)]` to `x_t`'s shape, and
         its label embedding has a row for the null label."""
         if self.uses_default_network("denoiser"):
             return
-        inputs = [(2,) + self.data_shape, (2,)] + ([(2,)] if self.num_classes is not None else [])
-        dtypes = ["float32", "float32"] + (["int32"] if self.num_classes is not None else [])
-        what = "[x_t, t" + (", labels]" if self.num_classes is not None else "]")
+        inputs = [(2,) + self.data_shape, (2,)] + (
+            [(2,)] if self.num_classes is not None else []
+        )
+        dtypes = ["float32", "float32"] + (
+            ["int32"] if self.num_classes is not None else []
+        )
+        what = "[x_t, t" + (
+            ", labels]" if self.num_classes is not None else "]"
+        )
         try:
             out = network_lib.symbolic_outputs(self.denoiser, inputs, dtypes)
         except Exception as e:
             raise ValueError(
                 f"`denoiser` must take {what}: x_t of shape (batch, {', '.join(map(str, self.data_shape))}), "
                 f"{self.time_input_description}"
-                + (", labels an int32 vector (batch,)" if self.num_classes is not None else "")
+                + (
+                    ", labels an int32 vector (batch,)"
+                    if self.num_classes is not None
+                    else ""
+                )
                 + f". Calling it on them failed: {e}. Received: denoiser={self.denoiser.name!r}"
             ) from e
-        if isinstance(out, (list, tuple)) or tuple(out.shape[1:]) != self.data_shape:
-            shape = [tuple(o.shape) for o in out] if isinstance(out, (list, tuple)) else tuple(out.shape)
+        if (
+            isinstance(out, (list, tuple))
+            or tuple(out.shape[1:]) != self.data_shape
+        ):
+            shape = (
+                [tuple(o.shape) for o in out]
+                if isinstance(out, (list, tuple))
+                else tuple(out.shape)
+            )
             raise ValueError(
                 f"`denoiser` must return a tensor shaped like x_t {(None,) + self.data_shape}. "
                 f"Received: denoiser with output shape {shape}"
@@ -151,7 +201,13 @@ class DenoiserModel(GenerativeModel):
         pass, which needs the labels, runs in `compute_loss`.
         """
         if isinstance(inputs, (list, tuple)):
-            return self._denoise(self.denoiser, inputs[0], inputs[1], *inputs[2:], training=training)
+            return self._denoise(
+                self.denoiser,
+                inputs[0],
+                inputs[1],
+                *inputs[2:],
+                training=training,
+            )
         self._check_batch(inputs)
         return inputs
 
@@ -183,8 +239,12 @@ class DenoiserModel(GenerativeModel):
         """The batch loss from per-sample losses (weighted mean, plus the
         networks' own losses); in training, moves the moving average."""
         if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), per_sample.dtype)
-            loss = ops.sum(per_sample * weight) / ops.maximum(ops.sum(weight), 1e-12)
+            weight = ops.cast(
+                ops.reshape(sample_weight, (-1,)), per_sample.dtype
+            )
+            loss = ops.sum(per_sample * weight) / ops.maximum(
+                ops.sum(weight), 1e-12
+            )
         else:
             loss = ops.mean(per_sample)
         if training:
@@ -201,7 +261,9 @@ class DenoiserModel(GenerativeModel):
 
     def check_guidance_scale(self, guidance_scale):
         """A finite scale >= 0; anything but 1 needs a conditional model."""
-        guidance_scale = validation.check_non_negative(guidance_scale, "guidance_scale")
+        guidance_scale = validation.check_non_negative(
+            guidance_scale, "guidance_scale"
+        )
         if guidance_scale != 1.0 and self.num_classes is None:
             raise ValueError(
                 "Classifier-free guidance needs a conditional model (num_classes=None). "
@@ -251,4 +313,6 @@ class DenoiserModel(GenerativeModel):
     def denoiser_hyper_parameters(self):
         """The arguments of the default denoiser this model built (the
         MLP's for vectors, the U-Net's for images)."""
-        return dict(self.mlp_config if len(self.data_shape) == 1 else self.unet_config)
+        return dict(
+            self.mlp_config if len(self.data_shape) == 1 else self.unet_config
+        )

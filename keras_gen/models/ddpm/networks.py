@@ -32,11 +32,15 @@ def _conditioning(inputs, num_classes, embedding_dim, sinusoid_dim):
     """Timestep embedding (sinusoids, then an MLP; Ho et al., appendix B),
     plus a learned class embedding when conditional."""
     emb = SinusoidalEmbedding(sinusoid_dim, name="time_sinusoids")(inputs[1])
-    emb = layers.Dense(embedding_dim, activation="silu", name="time_dense_1")(emb)
+    emb = layers.Dense(embedding_dim, activation="silu", name="time_dense_1")(
+        emb
+    )
     emb = layers.Dense(embedding_dim, name="time_dense_2")(emb)
     if num_classes is not None:
         # One extra row: the null label of classifier-free guidance.
-        label_emb = layers.Embedding(num_classes + 1, embedding_dim, name="label_embedding")(inputs[2])
+        label_emb = layers.Embedding(
+            num_classes + 1, embedding_dim, name="label_embedding"
+        )(inputs[2])
         emb = layers.Add(name="conditioning")([emb, label_emb])
     return emb
 
@@ -48,8 +52,12 @@ def _residual_block(x, emb, width, groups, dropout, name, data_format):
     axis = _channel_axis(data_format)
     h = GroupNormalization(groups, axis=axis, name=f"{name}_norm_1")(x)
     h = layers.Activation("silu")(h)
-    h = layers.Conv2D(width, 3, padding="same", data_format=data_format, name=f"{name}_conv_1")(h)
-    e = layers.Dense(width, name=f"{name}_embedding")(layers.Activation("silu")(emb))
+    h = layers.Conv2D(
+        width, 3, padding="same", data_format=data_format, name=f"{name}_conv_1"
+    )(h)
+    e = layers.Dense(width, name=f"{name}_embedding")(
+        layers.Activation("silu")(emb)
+    )
     e_shape = (1, 1, width) if data_format == "channels_last" else (width, 1, 1)
     h = layers.Add()([h, layers.Reshape(e_shape)(e)])
     h = GroupNormalization(groups, axis=axis, name=f"{name}_norm_2")(h)
@@ -58,10 +66,17 @@ def _residual_block(x, emb, width, groups, dropout, name, data_format):
         h = layers.Dropout(dropout)(h)
     # Zero-initialised last conv: each block starts as the identity.
     h = layers.Conv2D(
-        width, 3, padding="same", kernel_initializer="zeros", data_format=data_format, name=f"{name}_conv_2"
+        width,
+        3,
+        padding="same",
+        kernel_initializer="zeros",
+        data_format=data_format,
+        name=f"{name}_conv_2",
     )(h)
     if x.shape[axis] != width:
-        x = layers.Conv2D(width, 1, data_format=data_format, name=f"{name}_skip")(x)
+        x = layers.Conv2D(
+            width, 1, data_format=data_format, name=f"{name}_skip"
+        )(x)
     return layers.Add()([x, h])
 
 
@@ -168,7 +183,15 @@ class UNet(Network):
 
 
 def _unet_graph(
-    data_shape, width, channel_multipliers, num_res_blocks, attention_resolutions, num_classes, dropout, groups, data_format
+    data_shape,
+    width,
+    channel_multipliers,
+    num_res_blocks,
+    attention_resolutions,
+    num_classes,
+    dropout,
+    groups,
+    data_format,
 ):
     data_shape = tuple(data_shape)
     if len(data_shape) != 3:
@@ -182,7 +205,10 @@ def _unet_graph(
             f"With {num_levels} levels the image height and width must be divisible "
             f"by {factor}. Received: data_shape={data_shape}"
         )
-    widths = [validation.check_positive_int(width * m, "width * channel_multiplier") for m in channel_multipliers]
+    widths = [
+        validation.check_positive_int(width * m, "width * channel_multiplier")
+        for m in channel_multipliers
+    ]
     for w in widths:
         if w % groups:
             raise ValueError(
@@ -198,40 +224,76 @@ def _unet_graph(
         # Inputs and outputs stay (height, width, channels); only the
         # inside runs channels-first (one transpose each way).
         h = layers.Permute((3, 1, 2), name="to_channels_first")(h)
-    h = layers.Conv2D(widths[0], 3, padding="same", data_format=data_format, name="conv_in")(h)
+    h = layers.Conv2D(
+        widths[0], 3, padding="same", data_format=data_format, name="conv_in"
+    )(h)
     skips = [h]
     for level, w in enumerate(widths):
         for block in range(num_res_blocks):
-            h = _residual_block(h, emb, w, groups, dropout, f"down_{level}_{block}", data_format)
+            h = _residual_block(
+                h, emb, w, groups, dropout, f"down_{level}_{block}", data_format
+            )
             if _height(h, data_format) in attention_resolutions:
-                h = _attention_block(h, groups, f"down_{level}_{block}_attn", data_format)
+                h = _attention_block(
+                    h, groups, f"down_{level}_{block}_attn", data_format
+                )
             skips.append(h)
         if level != num_levels - 1:
             h = layers.Conv2D(
-                w, 3, strides=2, padding="same", data_format=data_format, name=f"downsample_{level}"
+                w,
+                3,
+                strides=2,
+                padding="same",
+                data_format=data_format,
+                name=f"downsample_{level}",
             )(h)
             skips.append(h)
 
-    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_0", data_format)
+    h = _residual_block(
+        h, emb, widths[-1], groups, dropout, "middle_0", data_format
+    )
     h = _attention_block(h, groups, "middle_attn", data_format)
-    h = _residual_block(h, emb, widths[-1], groups, dropout, "middle_1", data_format)
+    h = _residual_block(
+        h, emb, widths[-1], groups, dropout, "middle_1", data_format
+    )
 
     for level in reversed(range(num_levels)):
         for block in range(num_res_blocks + 1):
             h = layers.Concatenate(axis=axis)([h, skips.pop()])
-            h = _residual_block(h, emb, widths[level], groups, dropout, f"up_{level}_{block}", data_format)
+            h = _residual_block(
+                h,
+                emb,
+                widths[level],
+                groups,
+                dropout,
+                f"up_{level}_{block}",
+                data_format,
+            )
             if _height(h, data_format) in attention_resolutions:
-                h = _attention_block(h, groups, f"up_{level}_{block}_attn", data_format)
+                h = _attention_block(
+                    h, groups, f"up_{level}_{block}_attn", data_format
+                )
         if level != 0:
-            h = layers.UpSampling2D(2, data_format=data_format, interpolation="nearest")(h)
+            h = layers.UpSampling2D(
+                2, data_format=data_format, interpolation="nearest"
+            )(h)
             h = layers.Conv2D(
-                widths[level], 3, padding="same", data_format=data_format, name=f"upsample_{level}"
+                widths[level],
+                3,
+                padding="same",
+                data_format=data_format,
+                name=f"upsample_{level}",
             )(h)
 
     h = GroupNormalization(groups, axis=axis, name="norm_out")(h)
     h = layers.Activation("silu")(h)
     outputs = layers.Conv2D(
-        data_shape[-1], 3, padding="same", kernel_initializer="zeros", data_format=data_format, name="conv_out"
+        data_shape[-1],
+        3,
+        padding="same",
+        kernel_initializer="zeros",
+        data_format=data_format,
+        name="conv_out",
     )(h)
     if data_format == "channels_first":
         outputs = layers.Permute((2, 3, 1), name="to_channels_last")(outputs)
@@ -259,8 +321,21 @@ class MLPDenoiser(Network):
     ```
     """
 
-    def __init__(self, data_shape, hidden_dim=256, num_layers=4, num_classes=None, name="mlp_denoiser", **kwargs):
-        config = dict(data_shape=tuple(data_shape), hidden_dim=hidden_dim, num_layers=num_layers, num_classes=num_classes)
+    def __init__(
+        self,
+        data_shape,
+        hidden_dim=256,
+        num_layers=4,
+        num_classes=None,
+        name="mlp_denoiser",
+        **kwargs,
+    ):
+        config = dict(
+            data_shape=tuple(data_shape),
+            hidden_dim=hidden_dim,
+            num_layers=num_layers,
+            num_classes=num_classes,
+        )
         inputs, outputs = _mlp_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
 

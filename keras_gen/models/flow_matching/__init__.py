@@ -11,10 +11,18 @@ registry.register(
         description="conditional flow matching / rectified flow (OT coupling, ODE solvers, guidance, likelihood)",
         configurations={
             "tiny": registry.Configuration(
-                dict(data_shape=(2,), hidden_dim=16, num_layers=1), "tests", "tiny", generate_options={"num_steps": 3}
+                dict(data_shape=(2,), hidden_dim=16, num_layers=1),
+                "tests",
+                "tiny",
+                generate_options={"num_steps": 3},
             ),
             "toy": registry.Configuration(
-                dict(data_shape=(2,), hidden_dim=256, num_layers=3, ema_decay=0.999),
+                dict(
+                    data_shape=(2,),
+                    hidden_dim=256,
+                    num_layers=3,
+                    ema_decay=0.999,
+                ),
                 "MLP velocity network for 2-D points",
                 "toy",
                 batch_size=256,

@@ -47,11 +47,17 @@ def ot_pairing(x0, x1, num_iterations=300, epsilon=0.002):
     a = ops.reshape(ops.cast(x0, "float32"), (n, -1))
     b = ops.reshape(ops.cast(x1, "float32"), (n, -1))
     # Squared distances |a_i - b_j|^2, the cost of Tong et al. (eq. 17).
-    cost = ops.sum(a * a, axis=1)[:, None] + ops.sum(b * b, axis=1)[None, :] - 2.0 * ops.matmul(a, ops.transpose(b))
+    cost = (
+        ops.sum(a * a, axis=1)[:, None]
+        + ops.sum(b * b, axis=1)[None, :]
+        - 2.0 * ops.matmul(a, ops.transpose(b))
+    )
     # Standardised: the plan is unchanged by a constant added to the cost,
     # and ε is then relative to the spread of the costs (which, in many
     # dimensions, is far below their mean).
-    cost = ops.stop_gradient((cost - ops.mean(cost)) / ops.maximum(ops.std(cost), 1e-12))
+    cost = ops.stop_gradient(
+        (cost - ops.mean(cost)) / ops.maximum(ops.std(cost), 1e-12)
+    )
     log_weight = -ops.log(ops.cast(n, "float32"))
     # ε from 1 (the costs' standard deviation) down to `epsilon` over the
     # first 3/4 of the iterations, then held.
@@ -60,11 +66,17 @@ def ot_pairing(x0, x1, num_iterations=300, epsilon=0.002):
 
     def body(i, potentials):
         f, g = potentials
-        eps = ops.exp(decay * ops.minimum(ops.cast(i, "float32"), float(anneal)))
+        eps = ops.exp(
+            decay * ops.minimum(ops.cast(i, "float32"), float(anneal))
+        )
         # The dual updates in the log domain, with the potentials in cost
         # units: the plan is exp((f_i + g_j − C_ij) / ε).
-        f = eps * (log_weight - ops.logsumexp((g[None, :] - cost) / eps, axis=1))
-        g = eps * (log_weight - ops.logsumexp((f[:, None] - cost) / eps, axis=0))
+        f = eps * (
+            log_weight - ops.logsumexp((g[None, :] - cost) / eps, axis=1)
+        )
+        g = eps * (
+            log_weight - ops.logsumexp((f[:, None] - cost) / eps, axis=0)
+        )
         return f, g
 
     zeros = ops.zeros_like(cost[:, 0])
@@ -87,5 +99,7 @@ def _round_to_permutation(log_plan):
         taken = (rows[:, None] == i) | (rows[None, :] == j)
         return ops.where(taken, -1e30, plan), partners
 
-    _, partners = ops.fori_loop(0, n, body, (log_plan, ops.zeros((n,), "int32")))
+    _, partners = ops.fori_loop(
+        0, n, body, (log_plan, ops.zeros((n,), "int32"))
+    )
     return partners

@@ -10,8 +10,7 @@ from keras import ops
 
 from keras_gen import backend
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
-from keras_gen.models.editing import ImageEditing
-from keras_gen.models.editing import edit_steps
+from keras_gen.models.editing import ImageEditing, edit_steps
 from keras_gen.models.flow_matching import coupling as coupling_lib
 from keras_gen.models.flow_matching import ode
 from keras_gen.models.generative_model import GenerativeModel
@@ -296,10 +295,16 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
             seed=seed,
             **kwargs,
         )
-        self.coupling = validation.check_choice(coupling, "coupling", coupling_lib.COUPLINGS)
-        self.sigma_min = validation.check_in_range(sigma_min, "sigma_min", 0.0, 1.0, "a number in [0, 1)")
+        self.coupling = validation.check_choice(
+            coupling, "coupling", coupling_lib.COUPLINGS
+        )
+        self.sigma_min = validation.check_in_range(
+            sigma_min, "sigma_min", 0.0, 1.0, "a number in [0, 1)"
+        )
         if self.sigma_min >= 1.0:
-            raise ValueError(f"`sigma_min` must be a number in [0, 1). Received: sigma_min={sigma_min!r}")
+            raise ValueError(
+                f"`sigma_min` must be a number in [0, 1). Received: sigma_min={sigma_min!r}"
+            )
         self._functions = {}
 
     # -- the probability path --------------------------------------------------
@@ -307,7 +312,11 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
     def path(self, x0, x1, t):
         """`x_t = (1 − (1 − σ_min) t) x_0 + t x_1` (Lipman et al., eq. 22);
         `t` a scalar or one per sample."""
-        t = t if isinstance(t, float) or len(getattr(t, "shape", ())) == 0 else _per_sample(t, x1)
+        t = (
+            t
+            if isinstance(t, float) or len(getattr(t, "shape", ())) == 0
+            else _per_sample(t, x1)
+        )
         return (1.0 - (1.0 - self.sigma_min) * t) * x0 + t * x1
 
     def target_velocity(self, x0, x1):
@@ -321,7 +330,9 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         # U-Nets and MLPs here (as DDPM's).
         return keras.optimizers.Adam(2e-4)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         x1 = self.to_model_space(ops.cast(x, "float32"))
         batch = ops.shape(x1)[0]
         x0 = self.random_normal(ops.shape(x1))
@@ -332,9 +343,13 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         t = self.random_uniform((batch,))
         x_t = self.path(x0, x1, t)
         labels = self.training_labels(y, batch, training)
-        prediction = self._denoise(self.denoiser, x_t, t * TIME_SCALE, labels, training=training)
+        prediction = self._denoise(
+            self.denoiser, x_t, t * TIME_SCALE, labels, training=training
+        )
         # The conditional flow-matching loss (Lipman et al., eq. 23).
-        error = ops.square(ops.cast(prediction, "float32") - self.target_velocity(x0, x1))
+        error = ops.square(
+            ops.cast(prediction, "float32") - self.target_velocity(x0, x1)
+        )
         per_sample = ops.mean(ops.reshape(error, (batch, -1)), axis=-1)
         return self.finish_loss(per_sample, sample_weight, training)
 
@@ -345,7 +360,10 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
 
         def velocity(t, x):
             t_batch = ops.ones((ops.shape(x)[0],), "float32") * (t * TIME_SCALE)
-            return ops.cast(self.guided_output(network, x, t_batch, labels, guidance_scale), x.dtype)
+            return ops.cast(
+                self.guided_output(network, x, t_batch, labels, guidance_scale),
+                x.dtype,
+            )
 
         return velocity
 
@@ -354,19 +372,39 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         stop, known, mask, noise)`: steps `start..stop-1` of the grid
         `times`; with `inpaint`, the pixels where `mask` is 0 are put back
         on the path from `noise` to `known` before each step."""
-        key = ("trajectory", id(network), solver, float(guidance_scale), inpaint)
+        key = (
+            "trajectory",
+            id(network),
+            solver,
+            float(guidance_scale),
+            inpaint,
+        )
         if key in self._functions:
             return self._functions[key]
         variables = list(network.variables)
 
-        def run(weights, x, times, labels, start, stop, known=None, mask=None, noise=None):
+        def run(
+            weights,
+            x,
+            times,
+            labels,
+            start,
+            stop,
+            known=None,
+            mask=None,
+            noise=None,
+        ):
             velocity = self._velocity(network, labels, guidance_scale)
 
             def body(i, x):
                 t0, t1 = ops.take(times, i), ops.take(times, i + 1)
-                with keras.StatelessScope(state_mapping=list(zip(variables, weights))):
+                with keras.StatelessScope(
+                    state_mapping=list(zip(variables, weights))
+                ):
                     if inpaint:
-                        x = mask * x + (1.0 - mask) * self.path(noise, known, t0)
+                        x = mask * x + (1.0 - mask) * self.path(
+                            noise, known, t0
+                        )
                     return ode.solver_step(solver, velocity, t0, t1 - t0, x)
 
             return ops.fori_loop(start, stop, body, x)
@@ -399,20 +437,36 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         guidance_scale = self.check_guidance_scale(guidance_scale)
         network = self.sampling_network(use_ema)
         inpaint = known is not None
-        function = self._trajectory_function(network, solver, guidance_scale, inpaint)
+        function = self._trajectory_function(
+            network, solver, guidance_scale, inpaint
+        )
         weights = [v.value for v in network.variables]
-        times = ops.convert_to_tensor(np.linspace(start_time, 1.0, num_steps + 1).astype("float32"))
+        times = ops.convert_to_tensor(
+            np.linspace(start_time, 1.0, num_steps + 1).astype("float32")
+        )
         num_batches = -(-len(x) // batch_size)
-        progress = keras.utils.Progbar(num_steps * num_batches, unit_name="step") if verbose else None
+        progress = (
+            keras.utils.Progbar(num_steps * num_batches, unit_name="step")
+            if verbose
+            else None
+        )
         chunk = max(1, num_steps // 20) if verbose else num_steps
 
         def part(array, first):
-            return None if array is None else ops.convert_to_tensor(array[first : first + batch_size])
+            return (
+                None
+                if array is None
+                else ops.convert_to_tensor(array[first : first + batch_size])
+            )
 
         outputs = []
         for first in range(0, len(x), batch_size):
             state = part(x, first)
-            extra = (part(known, first), part(mask, first), part(noise, first)) if inpaint else ()
+            extra = (
+                (part(known, first), part(mask, first), part(noise, first))
+                if inpaint
+                else ()
+            )
             for start in range(0, num_steps, chunk):
                 stop = min(start + chunk, num_steps)
                 state = function(
@@ -444,7 +498,16 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         """Integrates the ODE from the noise `z` = x_0 (deterministic: the
         seed is not used)."""
         num_steps = self._check_solver(solver, num_steps)
-        return self._integrate(z, labels, batch_size, solver, num_steps, guidance_scale, use_ema, verbose)
+        return self._integrate(
+            z,
+            labels,
+            batch_size,
+            solver,
+            num_steps,
+            guidance_scale,
+            use_ema,
+            verbose,
+        )
 
     def _noise_like(self, x, seed):
         return ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
@@ -464,7 +527,16 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         num_steps = self._check_solver(solver, num_steps)
         noise = self._noise_like(x, seed)
         return self._integrate(
-            noise, labels, batch_size, solver, num_steps, guidance_scale, use_ema, known=x, mask=mask, noise=noise
+            noise,
+            labels,
+            batch_size,
+            solver,
+            num_steps,
+            guidance_scale,
+            use_ema,
+            known=x,
+            mask=mask,
+            noise=noise,
         )
 
     def _image_to_image(
@@ -481,9 +553,17 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
     ):
         num_steps = self._check_solver(solver, num_steps)
         start_time = 1.0 - strength
-        noisy = ops.convert_to_numpy(self.path(self._noise_like(x, seed), x, start_time))
+        noisy = ops.convert_to_numpy(
+            self.path(self._noise_like(x, seed), x, start_time)
+        )
         return self._integrate(
-            noisy, labels, batch_size, solver, edit_steps(num_steps, strength), guidance_scale, use_ema,
+            noisy,
+            labels,
+            batch_size,
+            solver,
+            edit_steps(num_steps, strength),
+            guidance_scale,
+            use_ema,
             start_time=start_time,
         )
 
@@ -493,8 +573,15 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         t = np.linspace(0.0, TIME_SCALE, num).astype("float32")
         labels = None
         if self.num_classes is not None:
-            labels = ops.convert_to_tensor(np.arange(num, dtype="int32") % self.num_classes)
-        out = self._denoise(self.ema_denoiser.network, ops.convert_to_tensor(x_t), ops.convert_to_tensor(t), labels)
+            labels = ops.convert_to_tensor(
+                np.arange(num, dtype="int32") % self.num_classes
+            )
+        out = self._denoise(
+            self.ema_denoiser.network,
+            ops.convert_to_tensor(x_t),
+            ops.convert_to_tensor(t),
+            labels,
+        )
         return "ema_denoiser", out
 
     # -- likelihood ------------------------------------------------------------
@@ -509,12 +596,17 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         interact)."""
         num_probes = ops.shape(probes)[0]
         repeated = ops.reshape(
-            ops.broadcast_to(x[None], ops.shape(probes)), (-1,) + tuple(x.shape[1:])
+            ops.broadcast_to(x[None], ops.shape(probes)),
+            (-1,) + tuple(x.shape[1:]),
         )
         flat = ops.reshape(probes, ops.shape(repeated))
         grad = backend.input_gradient(lambda y: velocity(t, y) * flat, repeated)
         per_probe = ops.reshape(_sum_per_sample(grad * flat), (num_probes, -1))
-        total = ops.mean(per_probe, axis=0) if average else ops.sum(per_probe, axis=0)
+        total = (
+            ops.mean(per_probe, axis=0)
+            if average
+            else ops.sum(per_probe, axis=0)
+        )
         return ops.stop_gradient(total)
 
     def _log_prob_function(self, network, solver, average):
@@ -527,18 +619,24 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
             velocity = self._velocity(network, labels, 1.0)
             repeated_labels = None
             if labels is not None:
-                repeated_labels = ops.reshape(ops.broadcast_to(labels[None], ops.shape(probes)[:2]), (-1,))
+                repeated_labels = ops.reshape(
+                    ops.broadcast_to(labels[None], ops.shape(probes)[:2]), (-1,)
+                )
             repeated_velocity = self._velocity(network, repeated_labels, 1.0)
 
             def dynamics(t, state):
                 # The augmented ODE of the instantaneous change of
                 # variables (Chen et al., 2018, theorem 1).
                 x, _ = state
-                return velocity(t, x), self._divergence(repeated_velocity, t, x, probes, average)
+                return velocity(t, x), self._divergence(
+                    repeated_velocity, t, x, probes, average
+                )
 
             def body(i, state):
                 t0, t1 = ops.take(times, i), ops.take(times, i + 1)
-                with keras.StatelessScope(state_mapping=list(zip(variables, weights))):
+                with keras.StatelessScope(
+                    state_mapping=list(zip(variables, weights))
+                ):
                     return ode.solver_step(solver, dynamics, t0, t1 - t0, state)
 
             change = ops.zeros((ops.shape(x)[0],), "float32")
@@ -601,17 +699,23 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         num_probes = validation.check_positive_int(num_probes, "num_probes")
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         dims = int(np.prod(self.data_shape))
-        exact = divergence == "exact" or (divergence == "auto" and dims <= EXACT_DIVERGENCE_MAX_DIMS)
+        exact = divergence == "exact" or (
+            divergence == "auto" and dims <= EXACT_DIVERGENCE_MAX_DIMS
+        )
         if self.num_classes is not None:
             labels = (
-                np.full((len(x),), self.num_classes, "int32") if labels is None else self.check_labels(labels, len(x))
+                np.full((len(x),), self.num_classes, "int32")
+                if labels is None
+                else self.check_labels(labels, len(x))
             )
         elif labels is not None:
             self.labels_for(len(x), labels)  # names the error
         network = self.sampling_network(use_ema)
         function = self._log_prob_function(network, solver, average=not exact)
         weights = [v.value for v in network.variables]
-        times = ops.convert_to_tensor(np.linspace(1.0, 0.0, num_steps + 1).astype("float32"))
+        times = ops.convert_to_tensor(
+            np.linspace(1.0, 0.0, num_steps + 1).astype("float32")
+        )
         generator = keras.random.SeedGenerator(seed)
         # The density in data units: the map to model space scales every
         # dimension by `scale`.
@@ -619,19 +723,35 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         if self._range_map() is not None:
             low, high, m_low, m_high = self._range_map()
             scale = (m_high - m_low) / (high - low)
-        basis = np.eye(dims, dtype="float32").reshape((dims, 1) + tuple(self.data_shape))
+        basis = np.eye(dims, dtype="float32").reshape(
+            (dims, 1) + tuple(self.data_shape)
+        )
         results = []
         for first in range(0, len(x), batch_size):
-            x1 = self.to_model_space(ops.convert_to_tensor(x[first : first + batch_size]))
-            batch_labels = None if labels is None else ops.convert_to_tensor(labels[first : first + batch_size])
+            x1 = self.to_model_space(
+                ops.convert_to_tensor(x[first : first + batch_size])
+            )
+            batch_labels = (
+                None
+                if labels is None
+                else ops.convert_to_tensor(labels[first : first + batch_size])
+            )
             if exact:
-                probes = ops.convert_to_tensor(np.broadcast_to(basis, (dims,) + tuple(x1.shape)))
+                probes = ops.convert_to_tensor(
+                    np.broadcast_to(basis, (dims,) + tuple(x1.shape))
+                )
             else:
-                uniform = keras.random.uniform((num_probes,) + tuple(x1.shape), seed=generator)
+                uniform = keras.random.uniform(
+                    (num_probes,) + tuple(x1.shape), seed=generator
+                )
                 probes = ops.where(uniform < 0.5, -1.0, 1.0)
             x0, change = function(weights, x1, times, batch_labels, probes)
-            log_p0 = _sum_per_sample(-0.5 * ops.square(ops.cast(x0, "float32")) - 0.5 * _LOG_2PI)
-            results.append(ops.convert_to_numpy(log_p0 + change) + dims * math.log(scale))
+            log_p0 = _sum_per_sample(
+                -0.5 * ops.square(ops.cast(x0, "float32")) - 0.5 * _LOG_2PI
+            )
+            results.append(
+                ops.convert_to_numpy(log_p0 + change) + dims * math.log(scale)
+            )
         return np.concatenate(results)
 
     # -- saving ------------------------------------------------------------------

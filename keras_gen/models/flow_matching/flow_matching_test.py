@@ -6,8 +6,7 @@ import pytest
 from keras import ops
 
 import keras_gen
-from keras_gen.models.flow_matching import FlowMatching
-from keras_gen.models.flow_matching import ode
+from keras_gen.models.flow_matching import FlowMatching, ode
 from keras_gen.models.flow_matching.coupling import ot_pairing
 from keras_gen.models.flow_matching.flow_matching import TIME_SCALE
 from keras_gen.testing import contract
@@ -29,7 +28,14 @@ def two_blobs(n=512, seed=0):
 
 
 def toy_model(**kwargs):
-    return FlowMatching(data_shape=(2,), hidden_dim=64, num_layers=2, ema_decay=0.9, seed=1, **kwargs)
+    return FlowMatching(
+        data_shape=(2,),
+        hidden_dim=64,
+        num_layers=2,
+        ema_decay=0.9,
+        seed=1,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +48,9 @@ def trained():
 
 
 def distance_to_centres(samples):
-    return np.min(np.linalg.norm(samples[:, None] - CENTRES[None], axis=-1), axis=1).mean()
+    return np.min(
+        np.linalg.norm(samples[:, None] - CENTRES[None], axis=-1), axis=1
+    ).mean()
 
 
 # -- the ODE solvers ---------------------------------------------------------
@@ -59,7 +67,12 @@ def test_solvers_have_their_order_of_accuracy():
             y = ode.solver_step(solver, f, i / steps, 1.0 / steps, y)
         return abs(float(ops.convert_to_numpy(y)[0]) - exact)
 
-    for solver, order in (("euler", 1), ("midpoint", 2), ("heun", 2), ("rk4", 4)):
+    for solver, order in (
+        ("euler", 1),
+        ("midpoint", 2),
+        ("heun", 2),
+        ("rk4", 4),
+    ):
         ratio = error(solver, 4) / error(solver, 8)
         assert 0.8 * 2**order < ratio < 1.25 * 2**order, (solver, ratio)
     assert error("rk4", 4) < 1e-4 < error("heun", 4) < error("euler", 4)
@@ -111,7 +124,9 @@ def test_ot_coupling_gives_straighter_targets():
     for coupling in ("independent", "ot"):
         model = toy_model(coupling=coupling)
         model.compile(optimizer=keras.optimizers.Adam(3e-3))
-        losses[coupling] = model.fit(x, epochs=4, batch_size=64, verbose=0).history["loss"][-1]
+        losses[coupling] = model.fit(
+            x, epochs=4, batch_size=64, verbose=0
+        ).history["loss"][-1]
     assert losses["ot"] < 0.5 * losses["independent"], losses
 
 
@@ -125,13 +140,22 @@ def test_loss_falls_and_every_solver_reaches_the_data(trained):
     untrained = toy_model().generate(200, num_steps=10, seed=0)
     for solver in ode.SOLVERS:
         samples = model.generate(200, solver=solver, num_steps=10, seed=0)
-        assert distance_to_centres(samples) < 0.5 * distance_to_centres(untrained), solver
-        assert (samples[:, 0] < 0).mean() > 0.2 and (samples[:, 0] > 0).mean() > 0.2
+        assert distance_to_centres(samples) < 0.5 * distance_to_centres(
+            untrained
+        ), solver
+        assert (samples[:, 0] < 0).mean() > 0.2 and (
+            samples[:, 0] > 0
+        ).mean() > 0.2
     # The solvers agree once the steps are fine (but for the few
     # trajectories that start on the ridge between the two modes).
-    fine = [model.generate(64, solver=s, num_steps=40, seed=3) for s in ("midpoint", "rk4")]
+    fine = [
+        model.generate(64, solver=s, num_steps=40, seed=3)
+        for s in ("midpoint", "rk4")
+    ]
     difference = np.abs(fine[0] - fine[1]).max(axis=1)
-    assert np.median(difference) < 0.02 and np.mean(difference < 0.1) > 0.8, difference
+    assert np.median(difference) < 0.02 and np.mean(difference < 0.1) > 0.8, (
+        difference
+    )
     # EMA: one update per training step.
     assert int(ops.convert_to_numpy(model.ema_denoiser.num_updates)) == 15 * 8
 
@@ -144,9 +168,16 @@ def test_compiled_loop_equals_a_python_loop(trained):
     velocity = lambda t, y: network([y, ops.full((5,), t * TIME_SCALE)])  # noqa: E731
     for i in range(6):
         x = ode.solver_step("heun", velocity, i / 6, 1 / 6, x)
-    np.testing.assert_allclose(model.decode(z, solver="heun", num_steps=6), ops.convert_to_numpy(x), atol=1e-4)
+    np.testing.assert_allclose(
+        model.decode(z, solver="heun", num_steps=6),
+        ops.convert_to_numpy(x),
+        atol=1e-4,
+    )
     # The seed does not enter the deterministic ODE: decoding ignores it.
-    np.testing.assert_array_equal(model.decode(z, num_steps=4, seed=1), model.decode(z, num_steps=4, seed=2))
+    np.testing.assert_array_equal(
+        model.decode(z, num_steps=4, seed=1),
+        model.decode(z, num_steps=4, seed=2),
+    )
 
 
 def test_conditional_generation_and_guidance():
@@ -157,11 +188,15 @@ def test_conditional_generation_and_guidance():
     for label in (0, 1):
         side = lambda s: np.mean(np.sign(s[:, 0]) == np.sign(CENTRES[label, 0]))  # noqa: E731
         plain = model.generate(200, num_steps=10, labels=label, seed=0)
-        guided = model.generate(200, num_steps=10, labels=label, seed=0, guidance_scale=3.0)
+        guided = model.generate(
+            200, num_steps=10, labels=label, seed=0, guidance_scale=3.0
+        )
         assert side(plain) > 0.7
         assert side(guided) > 0.9 and side(guided) >= side(plain)
     # Scale 0 is the unconditional model: both blobs, whatever the label.
-    free = model.generate(200, num_steps=10, labels=0, seed=0, guidance_scale=0.0)
+    free = model.generate(
+        200, num_steps=10, labels=0, seed=0, guidance_scale=0.0
+    )
     assert 0.2 < (free[:, 0] > 0).mean() < 0.8
 
 
@@ -185,10 +220,18 @@ class GaussianVelocity(keras.layers.Layer):
         dims = int(np.prod(sample_shape))
         x = ops.reshape(x, (-1, dims))
         c, s = math.cos(self.angle), math.sin(self.angle)
-        rotation = ops.convert_to_tensor(np.array([[c, -s], [s, c]]) if dims == 2 else np.eye(dims), "float32")
+        rotation = ops.convert_to_tensor(
+            np.array([[c, -s], [s, c]]) if dims == 2 else np.eye(dims),
+            "float32",
+        )
         t = ops.reshape(t / TIME_SCALE, (-1, 1))
-        scale = ops.convert_to_tensor(np.broadcast_to(np.float32(self.s), (dims,)))
-        u, mu = ops.matmul(x, rotation), ops.matmul(ops.full((1, dims), self.mu), rotation)
+        scale = ops.convert_to_tensor(
+            np.broadcast_to(np.float32(self.s), (dims,))
+        )
+        u, mu = (
+            ops.matmul(x, rotation),
+            ops.matmul(ops.full((1, dims), self.mu), rotation),
+        )
         gain = (t * scale**2 - (1 - t)) / ((1 - t) ** 2 + t**2 * scale**2)
         v = self.mu + ops.matmul(gain * (u - t * mu), ops.transpose(rotation))
         return ops.reshape(v, (-1,) + sample_shape)
@@ -197,7 +240,12 @@ class GaussianVelocity(keras.layers.Layer):
         return input_shapes[0]
 
     def get_config(self):
-        return {**super().get_config(), "mu": self.mu, "s": self.s, "angle": self.angle}
+        return {
+            **super().get_config(),
+            "mu": self.mu,
+            "s": self.s,
+            "angle": self.angle,
+        }
 
 
 def gaussian_flow(data_shape, mu=0.5, s=0.3, angle=0.0, **kwargs):
@@ -212,19 +260,29 @@ def gaussian_log_density(x, mu, s, angle=0.0):
         c, sin = math.cos(angle), math.sin(angle)
         x = x @ np.array([[c, -sin], [sin, c]])
     s = np.broadcast_to(np.asarray(s, "float64"), (x.shape[1],))
-    return (-0.5 * (x / s) ** 2 - np.log(s) - 0.5 * math.log(2 * math.pi)).sum(axis=1)
+    return (-0.5 * (x / s) ** 2 - np.log(s) - 0.5 * math.log(2 * math.pi)).sum(
+        axis=1
+    )
 
 
 def test_log_prob_is_the_exact_density_of_a_known_flow():
     """With the exact velocity of (correlated) Gaussian data, `log_prob`
     (RK4 through the change of variables) is the Gaussian's log-density."""
     model = gaussian_flow((2,), s=(0.3, 0.8), angle=0.6, value_range=None)
-    x = np.random.default_rng(0).normal(0.5, 0.6, size=(64, 2)).astype("float32")
+    x = (
+        np.random.default_rng(0)
+        .normal(0.5, 0.6, size=(64, 2))
+        .astype("float32")
+    )
     expected = gaussian_log_density(x, 0.5, (0.3, 0.8), 0.6)
-    np.testing.assert_allclose(model.log_prob(x, num_steps=32, use_ema=False), expected, atol=2e-3)
+    np.testing.assert_allclose(
+        model.log_prob(x, num_steps=32, use_ema=False), expected, atol=2e-3
+    )
     # Hutchinson's estimator (the Jacobian is not diagonal here, so it is
     # not exact) is unbiased: close on average over many probes.
-    estimate = model.log_prob(x, num_steps=32, divergence="hutchinson", num_probes=64, use_ema=False)
+    estimate = model.log_prob(
+        x, num_steps=32, divergence="hutchinson", num_probes=64, use_ema=False
+    )
     assert np.abs(estimate - expected).max() > 1e-2
     assert abs(np.mean(estimate - expected)) < 0.05
 
@@ -234,7 +292,11 @@ def test_log_prob_of_images_is_in_data_units():
     adds D log 2 (here N(0.5, 0.3²) in model space is N(0.75, 0.15²) in the
     data's units)."""
     model = gaussian_flow((2, 2, 1), value_range=(0.0, 1.0))
-    y = np.random.default_rng(1).uniform(0.4, 1.0, size=(16, 2, 2, 1)).astype("float32")
+    y = (
+        np.random.default_rng(1)
+        .uniform(0.4, 1.0, size=(16, 2, 2, 1))
+        .astype("float32")
+    )
     np.testing.assert_allclose(
         model.log_prob(y, num_steps=24, divergence="exact", use_ema=False),
         gaussian_log_density(y, 0.75, 0.15),
@@ -246,7 +308,9 @@ def test_log_prob_ranks_data_above_outliers(trained):
     model, _ = trained
     x, _ = two_blobs(32, seed=5)
     inliers = model.log_prob(x, num_steps=8)
-    outliers = model.log_prob(np.array([[2.0, -2.0], [-2.0, 2.0], [5.0, 5.0]], "float32"), num_steps=8)
+    outliers = model.log_prob(
+        np.array([[2.0, -2.0], [-2.0, 2.0], [5.0, 5.0]], "float32"), num_steps=8
+    )
     assert inliers.shape == (32,) and np.median(inliers) > outliers.max()
 
 
@@ -267,26 +331,41 @@ def test_inpainting_keeps_the_known_values_and_follows_them(trained):
     # to 0.93 measured over seeds and backends at 10 steps.
     assert np.mean(np.sign(filled[:, 1]) == np.sign(x[:, 0])) > 0.65
     assert np.abs(filled[:, 1] - x[:, 1]).max() > 1e-3  # generated, not copied
-    np.testing.assert_array_equal(model.inpaint(x, mask, num_steps=10, seed=0), filled)
+    np.testing.assert_array_equal(
+        model.inpaint(x, mask, num_steps=10, seed=0), filled
+    )
     # A boolean mask per sample gives the same.
     per_sample = np.broadcast_to(mask.astype(bool), x.shape)
-    np.testing.assert_allclose(model.inpaint(x, per_sample, num_steps=10, seed=0), filled, atol=1e-6)
+    np.testing.assert_allclose(
+        model.inpaint(x, per_sample, num_steps=10, seed=0), filled, atol=1e-6
+    )
 
 
 def test_image_to_image_moves_further_with_strength(trained):
     model, _ = trained
     x, _ = two_blobs(64, seed=8)
-    changes = [np.abs(model.image_to_image(x, s, num_steps=10, seed=0) - x).mean() for s in (0.1, 0.5, 1.0)]
+    changes = [
+        np.abs(model.image_to_image(x, s, num_steps=10, seed=0) - x).mean()
+        for s in (0.1, 0.5, 1.0)
+    ]
     assert changes[0] < changes[1] < changes[2]
     # Strength 1 starts from the noise alone: an ordinary sample.
     np.testing.assert_allclose(
-        model.image_to_image(x, 1.0, num_steps=10, seed=3), model.generate(64, num_steps=10, seed=3), atol=1e-5
+        model.image_to_image(x, 1.0, num_steps=10, seed=3),
+        model.generate(64, num_steps=10, seed=3),
+        atol=1e-5,
     )
 
 
 def test_inpainting_images_keeps_the_known_pixels_exactly():
-    model = FlowMatching(data_shape=(8, 8, 1), value_range=(0.0, 1.0), width=8, channel_multipliers=(1,),
-                         num_res_blocks=1, seed=0)
+    model = FlowMatching(
+        data_shape=(8, 8, 1),
+        value_range=(0.0, 1.0),
+        width=8,
+        channel_multipliers=(1,),
+        num_res_blocks=1,
+        seed=0,
+    )
     x = keras_gen.datasets.load_digits("test")[:3]
     mask = np.zeros((8, 8), "float32")
     mask[4:] = 1.0  # generate the lower half
@@ -340,7 +419,9 @@ def test_bad_sampling_arguments():
 def test_a_user_velocity_network_is_checked():
     x_t, t = keras.Input((2,)), keras.Input(())
     wrong = keras.Model([x_t, t], keras.layers.Dense(3)(x_t))
-    with pytest.raises(ValueError, match=r"shaped like x_t \(None, 2\).*\(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"shaped like x_t \(None, 2\).*\(2, 3\)"
+    ):
         FlowMatching(denoiser=wrong, value_range=None)
     only_x = keras.Model(x_t, keras.layers.Dense(2)(x_t))
     with pytest.raises(ValueError, match=r"t \* 1000 in \[0, 1000\]"):

@@ -61,4 +61,6 @@ def solver_step(solver, f, t, dt, y):
         k3 = f(t + 0.5 * dt, _axpy(y, k2, 0.5 * dt))
         k4 = f(t + dt, _axpy(y, k3, dt))
         return _combine(y, (k1, k2, k3, k4), (1 / 6, 1 / 3, 1 / 3, 1 / 6), dt)
-    raise ValueError(f"`solver` must be one of {sorted(SOLVERS)}. Received: solver={solver!r}")
+    raise ValueError(
+        f"`solver` must be one of {sorted(SOLVERS)}. Received: solver={solver!r}"
+    )

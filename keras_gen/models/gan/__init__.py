@@ -2,8 +2,7 @@
 
 from keras_gen.models import registry
 from keras_gen.models.gan.gan import GAN
-from keras_gen.models.gan.networks import GANDiscriminator
-from keras_gen.models.gan.networks import GANGenerator
+from keras_gen.models.gan.networks import GANDiscriminator, GANGenerator
 from keras_gen.models.gan.wgan_gp import WGANGP
 
 registry.register(
@@ -34,7 +33,12 @@ registry.register(
                 "DCGAN on 8x8 digits in [0, 1], EMA generator (the gan_digits preset)",
                 "digits",
             ),
-            "toy": registry.Configuration(dict(data_shape=(2,), latent_dim=2), "2-D points", "toy", batch_size=256),
+            "toy": registry.Configuration(
+                dict(data_shape=(2,), latent_dim=2),
+                "2-D points",
+                "toy",
+                batch_size=256,
+            ),
             "fashion_mnist": registry.Configuration(
                 dict(
                     data_shape=(28, 28, 1),
@@ -59,7 +63,14 @@ registry.register(
         description="Wasserstein GAN with gradient penalty (or weight clipping)",
         configurations={
             "tiny": registry.Configuration(
-                dict(data_shape=(2,), latent_dim=2, n_critic=1, hidden_units=(16,)), "tests", "tiny"
+                dict(
+                    data_shape=(2,),
+                    latent_dim=2,
+                    n_critic=1,
+                    hidden_units=(16,),
+                ),
+                "tests",
+                "tiny",
             ),
             "toy": registry.Configuration(
                 dict(data_shape=(2,), latent_dim=2),
@@ -69,10 +80,18 @@ registry.register(
                 learning_rate=1e-3,
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), value_range=(0.0, 1.0), latent_dim=32), "8x8 digits in [0, 1]", "digits"
+                dict(
+                    data_shape=(8, 8, 1), value_range=(0.0, 1.0), latent_dim=32
+                ),
+                "8x8 digits in [0, 1]",
+                "digits",
             ),
             "fashion_mnist": registry.Configuration(
-                dict(data_shape=(28, 28, 1), value_range=(0.0, 1.0), latent_dim=64),
+                dict(
+                    data_shape=(28, 28, 1),
+                    value_range=(0.0, 1.0),
+                    latent_dim=64,
+                ),
                 "Fashion-MNIST 28x28 in [0, 1]",
                 "fashion_mnist",
                 batch_size=128,

@@ -113,20 +113,32 @@ class GAN(AdversarialModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
-        self.conditioning = validation.check_choice(conditioning, "conditioning", networks.CONDITIONINGS)
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
+        self.conditioning = validation.check_choice(
+            conditioning, "conditioning", networks.CONDITIONINGS
+        )
         self.loss = validation.check_choice(loss, "loss", adversarial.LOSSES)
         self.d_steps = validation.check_positive_int(d_steps, "d_steps")
-        self.label_smoothing = validation.check_in_range(label_smoothing, "label_smoothing", 0.0, 0.5)
+        self.label_smoothing = validation.check_in_range(
+            label_smoothing, "label_smoothing", 0.0, 0.5
+        )
         self.feature_matching_weight = validation.check_non_negative(
             feature_matching_weight, "feature_matching_weight"
         )
         self.spectral_norm = bool(spectral_norm)
         self.minibatch_stddev = bool(minibatch_stddev)
         self.pack = validation.check_positive_int(pack, "pack")
-        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
-        self.generator_filters = validation.check_int_sequence(generator_filters, "generator_filters")
-        self.discriminator_filters = validation.check_int_sequence(discriminator_filters, "discriminator_filters")
+        self.hidden_units = validation.check_int_sequence(
+            hidden_units, "hidden_units"
+        )
+        self.generator_filters = validation.check_int_sequence(
+            generator_filters, "generator_filters"
+        )
+        self.discriminator_filters = validation.check_int_sequence(
+            discriminator_filters, "discriminator_filters"
+        )
         self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         if (generator is None or discriminator is None) and data_shape is None:
             raise ValueError(
@@ -135,7 +147,9 @@ class GAN(AdversarialModel):
                 f"Received: data_shape=None, generator={generator!r}, discriminator={discriminator!r}"
             )
         if data_shape is None:
-            data_shape = packing.unpacked_shape(validation.network_input_shape(discriminator), self.pack)
+            data_shape = packing.unpacked_shape(
+                validation.network_input_shape(discriminator), self.pack
+            )
         self._set_data_contract(data_shape, value_range, num_classes)
         if self.pack > 1 and self.num_classes is not None:
             raise ValueError(
@@ -144,14 +158,20 @@ class GAN(AdversarialModel):
                 f"num_classes={num_classes!r}"
             )
         self.generator = self._default_network(
-            "generator", generator, lambda: self.build_default_generator(self.data_shape)
+            "generator",
+            generator,
+            lambda: self.build_default_generator(self.data_shape),
         )
         self.discriminator = self._default_network(
             "discriminator",
             discriminator,
-            lambda: self.build_default_discriminator(packing.packed_shape(self.data_shape, self.pack)),
+            lambda: self.build_default_discriminator(
+                packing.packed_shape(self.data_shape, self.pack)
+            ),
         )
-        packed = packing.unpacked_shape(validation.network_input_shape(self.discriminator), self.pack)
+        packed = packing.unpacked_shape(
+            validation.network_input_shape(self.discriminator), self.pack
+        )
         if tuple(packed) != self.data_shape:
             raise ValueError(
                 f"`discriminator` must take samples of shape {self.data_shape}"
@@ -207,7 +227,9 @@ class GAN(AdversarialModel):
     # -- calls -----------------------------------------------------------------
 
     def _generate(self, z, labels, training):
-        return self.generator(self._network_inputs(z, labels), training=training)
+        return self.generator(
+            self._network_inputs(z, labels), training=training
+        )
 
     def _discriminate(self, x, labels, training, packed=False):
         """One logit per sample (per pack of `pack` samples, which `x`
@@ -239,10 +261,16 @@ class GAN(AdversarialModel):
             z = self.random_normal((batch_size, self.latent_dim))
 
             def d_loss_fn():
-                fake = ops.stop_gradient(self._generate(z, labels, training=True))
+                fake = ops.stop_gradient(
+                    self._generate(z, labels, training=True)
+                )
                 fake = packing.pack_samples(fake, self.pack)
-                real_logits = self._discriminate(real, labels, training=True, packed=True)
-                fake_logits = self._discriminate(fake, labels, training=True, packed=True)
+                real_logits = self._discriminate(
+                    real, labels, training=True, packed=True
+                )
+                fake_logits = self._discriminate(
+                    fake, labels, training=True, packed=True
+                )
                 loss = adversarial.discriminator_loss(
                     self.loss, real_logits, fake_logits, self.label_smoothing
                 )
@@ -257,9 +285,15 @@ class GAN(AdversarialModel):
 
         def g_loss_fn():
             fake = self._generate(z, labels, training=True)
-            loss = adversarial.generator_loss(self.loss, self._discriminate(fake, labels, training=True))
+            loss = adversarial.generator_loss(
+                self.loss, self._discriminate(fake, labels, training=True)
+            )
             if self._features is not None:
-                loss = loss + self.feature_matching_weight * self._feature_matching(x, fake, labels)
+                loss = (
+                    loss
+                    + self.feature_matching_weight
+                    * self._feature_matching(x, fake, labels)
+                )
             return loss
 
         g_loss = self.optimize_step("generator", g_loss_fn)
@@ -273,7 +307,9 @@ class GAN(AdversarialModel):
             f = self._features(inputs, training=True)
             return ops.mean(ops.reshape(f, (ops.shape(f)[0], -1)), axis=0)
 
-        return ops.sum(ops.square(ops.stop_gradient(features(x)) - features(fake)))
+        return ops.sum(
+            ops.square(ops.stop_gradient(features(x)) - features(fake))
+        )
 
     def _shared_config(self):
         """The arguments `GAN` and its subclasses (WGAN-GP) all take."""
@@ -285,7 +321,9 @@ class GAN(AdversarialModel):
             conditioning=self.conditioning,
             pack=self.pack,
         )
-        if self.uses_default_network("generator") or self.uses_default_network("discriminator"):
+        if self.uses_default_network("generator") or self.uses_default_network(
+            "discriminator"
+        ):
             config.update(
                 hidden_units=self.hidden_units,
                 generator_filters=self.generator_filters,
@@ -296,7 +334,9 @@ class GAN(AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        return super().from_config(upsampling_lib.with_legacy_upsampling(config))
+        return super().from_config(
+            upsampling_lib.with_legacy_upsampling(config)
+        )
 
     def get_config(self):
         config = self._shared_config()

@@ -30,12 +30,21 @@ def _maybe_sn(layer, spectral_norm):
 
 
 def _generator_graph(
-    latent_dim, data_shape, num_classes, hidden_units, filters, batch_norm, output_activation, upsampling
+    latent_dim,
+    data_shape,
+    num_classes,
+    hidden_units,
+    filters,
+    batch_norm,
+    output_activation,
+    upsampling,
 ):
     upsampling = upsampling_lib.check_network_upsampling(upsampling)
     if output_activation == "auto":
         output_activation = "tanh" if len(data_shape) == 3 else None
-    data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
+    data_shape = validation.check_default_network_shape(
+        data_shape, len(filters), "adversarial"
+    )
     z = keras.Input((latent_dim,), name="z")
     inputs = [z]
     h = z
@@ -52,7 +61,9 @@ def _generator_graph(
         return keras.layers.ReLU()(h)
 
     def up(filters, **kwargs):
-        return lambda h: upsampling_lib.upsample(h, filters, 4, upsampling, **kwargs)
+        return lambda h: upsampling_lib.upsample(
+            h, filters, 4, upsampling, **kwargs
+        )
 
     if len(data_shape) == 1:
         for units in hidden_units:
@@ -61,8 +72,13 @@ def _generator_graph(
     else:
         height, width, channels = data_shape
         factor = 2 ** len(filters)
-        h = block(h, keras.layers.Dense(height // factor * width // factor * filters[0]))
-        h = keras.layers.Reshape((height // factor, width // factor, filters[0]))(h)
+        h = block(
+            h,
+            keras.layers.Dense(height // factor * width // factor * filters[0]),
+        )
+        h = keras.layers.Reshape(
+            (height // factor, width // factor, filters[0])
+        )(h)
         for f in filters[1:]:
             h = block(h, up(f))
         x = up(channels, activation=output_activation)(h)
@@ -139,9 +155,18 @@ class GANGenerator(Network):
 
 
 def _discriminator_graph(
-    data_shape, num_classes, conditioning, hidden_units, filters, batch_norm, spectral_norm, minibatch_stddev
+    data_shape,
+    num_classes,
+    conditioning,
+    hidden_units,
+    filters,
+    batch_norm,
+    spectral_norm,
+    minibatch_stddev,
 ):
-    data_shape = validation.check_default_network_shape(data_shape, len(filters), "adversarial")
+    data_shape = validation.check_default_network_shape(
+        data_shape, len(filters), "adversarial"
+    )
     if conditioning not in CONDITIONINGS:
         raise ValueError(
             f"`conditioning` must be one of {list(CONDITIONINGS)}. "
@@ -179,7 +204,9 @@ def _discriminator_graph(
     features = keras.layers.Identity(name="features")(h)
     logits = _maybe_sn(keras.layers.Dense(1), spectral_norm)(features)
     if num_classes and conditioning == "projection":
-        embedding = keras.layers.Embedding(num_classes, features.shape[-1])(labels)
+        embedding = keras.layers.Embedding(num_classes, features.shape[-1])(
+            labels
+        )
         projection = keras.layers.Dot(axes=-1)([embedding, features])
         logits = keras.layers.Add()([logits, projection])
     logits = keras.layers.Reshape(())(logits)

@@ -87,10 +87,16 @@ class WGANGP(GAN):
         self.gradient_penalty_weight = validation.check_non_negative(
             gradient_penalty_weight, "gradient_penalty_weight"
         )
-        self.clip_value = None if clip_value is None else validation.check_in_range(
-            clip_value, "clip_value", 0.0, description="a positive number"
+        self.clip_value = (
+            None
+            if clip_value is None
+            else validation.check_in_range(
+                clip_value, "clip_value", 0.0, description="a positive number"
+            )
         )
-        self.drift_weight = validation.check_non_negative(drift_weight, "drift_weight")
+        self.drift_weight = validation.check_non_negative(
+            drift_weight, "drift_weight"
+        )
         super().__init__(
             generator=generator,
             discriminator=discriminator,
@@ -150,7 +156,9 @@ class WGANGP(GAN):
             }
         # Gulrajani et al. (2017), Algorithm 1: Adam(1e-4, 0, 0.9).
         return {
-            "discriminator": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            "discriminator": keras.optimizers.Adam(
+                1e-4, beta_1=0.0, beta_2=0.9
+            ),
             "generator": keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
         }
 

@@ -12,7 +12,9 @@ def test_family_contract(tmp_path):
 
 
 def data(n=512):
-    return (np.random.RandomState(0).randn(n, 2) * 0.1 + [1.0, 1.0]).astype("float32")
+    return (np.random.RandomState(0).randn(n, 2) * 0.1 + [1.0, 1.0]).astype(
+        "float32"
+    )
 
 
 def test_paper_defaults():
@@ -21,8 +23,15 @@ def test_paper_defaults():
     assert model.n_critic == 5 and model.gradient_penalty_weight == 10.0
     opt = model.get_optimizer("discriminator")
     assert isinstance(opt, keras.optimizers.Adam)
-    assert float(opt.learning_rate) == pytest.approx(1e-4) and opt.beta_1 == 0.0 and opt.beta_2 == 0.9
-    assert not any("batch_normalization" in l.name for l in model.discriminator.layers)
+    assert (
+        float(opt.learning_rate) == pytest.approx(1e-4)
+        and opt.beta_1 == 0.0
+        and opt.beta_2 == 0.9
+    )
+    assert not any(
+        "batch_normalization" in layer.name
+        for layer in model.discriminator.layers
+    )
 
 
 def test_critic_takes_n_critic_steps_per_generator_step():
@@ -59,14 +68,26 @@ def test_samples_move_towards_the_data():
         )
         before = np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
         model.fit(x, batch_size=128, epochs=12, verbose=0)
-        ratios.append(np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0)) / before)
+        ratios.append(
+            np.linalg.norm(model.generate(512, seed=0).mean(0) - x.mean(0))
+            / before
+        )
     assert np.median(ratios) < 0.3, ratios
 
 
 def test_weight_clipping_keeps_the_critic_in_its_box():
-    model = WGANGP(data_shape=(2,), latent_dim=4, clip_value=0.01, gradient_penalty_weight=0.0, n_critic=2, seed=0)
+    model = WGANGP(
+        data_shape=(2,),
+        latent_dim=4,
+        clip_value=0.01,
+        gradient_penalty_weight=0.0,
+        n_critic=2,
+        seed=0,
+    )
     model.compile()
-    assert isinstance(model.get_optimizer("discriminator"), keras.optimizers.RMSprop)
+    assert isinstance(
+        model.get_optimizer("discriminator"), keras.optimizers.RMSprop
+    )
     model.compile(discriminator_optimizer=keras.optimizers.SGD(1.0))
     model.fit(data(128), batch_size=64, epochs=1, verbose=0)
     for v in model.discriminator.trainable_variables:
@@ -81,7 +102,9 @@ def test_wgan_gp_saves_and_reloads(tmp_path):
     model.save(path)
     restored = keras.models.load_model(path)
     assert restored.n_critic == 5 and restored.drift_weight == 1e-3
-    np.testing.assert_allclose(restored.generate(4, seed=0), model.generate(4, seed=0), atol=1e-6)
+    np.testing.assert_allclose(
+        restored.generate(4, seed=0), model.generate(4, seed=0), atol=1e-6
+    )
     assert int(restored.get_optimizer("discriminator").iterations) == 10
 
 

@@ -10,14 +10,20 @@ registry.register(
         description="latent diffusion on a frozen VAE or AutoEncoder",
         configurations={
             "tiny": registry.Configuration(
-                dict(autoencoder=registry.Nested("vae", "tiny"), hidden_dim=8, num_layers=1),
+                dict(
+                    autoencoder=registry.Nested("vae", "tiny"),
+                    hidden_dim=8,
+                    num_layers=1,
+                ),
                 "tests",
                 "tiny",
                 generate_options={"num_steps": 3},
             ),
             "digits": registry.Configuration(
                 dict(
-                    autoencoder=registry.Nested("vae", "digits", {"beta": 0.1, "kl_warmup_epochs": 0}),
+                    autoencoder=registry.Nested(
+                        "vae", "digits", {"beta": 0.1, "kl_warmup_epochs": 0}
+                    ),
                     hidden_dim=128,
                     ema_decay=0.999,
                 ),

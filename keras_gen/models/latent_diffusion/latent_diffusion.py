@@ -5,8 +5,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen.models.ddpm.ddpm import DDPM
-from keras_gen.models.ddpm.ddpm import DiffusionSampling
+from keras_gen.models.ddpm.ddpm import DDPM, DiffusionSampling
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.vae.vae import VAE
 from keras_gen.utils import validation
@@ -109,10 +108,15 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
         self._check_autoencoder(autoencoder)
         if latent_scale is not None:
             latent_scale = validation.check_in_range(
-                latent_scale, "latent_scale", 1e-12, description="a finite number > 0, or None"
+                latent_scale,
+                "latent_scale",
+                1e-12,
+                description="a finite number > 0, or None",
             )
         if not isinstance(sample_posterior, bool):
-            raise ValueError(f"`sample_posterior` must be a bool. Received: sample_posterior={sample_posterior!r}")
+            raise ValueError(
+                f"`sample_posterior` must be a bool. Received: sample_posterior={sample_posterior!r}"
+            )
         if sample_posterior and not isinstance(autoencoder, VAE):
             raise ValueError(
                 "`sample_posterior=True` needs a VAE (a posterior to sample). "
@@ -120,9 +124,17 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
             )
         self.latent_scale = latent_scale
         self.sample_posterior = sample_posterior
-        data_shape = getattr(autoencoder, "data_shape", None) or validation.network_input_shape(autoencoder.encoder)
-        self._set_data_contract(tuple(data_shape), getattr(autoencoder, "value_range", None), num_classes)
-        self.code_shape = tuple(validation.network_input_shape(autoencoder.decoder))
+        data_shape = getattr(
+            autoencoder, "data_shape", None
+        ) or validation.network_input_shape(autoencoder.encoder)
+        self._set_data_contract(
+            tuple(data_shape),
+            getattr(autoencoder, "value_range", None),
+            num_classes,
+        )
+        self.code_shape = tuple(
+            validation.network_input_shape(autoencoder.decoder)
+        )
         if denoiser is not None:
             denoiser_shape = tuple(validation.network_input_shape(denoiser))
             if denoiser_shape != self.code_shape:
@@ -211,12 +223,16 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
             mean, log_var = self.autoencoder(x, training=False)
         else:
             out = self.autoencoder.encoder(x, training=False)
-            mean, log_var = tuple(out) if isinstance(out, (list, tuple)) else (out, None)
+            mean, log_var = (
+                tuple(out) if isinstance(out, (list, tuple)) else (out, None)
+            )
         z = ops.cast(mean, "float32")
         if sample and log_var is not None:
             # z ~ q(z|x) = N(μ, σ²), from the diffusion's stream: the model
             # draws all its training noise from one generator.
-            z = z + ops.exp(0.5 * ops.cast(log_var, "float32")) * self.diffusion.random_normal(ops.shape(z))
+            z = z + ops.exp(
+                0.5 * ops.cast(log_var, "float32")
+            ) * self.diffusion.random_normal(ops.shape(z))
         return ops.stop_gradient(z)
 
     def _scale(self, z=None):
@@ -232,7 +248,12 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
         x = np.asarray(x, dtype="float32")
         validation.check_array_data(x, "x", self.data_shape)
         scale = ops.convert_to_numpy(self._scale())
-        return self.map_batches(lambda xb: self._latents(xb), x, batch_size=batch_size) * scale
+        return (
+            self.map_batches(
+                lambda xb: self._latents(xb), x, batch_size=batch_size
+            )
+            * scale
+        )
 
     # -- training ------------------------------------------------------------
 
@@ -249,7 +270,9 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
         self._check_batch(inputs)
         return inputs
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         z = self._latents(x, sample=self.sample_posterior and training)
         scale = self._scale(z)
         if training:
@@ -258,7 +281,11 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
         # The DDPM loss (Ho et al., eq. 14) on the scaled latents; it also
         # updates the EMA of the denoiser.
         return self.diffusion.compute_loss(
-            x=z * scale, y=y, y_pred=None, sample_weight=sample_weight, training=training
+            x=z * scale,
+            y=y,
+            y_pred=None,
+            sample_weight=sample_weight,
+            training=training,
         )
 
     # -- sampling ------------------------------------------------------------
@@ -301,12 +328,18 @@ class LatentDiffusion(DiffusionSampling, GenerativeModel):
             ema_decay=self.diffusion.ema_decay,
         )
         if self.uses_default_network("denoiser"):
-            config.update(self.diffusion.mlp_config if len(self.code_shape) == 1 else self.diffusion.unet_config)
+            config.update(
+                self.diffusion.mlp_config
+                if len(self.code_shape) == 1
+                else self.diffusion.unet_config
+            )
         return config
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
         if isinstance(config.get("scheduler"), dict):
-            config["scheduler"] = keras.saving.deserialize_keras_object(config["scheduler"])
+            config["scheduler"] = keras.saving.deserialize_keras_object(
+                config["scheduler"]
+            )
         return super().from_config(config)

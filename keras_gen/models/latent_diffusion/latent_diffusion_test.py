@@ -27,8 +27,18 @@ def vae():
 
 
 def tiny_model(autoencoder, **kwargs):
-    kwargs.setdefault("scheduler", DDPMScheduler(num_train_timesteps=50, beta_schedule="cosine"))
-    return LatentDiffusion(autoencoder, hidden_dim=32, num_layers=1, ema_decay=0.9, seed=1, **kwargs)
+    kwargs.setdefault(
+        "scheduler",
+        DDPMScheduler(num_train_timesteps=50, beta_schedule="cosine"),
+    )
+    return LatentDiffusion(
+        autoencoder,
+        hidden_dim=32,
+        num_layers=1,
+        ema_decay=0.9,
+        seed=1,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +65,24 @@ def test_fit_trains_the_denoiser_only_and_the_loss_falls(vae):
     # The autoencoder (encoder and decoder) is frozen; the denoiser trains.
     for before, after in zip(autoencoder_before, snapshot(vae.weights)):
         np.testing.assert_array_equal(before, after)
-    assert not any(np.allclose(b, a) for b, a in zip(denoiser_before, snapshot(model.denoiser.weights)) if b.ndim == 2)
+    assert not any(
+        np.allclose(b, a)
+        for b, a in zip(denoiser_before, snapshot(model.denoiser.weights))
+        if b.ndim == 2
+    )
     # The scale factor is 1/std of the first batch's latents, set once.
     first_batch_mean, _ = vae.encode(X[:64])
     expected = 1.0 / np.std(first_batch_mean)
-    np.testing.assert_allclose(ops.convert_to_numpy(model.scale_factor), expected, rtol=1e-3)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.scale_factor), expected, rtol=1e-3
+    )
     # The latents the diffusion sees have about unit scale, and decoding
     # them undoes the scaling: the VAE's own reconstruction.
     z = model.encode(X)
     assert z.shape == (len(X), 4) and 0.6 < z.std() < 1.6
-    np.testing.assert_allclose(model.decode_latents(z[:8]), vae.reconstruct(X[:8]), atol=1e-5)
+    np.testing.assert_allclose(
+        model.decode_latents(z[:8]), vae.reconstruct(X[:8]), atol=1e-5
+    )
 
 
 def test_samples_have_the_data_shape_and_reload_identically(trained, tmp_path):
@@ -74,12 +92,20 @@ def test_samples_have_the_data_shape_and_reload_identically(trained, tmp_path):
     path = str(tmp_path / "latent_diffusion.keras")
     trained.save(path)
     restored = keras.models.load_model(path)
-    assert isinstance(restored.autoencoder, VAE) and not restored.autoencoder.trainable
+    assert (
+        isinstance(restored.autoencoder, VAE)
+        and not restored.autoencoder.trainable
+    )
     assert restored.diffusion.scheduler.num_train_timesteps == 50
     np.testing.assert_allclose(
-        ops.convert_to_numpy(restored.scale_factor), ops.convert_to_numpy(trained.scale_factor)
+        ops.convert_to_numpy(restored.scale_factor),
+        ops.convert_to_numpy(trained.scale_factor),
     )
-    np.testing.assert_allclose(restored.generate(2, num_steps=4, scheduler="ddim", seed=0), samples, atol=1e-6)
+    np.testing.assert_allclose(
+        restored.generate(2, num_steps=4, scheduler="ddim", seed=0),
+        samples,
+        atol=1e-6,
+    )
 
 
 def test_preset_round_trip(trained, tmp_path):
@@ -96,16 +122,34 @@ def test_preset_round_trip(trained, tmp_path):
 
 def test_conditional_fit_on_tf_data_and_label_shapes(trained):
     # Trained on posterior samples (μ + σ ε) rather than the means.
-    model = tiny_model(trained.autoencoder, num_classes=10, label_dropout=0.2, sample_posterior=True)
+    model = tiny_model(
+        trained.autoencoder,
+        num_classes=10,
+        label_dropout=0.2,
+        sample_posterior=True,
+    )
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
-    dataset = tf.data.Dataset.from_tensor_slices((X, Y.astype("int32"))).batch(64)
+    dataset = tf.data.Dataset.from_tensor_slices((X, Y.astype("int32"))).batch(
+        64
+    )
     history = model.fit(dataset, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
-    history = model.fit(X[:128], Y[:128], epochs=1, batch_size=64, verbose=0)  # NumPy too
+    history = model.fit(
+        X[:128], Y[:128], epochs=1, batch_size=64, verbose=0
+    )  # NumPy too
     assert np.isfinite(history.history["loss"][-1])
     assert ops.convert_to_numpy(model.scale_factor) > 0
-    one_class = model.generate(4, num_steps=4, scheduler="ddim", labels=3, guidance_scale=2.0, seed=0)
-    per_sample = model.generate(4, num_steps=4, scheduler="ddim", labels=[0, 1, 2, 3], guidance_scale=2.0, seed=0)
+    one_class = model.generate(
+        4, num_steps=4, scheduler="ddim", labels=3, guidance_scale=2.0, seed=0
+    )
+    per_sample = model.generate(
+        4,
+        num_steps=4,
+        scheduler="ddim",
+        labels=[0, 1, 2, 3],
+        guidance_scale=2.0,
+        seed=0,
+    )
     assert one_class.shape == (4, 8, 8, 1) and per_sample.shape == (4, 8, 8, 1)
     with pytest.raises(ValueError, match="labels"):
         model.generate(4, num_steps=4, labels=[0, 1])
@@ -118,14 +162,18 @@ def test_conditional_fit_on_tf_data_and_label_shapes(trained):
 
 
 def test_deterministic_autoencoder_and_a_fixed_scale():
-    autoencoder = keras_gen.models.AutoEncoder(data_shape=(8, 8, 1), latent_dim=3, seed=0)
+    autoencoder = keras_gen.models.AutoEncoder(
+        data_shape=(8, 8, 1), latent_dim=3, seed=0
+    )
     model = tiny_model(autoencoder, latent_scale=0.5)
     model.compile(optimizer="adam")
     model.fit(X[:64], epochs=1, batch_size=32, verbose=0)
     assert float(ops.convert_to_numpy(model.scale_factor)) == 0.5
     z = model.encode(X[:4])
     np.testing.assert_allclose(z, 0.5 * autoencoder.encode(X[:4]), atol=1e-5)
-    np.testing.assert_allclose(model.decode_latents(z), autoencoder.reconstruct(X[:4]), atol=1e-5)
+    np.testing.assert_allclose(
+        model.decode_latents(z), autoencoder.reconstruct(X[:4]), atol=1e-5
+    )
 
 
 def test_bad_arguments_and_data(trained):
@@ -137,7 +185,10 @@ def test_bad_arguments_and_data(trained):
     with pytest.raises(ValueError, match="latent_scale"):
         tiny_model(vae, latent_scale=-1.0)
     with pytest.raises(ValueError, match="sample_posterior"):
-        tiny_model(keras_gen.models.AutoEncoder(data_shape=(8, 8, 1), latent_dim=2), sample_posterior=True)
+        tiny_model(
+            keras_gen.models.AutoEncoder(data_shape=(8, 8, 1), latent_dim=2),
+            sample_posterior=True,
+        )
     wrong = keras_gen.models.ddpm.MLPDenoiser((5,), hidden_dim=8, num_layers=1)
     with pytest.raises(ValueError, match="denoiser"):
         LatentDiffusion(vae, denoiser=wrong)

@@ -1,10 +1,11 @@
 """Progressive GAN: growing generator and discriminator, WGAN-GP with drift."""
 
 from keras_gen.models import registry
-from keras_gen.models.progan.networks import ProgressiveDiscriminator
-from keras_gen.models.progan.networks import ProgressiveGenerator
-from keras_gen.models.progan.progan import ProgressiveGAN
-from keras_gen.models.progan.progan import growth_at
+from keras_gen.models.progan.networks import (
+    ProgressiveDiscriminator,
+    ProgressiveGenerator,
+)
+from keras_gen.models.progan.progan import ProgressiveGAN, growth_at
 
 registry.register(
     registry.Family(

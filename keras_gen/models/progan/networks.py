@@ -34,12 +34,10 @@ Why `ops.cond` rather than the alternatives, on all three backends:
 import keras
 from keras import ops
 
-from keras_gen.layers.equalized import EqualizedConv2D
-from keras_gen.layers.equalized import EqualizedDense
+from keras_gen.layers.equalized import EqualizedConv2D, EqualizedDense
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.layers.pixel_norm import pixel_norm
-from keras_gen.layers.resample import downsample_average
-from keras_gen.layers.resample import upsample_nearest
+from keras_gen.layers.resample import downsample_average, upsample_nearest
 from keras_gen.utils import validation
 
 
@@ -53,7 +51,9 @@ def base_resolution_of(resolution, base_resolution=None):
         while base_resolution % 2 == 0 and base_resolution // 2 >= 4:
             base_resolution //= 2
         return base_resolution
-    base_resolution = validation.check_positive_int(base_resolution, "base_resolution")
+    base_resolution = validation.check_positive_int(
+        base_resolution, "base_resolution"
+    )
     ratio = resolution // base_resolution
     if resolution % base_resolution or ratio & (ratio - 1):
         raise ValueError(
@@ -76,13 +76,31 @@ def _lerp(a, b, t):
 class _Growing(keras.Model):
     """What both networks share: the levels and the growth argument."""
 
-    def __init__(self, resolution, base_resolution, image_channels, channel_base, channel_max, **kwargs):
+    def __init__(
+        self,
+        resolution,
+        base_resolution,
+        image_channels,
+        channel_base,
+        channel_max,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.resolution = validation.check_positive_int(resolution, "resolution")
-        self.base_resolution = base_resolution_of(self.resolution, base_resolution)
-        self.image_channels = validation.check_positive_int(image_channels, "image_channels")
-        self.channel_base = validation.check_positive_int(channel_base, "channel_base")
-        self.channel_max = validation.check_positive_int(channel_max, "channel_max")
+        self.resolution = validation.check_positive_int(
+            resolution, "resolution"
+        )
+        self.base_resolution = base_resolution_of(
+            self.resolution, base_resolution
+        )
+        self.image_channels = validation.check_positive_int(
+            image_channels, "image_channels"
+        )
+        self.channel_base = validation.check_positive_int(
+            channel_base, "channel_base"
+        )
+        self.channel_max = validation.check_positive_int(
+            channel_max, "channel_max"
+        )
         self.num_levels = (self.resolution // self.base_resolution).bit_length()
 
     def _channels(self, level):
@@ -97,7 +115,9 @@ class _Growing(keras.Model):
         top = self.num_levels - 1
         if growth is None:
             growth = top
-        return ops.clip(ops.cast(ops.convert_to_tensor(growth), "float32"), 0.0, float(top))
+        return ops.clip(
+            ops.cast(ops.convert_to_tensor(growth), "float32"), 0.0, float(top)
+        )
 
     def get_config(self):
         return {
@@ -154,19 +174,39 @@ class ProgressiveGenerator(_Growing):
         channel_max=128,
         **kwargs,
     ):
-        super().__init__(resolution, base_resolution, image_channels, channel_base, channel_max, **kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        super().__init__(
+            resolution,
+            base_resolution,
+            image_channels,
+            channel_base,
+            channel_max,
+            **kwargs,
+        )
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
         ch, base = self._channels, self.base_resolution
-        self.dense = EqualizedDense(base * base * ch(0), activation="lrelu", name="b0_dense")
-        self.conv = EqualizedConv2D(ch(0), 3, activation="lrelu", name="b0_conv")
+        self.dense = EqualizedDense(
+            base * base * ch(0), activation="lrelu", name="b0_dense"
+        )
+        self.conv = EqualizedConv2D(
+            ch(0), 3, activation="lrelu", name="b0_conv"
+        )
         self.blocks = [
             (
-                EqualizedConv2D(ch(k), 3, activation="lrelu", name=f"b{k}_conv0"),
-                EqualizedConv2D(ch(k), 3, activation="lrelu", name=f"b{k}_conv1"),
+                EqualizedConv2D(
+                    ch(k), 3, activation="lrelu", name=f"b{k}_conv0"
+                ),
+                EqualizedConv2D(
+                    ch(k), 3, activation="lrelu", name=f"b{k}_conv1"
+                ),
             )
             for k in range(1, self.num_levels)
         ]
-        self.to_rgb = [EqualizedConv2D(self.image_channels, 1, name=f"to_rgb{k}") for k in range(self.num_levels)]
+        self.to_rgb = [
+            EqualizedConv2D(self.image_channels, 1, name=f"to_rgb{k}")
+            for k in range(self.num_levels)
+        ]
         self.build((None, self.latent_dim))
 
     def build(self, input_shape=None):
@@ -185,7 +225,9 @@ class ProgressiveGenerator(_Growing):
         """The features of level `level` from those of the level below."""
         if level == 0:
             base = self.base_resolution
-            h = pixel_norm(self.dense(pixel_norm(h)))  # normalised z, then its map
+            h = pixel_norm(
+                self.dense(pixel_norm(h))
+            )  # normalised z, then its map
             h = ops.reshape(h, (-1, base, base, self._channels(0)))
             return pixel_norm(self.conv(h))
         conv0, conv1 = self.blocks[level - 1]
@@ -212,7 +254,11 @@ class ProgressiveGenerator(_Growing):
                 blended = _lerp(low, high, growth - level)
                 return upsample_nearest(blended, self._factor(level + 1))
 
-            return ops.cond(growth < level + 1, fade, lambda: self._grow(level + 1, h_next, growth))
+            return ops.cond(
+                growth < level + 1,
+                fade,
+                lambda: self._grow(level + 1, h_next, growth),
+            )
 
         return ops.cond(growth > level, finer, lambda: self._image(level, h))
 
@@ -220,7 +266,12 @@ class ProgressiveGenerator(_Growing):
         return self._grow(0, self._level_features(0, z), self._growth(growth))
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.resolution, self.resolution, self.image_channels)
+        return (
+            input_shape[0],
+            self.resolution,
+            self.resolution,
+            self.image_channels,
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -267,26 +318,48 @@ class ProgressiveDiscriminator(_Growing):
         mbstd_group_size=None,
         **kwargs,
     ):
-        super().__init__(resolution, base_resolution, image_channels, channel_base, channel_max, **kwargs)
+        super().__init__(
+            resolution,
+            base_resolution,
+            image_channels,
+            channel_base,
+            channel_max,
+            **kwargs,
+        )
         self.mbstd_group_size = (
-            None if mbstd_group_size is None else validation.check_positive_int(mbstd_group_size, "mbstd_group_size")
+            None
+            if mbstd_group_size is None
+            else validation.check_positive_int(
+                mbstd_group_size, "mbstd_group_size"
+            )
         )
         ch = self._channels
         self.from_rgb = [
-            EqualizedConv2D(ch(k), 1, activation="lrelu", name=f"from_rgb{k}") for k in range(self.num_levels)
+            EqualizedConv2D(ch(k), 1, activation="lrelu", name=f"from_rgb{k}")
+            for k in range(self.num_levels)
         ]
         self.blocks = [
             (
-                EqualizedConv2D(ch(k), 3, activation="lrelu", name=f"b{k}_conv0"),
-                EqualizedConv2D(ch(k - 1), 3, activation="lrelu", name=f"b{k}_conv1"),
+                EqualizedConv2D(
+                    ch(k), 3, activation="lrelu", name=f"b{k}_conv0"
+                ),
+                EqualizedConv2D(
+                    ch(k - 1), 3, activation="lrelu", name=f"b{k}_conv1"
+                ),
             )
             for k in range(1, self.num_levels)
         ]
         self.mbstd = MinibatchStdDev(self.mbstd_group_size, name="mbstd")
-        self.epilogue_conv = EqualizedConv2D(ch(0), 3, activation="lrelu", name="b0_conv")
-        self.epilogue_dense = EqualizedDense(ch(0), activation="lrelu", name="b0_dense")
+        self.epilogue_conv = EqualizedConv2D(
+            ch(0), 3, activation="lrelu", name="b0_conv"
+        )
+        self.epilogue_dense = EqualizedDense(
+            ch(0), activation="lrelu", name="b0_dense"
+        )
         self.out = EqualizedDense(1, name="b0_out")
-        self.build((None, self.resolution, self.resolution, self.image_channels))
+        self.build(
+            (None, self.resolution, self.resolution, self.image_channels)
+        )
 
     def build(self, input_shape=None):
         base = self.base_resolution
@@ -304,7 +377,9 @@ class ProgressiveDiscriminator(_Growing):
         self.built = True
 
     def _from_image(self, level, images):
-        return self.from_rgb[level](downsample_average(images, self._factor(level)))
+        return self.from_rgb[level](
+            downsample_average(images, self._factor(level))
+        )
 
     def _features(self, level, images, growth):
         """Features at level `level`'s resolution, from the active levels."""
@@ -313,7 +388,9 @@ class ProgressiveDiscriminator(_Growing):
 
         def finer():
             conv0, conv1 = self.blocks[level]  # level + 1 -> level
-            h = downsample_average(conv1(conv0(self._features(level + 1, images, growth))), 2)
+            h = downsample_average(
+                conv1(conv0(self._features(level + 1, images, growth))), 2
+            )
 
             def fade():
                 # Fig. 2 (b), mirrored: the new level's features blended
@@ -322,7 +399,9 @@ class ProgressiveDiscriminator(_Growing):
 
             return ops.cond(growth < level + 1, fade, lambda: h)
 
-        return ops.cond(growth > level, finer, lambda: self._from_image(level, images))
+        return ops.cond(
+            growth > level, finer, lambda: self._from_image(level, images)
+        )
 
     def call(self, images, growth=None, training=None):
         h = self._features(0, images, self._growth(growth))

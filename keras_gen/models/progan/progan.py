@@ -5,13 +5,13 @@ import math
 import keras
 from keras import ops
 
-from keras_gen.layers.resample import downsample_average
-from keras_gen.layers.resample import upsample_nearest
-from keras_gen.losses import adversarial
-from keras_gen.losses import penalties
+from keras_gen.layers.resample import downsample_average, upsample_nearest
+from keras_gen.losses import adversarial, penalties
 from keras_gen.models.adversarial_model import AdversarialModel
-from keras_gen.models.progan.networks import ProgressiveDiscriminator
-from keras_gen.models.progan.networks import ProgressiveGenerator
+from keras_gen.models.progan.networks import (
+    ProgressiveDiscriminator,
+    ProgressiveGenerator,
+)
 from keras_gen.utils import validation
 
 
@@ -126,7 +126,10 @@ class ProgressiveGAN(AdversarialModel):
 
     loss_names = ("d_loss", "g_loss", "gradient_penalty", "drift", "growth")
     layout_rules = AdversarialModel.layout_rules + (
-        (r".*/(b\d+_conv\d*|to_rgb\d+|from_rgb\d+)/kernel", (None, None, None, "model")),
+        (
+            r".*/(b\d+_conv\d*|to_rgb\d+|from_rgb\d+)/kernel",
+            (None, None, None, "model"),
+        ),
         # `b0_dense` already matches the base rule `.*dense[^/]*/kernel`.
         (r".*/b\d+_out/kernel", (None, "model")),
     )
@@ -158,12 +161,18 @@ class ProgressiveGAN(AdversarialModel):
                 "ProgressiveGAN generates square images: `data_shape` must be (resolution, resolution, "
                 f"channels). Received: data_shape={data_shape}"
             )
-        self.stable_images = validation.check_positive_int(stable_images, "stable_images", allow_zero=True)
-        self.fade_images = validation.check_positive_int(fade_images, "fade_images")
+        self.stable_images = validation.check_positive_int(
+            stable_images, "stable_images", allow_zero=True
+        )
+        self.fade_images = validation.check_positive_int(
+            fade_images, "fade_images"
+        )
         self.gradient_penalty_weight = validation.check_non_negative(
             gradient_penalty_weight, "gradient_penalty_weight"
         )
-        self.drift_weight = validation.check_non_negative(drift_weight, "drift_weight")
+        self.drift_weight = validation.check_non_negative(
+            drift_weight, "drift_weight"
+        )
         self.n_critic = validation.check_positive_int(n_critic, "n_critic")
         self.channel_base, self.channel_max = channel_base, channel_max
         self.mbstd_group_size = mbstd_group_size
@@ -173,7 +182,13 @@ class ProgressiveGAN(AdversarialModel):
                 generator,
                 ProgressiveGenerator,
                 lambda: ProgressiveGenerator(
-                    latent_dim, resolution, base_resolution, channels, channel_base, channel_max, name="generator"
+                    latent_dim,
+                    resolution,
+                    base_resolution,
+                    channels,
+                    channel_base,
+                    channel_max,
+                    name="generator",
                 ),
             ),
             "discriminator": (
@@ -199,7 +214,8 @@ class ProgressiveGAN(AdversarialModel):
             setattr(self, name, self._default_network(name, given, build))
         g, d = self.generator, self.discriminator
         if (g.resolution, g.image_channels) != (resolution, channels) or (
-            (d.resolution, d.base_resolution, d.image_channels) != (g.resolution, g.base_resolution, g.image_channels)
+            (d.resolution, d.base_resolution, d.image_channels)
+            != (g.resolution, g.base_resolution, g.image_channels)
         ):
             raise ValueError(
                 "`generator` and `discriminator` must both work on `data_shape` images from the same "
@@ -212,7 +228,11 @@ class ProgressiveGAN(AdversarialModel):
         self._init_ema(ema_decay)
         # The schedule's clock: real images trained on (model state).
         self.images_seen = self.add_weight(
-            shape=(), dtype="int32", initializer="zeros", trainable=False, name="images_seen"
+            shape=(),
+            dtype="int32",
+            initializer="zeros",
+            trainable=False,
+            name="images_seen",
         )
 
     # -- the schedule ----------------------------------------------------------------
@@ -228,10 +248,17 @@ class ProgressiveGAN(AdversarialModel):
     @property
     def schedule_images(self):
         """Real images until the last level is faded in and stable."""
-        return self.stable_images + (self.num_levels - 1) * (self.fade_images + self.stable_images)
+        return self.stable_images + (self.num_levels - 1) * (
+            self.fade_images + self.stable_images
+        )
 
     def _growth_tensor(self):
-        return growth_at(self.images_seen, self.stable_images, self.fade_images, self.num_levels)
+        return growth_at(
+            self.images_seen,
+            self.stable_images,
+            self.fade_images,
+            self.num_levels,
+        )
 
     @property
     def growth(self):
@@ -255,8 +282,12 @@ class ProgressiveGAN(AdversarialModel):
     def default_optimizers(self):
         # Karras et al. (2018), A.1: Adam(0.001, beta_1=0, beta_2=0.99, eps 1e-8).
         return {
-            "discriminator": keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
-            "generator": keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8),
+            "discriminator": keras.optimizers.Adam(
+                1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8
+            ),
+            "generator": keras.optimizers.Adam(
+                1e-3, beta_1=0.0, beta_2=0.99, epsilon=1e-8
+            ),
         }
 
     # -- training --------------------------------------------------------------------
@@ -268,12 +299,16 @@ class ProgressiveGAN(AdversarialModel):
         pyramid = []
         for level in range(self.num_levels):
             factor = 2 ** (self.num_levels - 1 - level)
-            pyramid.append(upsample_nearest(downsample_average(x, factor), factor))
+            pyramid.append(
+                upsample_nearest(downsample_average(x, factor), factor)
+            )
         pyramid = ops.stack(pyramid)
         top = ops.cast(ops.ceil(growth), "int32")
         fine = ops.take(pyramid, top, axis=0)
         coarse = ops.take(pyramid, ops.maximum(top - 1, 0), axis=0)
-        alpha = ops.cast(growth - ops.cast(top - 1, "float32"), x.dtype)  # 1 when stable
+        alpha = ops.cast(
+            growth - ops.cast(top - 1, "float32"), x.dtype
+        )  # 1 when stable
         return coarse + (fine - coarse) * alpha
 
     def train_step_logic(self, data):
@@ -291,17 +326,27 @@ class ProgressiveGAN(AdversarialModel):
             epsilon = self.random_uniform((batch_size,))
 
             def d_loss_fn():
-                fake = ops.stop_gradient(self.generator(z, growth=growth, training=True))
+                fake = ops.stop_gradient(
+                    self.generator(z, growth=growth, training=True)
+                )
                 real_scores, fake_scores = critic(real), critic(fake)
-                loss = adversarial.discriminator_loss("wasserstein", real_scores, fake_scores)
+                loss = adversarial.discriminator_loss(
+                    "wasserstein", real_scores, fake_scores
+                )
                 # WGAN-GP (Gulrajani et al., 2017, eq. 3) and the drift term
                 # eps * E[D(x)^2] (Karras et al., 2018, A.1).
                 gp = penalties.gradient_penalty(critic, real, fake, epsilon)
                 drift = ops.mean(ops.square(ops.cast(real_scores, "float32")))
-                total = loss + self.gradient_penalty_weight * gp + self.drift_weight * drift
+                total = (
+                    loss
+                    + self.gradient_penalty_weight * gp
+                    + self.drift_weight * drift
+                )
                 return total, (loss, gp, drift)
 
-            _, (d_loss, gp, drift) = self.optimize_step("discriminator", d_loss_fn)
+            _, (d_loss, gp, drift) = self.optimize_step(
+                "discriminator", d_loss_fn
+            )
 
         z = self.random_normal((batch_size, self.latent_dim))
 
@@ -311,18 +356,30 @@ class ProgressiveGAN(AdversarialModel):
 
         g_loss = self.optimize_step("generator", g_loss_fn)
         self.update_generator_ema()
-        self.images_seen.assign(self.images_seen + ops.cast(batch_size, "int32"))
-        self.update_trackers(d_loss=d_loss, g_loss=g_loss, gradient_penalty=gp, drift=drift, growth=growth)
+        self.images_seen.assign(
+            self.images_seen + ops.cast(batch_size, "int32")
+        )
+        self.update_trackers(
+            d_loss=d_loss,
+            g_loss=g_loss,
+            gradient_penalty=gp,
+            drift=drift,
+            growth=growth,
+        )
 
     # -- sampling ----------------------------------------------------------------------
 
     def _decode_batch(self, z, labels, use_ema=True):
-        return self.sampling_network(use_ema)(z, growth=self._growth_tensor(), training=False)
+        return self.sampling_network(use_ema)(
+            z, growth=self._growth_tensor(), training=False
+        )
 
     def call(self, inputs, training=False):
         """`model(z)`: samples in `value_range` at the current growth, from
         the sampling generator (the EMA one when there is one)."""
-        images = self.sampling_network()(inputs, growth=self._growth_tensor(), training=False)
+        images = self.sampling_network()(
+            inputs, growth=self._growth_tensor(), training=False
+        )
         return self.to_data_space(images)
 
     def get_config(self):

@@ -1,11 +1,11 @@
 """RealNVP (Dinh et al., 2017): a normalising flow of affine couplings."""
 
+from keras_gen.models import registry
 from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.coupling import AffineCoupling
 from keras_gen.models.real_nvp.logit import LogitTransform
 from keras_gen.models.real_nvp.real_nvp import RealNVP
 from keras_gen.models.real_nvp.squeeze import Squeeze
-from keras_gen.models import registry
 
 registry.register(
     registry.Family(
@@ -14,23 +14,43 @@ registry.register(
         description="RealNVP normalising flow (affine couplings, multi-scale, exact likelihood)",
         configurations={
             "tiny": registry.Configuration(
-                dict(data_shape=(2,), num_coupling_layers=2, hidden_units=(8,)), "tests", "tiny"
+                dict(data_shape=(2,), num_coupling_layers=2, hidden_units=(8,)),
+                "tests",
+                "tiny",
             ),
             "toy": registry.Configuration(
-                dict(data_shape=(2,), num_coupling_layers=8, hidden_units=(128, 128)),
+                dict(
+                    data_shape=(2,),
+                    num_coupling_layers=8,
+                    hidden_units=(128, 128),
+                ),
                 "2-D points (the real_nvp_8gaussians preset)",
                 "toy",
                 batch_size=256,
                 learning_rate=2e-3,
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), num_scales=2, filters=16, num_blocks=1, num_bins=17, value_range=(0.0, 1.0)),
+                dict(
+                    data_shape=(8, 8, 1),
+                    num_scales=2,
+                    filters=16,
+                    num_blocks=1,
+                    num_bins=17,
+                    value_range=(0.0, 1.0),
+                ),
                 "dequantised 8x8 digits, 17 grey levels (the real_nvp_digits preset)",
                 "digits",
                 learning_rate=2e-3,
             ),
             "fashion_mnist": registry.Configuration(
-                dict(data_shape=(28, 28, 1), num_scales=2, filters=32, num_blocks=2, num_bins=256, value_range=(0.0, 1.0)),
+                dict(
+                    data_shape=(28, 28, 1),
+                    num_scales=2,
+                    filters=32,
+                    num_blocks=2,
+                    num_bins=256,
+                    value_range=(0.0, 1.0),
+                ),
                 "dequantised Fashion-MNIST 28x28, 256 grey levels",
                 "fashion_mnist",
                 learning_rate=1e-3,

@@ -45,7 +45,9 @@ class ActNorm(BijectorMixin, keras.layers.Layer):
         self.log_scale = self.add_weight(
             shape=(channels,), initializer="zeros", name="log_scale"
         )
-        self.bias = self.add_weight(shape=(channels,), initializer="zeros", name="bias")
+        self.bias = self.add_weight(
+            shape=(channels,), initializer="zeros", name="bias"
+        )
         self.built = True
 
     def initialize(self, x, epsilon=1e-6):

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gen.models.real_nvp import ActNorm
-from keras_gen.models.real_nvp import AffineCoupling
-from keras_gen.models.real_nvp import LogitTransform
-from keras_gen.models.real_nvp import Squeeze
+from keras_gen.models.real_nvp import (
+    ActNorm,
+    AffineCoupling,
+    LogitTransform,
+    Squeeze,
+)
 
 
 def numpy(t):
@@ -20,18 +22,29 @@ def test_squeeze_moves_each_2x2_block_to_channels_and_back():
     assert y.shape == (2, 2, 2, 12)
     np.testing.assert_array_equal(numpy(log_det), [0.0, 0.0])
     # The top-left output position holds the top-left 2x2 block.
-    np.testing.assert_array_equal(numpy(y)[0, 0, 0].reshape(2, 2, 3), x[0, :2, :2])
+    np.testing.assert_array_equal(
+        numpy(y)[0, 0, 0].reshape(2, 2, 3), x[0, :2, :2]
+    )
     np.testing.assert_array_equal(numpy(layer.inverse(y)[0]), x)
     np.testing.assert_array_equal(numpy(layer(x)), numpy(y))  # `__call__` too
     with pytest.raises(ValueError, match=r"x.shape=\(1, 3, 4, 1\)"):
         layer.forward(np.zeros((1, 3, 4, 1), "float32"))
 
 
-@pytest.mark.parametrize("mask_type, shape", [("alternating", (5,)), ("checkerboard", (4, 4, 2)), ("channel", (2, 2, 4))])
+@pytest.mark.parametrize(
+    "mask_type, shape",
+    [
+        ("alternating", (5,)),
+        ("checkerboard", (4, 4, 2)),
+        ("channel", (2, 2, 4)),
+    ],
+)
 def test_coupling_keeps_the_masked_entries_and_inverts(mask_type, shape):
     rng = np.random.RandomState(0)
     for parity in (0, 1):
-        layer = AffineCoupling(mask_type, parity, hidden_units=(16,), filters=4, num_blocks=1)
+        layer = AffineCoupling(
+            mask_type, parity, hidden_units=(16,), filters=4, num_blocks=1
+        )
         layer.build((None,) + shape)
         for v in layer.trainable_variables:
             v.assign(numpy(v) + 0.3 * rng.randn(*v.shape).astype("float32"))
@@ -43,9 +56,15 @@ def test_coupling_keeps_the_masked_entries_and_inverts(mask_type, shape):
         assert not np.allclose(y[:, ~kept], x[:, ~kept])
         x_back, inverse_log_det = layer.inverse(y)
         np.testing.assert_allclose(numpy(x_back), x, atol=1e-5)
-        np.testing.assert_allclose(numpy(inverse_log_det), -numpy(log_det), atol=1e-5)
+        np.testing.assert_allclose(
+            numpy(inverse_log_det), -numpy(log_det), atol=1e-5
+        )
         # The scale is bounded: |s| <= |scale_factor| per entry.
-        bound = np.abs(numpy(layer.scale_factor)).sum() * np.prod(shape[:-1]) if len(shape) == 3 else np.abs(numpy(layer.scale_factor)).sum()
+        bound = (
+            np.abs(numpy(layer.scale_factor)).sum() * np.prod(shape[:-1])
+            if len(shape) == 3
+            else np.abs(numpy(layer.scale_factor)).sum()
+        )
         assert np.all(np.abs(numpy(log_det)) <= bound)
 
 
@@ -58,11 +77,17 @@ def test_coupling_rejects_shapes_its_mask_cannot_split():
         AffineCoupling("diagonal")
     config = AffineCoupling("checkerboard", 1, filters=8).get_config()
     restored = AffineCoupling.from_config(config)
-    assert (restored.mask_type, restored.parity, restored.filters) == ("checkerboard", 1, 8)
+    assert (restored.mask_type, restored.parity, restored.filters) == (
+        "checkerboard",
+        1,
+        8,
+    )
 
 
 def test_actnorm_data_init_gives_zero_mean_unit_variance_per_channel():
-    x = (np.random.RandomState(0).randn(64, 3, 3, 2) * [2.0, 0.5] + [1.0, -3.0]).astype("float32")
+    x = (
+        np.random.RandomState(0).randn(64, 3, 3, 2) * [2.0, 0.5] + [1.0, -3.0]
+    ).astype("float32")
     layer = ActNorm()
     layer.build(x.shape)
     layer.initialize(x)
@@ -84,9 +109,15 @@ def test_logit_transform_log_det_matches_its_derivative():
     p = 0.05 + 0.9 * y
     np.testing.assert_allclose(numpy(h), np.log(p / (1 - p)), rtol=1e-5)
     derivative = 0.9 / 256.0 / (p * (1 - p))  # d logit(p) / dx
-    np.testing.assert_allclose(numpy(log_det), [np.log(derivative).sum()], rtol=1e-5)
+    np.testing.assert_allclose(
+        numpy(log_det), [np.log(derivative).sum()], rtol=1e-5
+    )
     x_back, inverse_log_det = layer.inverse(h)
     np.testing.assert_allclose(numpy(x_back), x, atol=1e-3)
-    np.testing.assert_allclose(numpy(inverse_log_det), -numpy(log_det), rtol=1e-5)
-    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
+    np.testing.assert_allclose(
+        numpy(inverse_log_det), -numpy(log_det), rtol=1e-5
+    )
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(layer)
+    )
     assert (restored.low, restored.width, restored.alpha) == (0.0, 256.0, 0.05)

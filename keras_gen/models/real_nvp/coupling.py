@@ -27,7 +27,9 @@ def coupling_mask(mask_type, shape, parity):
     if mask_type == "alternating":
         return (np.arange(shape[0]) % 2 == parity).astype("float32")
     if mask_type == "checkerboard":
-        rows, cols = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+        rows, cols = np.meshgrid(
+            np.arange(shape[0]), np.arange(shape[1]), indexing="ij"
+        )
         return ((rows + cols) % 2 == parity).astype("float32")[..., None]
     half = shape[-1] // 2
     first = (np.arange(shape[-1]) < half).astype("float32")
@@ -84,13 +86,18 @@ class AffineCoupling(BijectorMixin, keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.mask_type = validation.check_choice(mask_type, "mask_type", MASK_TYPES)
+        self.mask_type = validation.check_choice(
+            mask_type, "mask_type", MASK_TYPES
+        )
         self.parity = validation.check_choice(parity, "parity", (0, 1))
         self.hidden_units = tuple(
-            validation.check_positive_int(u, "hidden_units") for u in hidden_units
+            validation.check_positive_int(u, "hidden_units")
+            for u in hidden_units
         )
         self.filters = validation.check_positive_int(filters, "filters")
-        self.num_blocks = validation.check_positive_int(num_blocks, "num_blocks", allow_zero=True)
+        self.num_blocks = validation.check_positive_int(
+            num_blocks, "num_blocks", allow_zero=True
+        )
         self.activation = activation
 
     def build(self, input_shape):
@@ -138,11 +145,17 @@ class AffineCoupling(BijectorMixin, keras.layers.Layer):
             net_in = kept
         else:
             # One more input channel that shows the network the mask.
-            shown = mask if self.mask_type == "checkerboard" else float(self.parity)
-            net_in = ops.concatenate([kept, ops.zeros_like(kept[..., :1]) + shown], axis=-1)
+            shown = (
+                mask if self.mask_type == "checkerboard" else float(self.parity)
+            )
+            net_in = ops.concatenate(
+                [kept, ops.zeros_like(kept[..., :1]) + shown], axis=-1
+            )
         # The flow computes in float32 even under a mixed policy: the
         # network's float16/bfloat16 output is cast up.
-        raw_s, t = ops.split(ops.cast(self.network(net_in), kept.dtype), 2, axis=-1)
+        raw_s, t = ops.split(
+            ops.cast(self.network(net_in), kept.dtype), 2, axis=-1
+        )
         s = self.scale_factor * ops.tanh(raw_s)
         return s * (1.0 - mask), t * (1.0 - mask), mask
 

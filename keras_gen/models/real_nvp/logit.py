@@ -64,7 +64,11 @@ class LogitTransform(BijectorMixin, keras.layers.Layer):
             log_det = ops.zeros_like(h)
         else:
             # log p + log(1 - p) for p = sigmoid(h), without cancellation.
-            log_det = -ops.softplus(-h) - ops.softplus(h) - math.log(1.0 - 2.0 * self.alpha)
+            log_det = (
+                -ops.softplus(-h)
+                - ops.softplus(h)
+                - math.log(1.0 - 2.0 * self.alpha)
+            )
             y = (ops.sigmoid(h) - self.alpha) / (1.0 - 2.0 * self.alpha)
         x = self.low + self.width * y
         return x, self._sum(log_det + math.log(self.width))

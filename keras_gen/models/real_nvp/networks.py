@@ -17,7 +17,9 @@ import keras
 from keras_gen.utils import validation
 
 
-def build_mlp_conditioner(num_features, hidden_units=(256, 256), activation="relu", name=None):
+def build_mlp_conditioner(
+    num_features, hidden_units=(256, 256), activation="relu", name=None
+):
     """MLP from `num_features` inputs to `2 * num_features` outputs.
 
     Args:
@@ -39,12 +41,19 @@ def build_mlp_conditioner(num_features, hidden_units=(256, 256), activation="rel
     h = inputs
     for units in hidden_units:
         h = keras.layers.Dense(units, activation=activation)(h)
-    outputs = keras.layers.Dense(2 * num_features, kernel_initializer="zeros")(h)
+    outputs = keras.layers.Dense(2 * num_features, kernel_initializer="zeros")(
+        h
+    )
     return keras.Model(inputs, outputs, name=name)
 
 
 def build_resnet_conditioner(
-    input_shape, output_channels, filters=64, num_blocks=2, activation="relu", name=None
+    input_shape,
+    output_channels,
+    filters=64,
+    num_blocks=2,
+    activation="relu",
+    name=None,
 ):
     """ResNet of 3x3 convolutions, from masked images to per-pixel outputs.
 
@@ -68,9 +77,13 @@ def build_resnet_conditioner(
     validation.check_positive_int(filters, "filters")
     validation.check_positive_int(num_blocks, "num_blocks", allow_zero=True)
     inputs = keras.Input(tuple(input_shape))
-    h = keras.layers.Conv2D(filters, 3, padding="same", activation=activation)(inputs)
+    h = keras.layers.Conv2D(filters, 3, padding="same", activation=activation)(
+        inputs
+    )
     for _ in range(num_blocks):
-        r = keras.layers.Conv2D(filters, 3, padding="same", activation=activation)(h)
+        r = keras.layers.Conv2D(
+            filters, 3, padding="same", activation=activation
+        )(h)
         r = keras.layers.Conv2D(filters, 3, padding="same")(r)
         h = keras.layers.Activation(activation)(keras.layers.Add()([h, r]))
     outputs = keras.layers.Conv2D(

@@ -13,8 +13,7 @@ from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.bijector import BijectorMixin
 from keras_gen.models.real_nvp.coupling import AffineCoupling
 from keras_gen.models.real_nvp.logit import LogitTransform
-from keras_gen.models.real_nvp.squeeze import squeeze
-from keras_gen.models.real_nvp.squeeze import unsqueeze
+from keras_gen.models.real_nvp.squeeze import squeeze, unsqueeze
 from keras_gen.utils import validation
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -22,7 +21,9 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 def _check_data_shape(data_shape, num_scales):
     ok = isinstance(data_shape, (tuple, list)) and len(data_shape) in (1, 3)
-    ok = ok and all(isinstance(d, (int, np.integer)) and d > 0 for d in data_shape)
+    ok = ok and all(
+        isinstance(d, (int, np.integer)) and d > 0 for d in data_shape
+    )
     if not ok:
         raise ValueError(
             "`data_shape` must be `(features,)` for vectors or `(height, width, "
@@ -35,7 +36,9 @@ def _check_data_shape(data_shape, num_scales):
             f"the other). Received: data_shape={data_shape}"
         )
     factor = 2**num_scales
-    if len(data_shape) == 3 and (data_shape[0] % factor or data_shape[1] % factor):
+    if len(data_shape) == 3 and (
+        data_shape[0] % factor or data_shape[1] % factor
+    ):
         raise ValueError(
             f"With num_scales={num_scales}, the image height and width must "
             f"divide by 2**num_scales = {factor} (one squeeze per scale, and "
@@ -155,12 +158,18 @@ class RealNVP(BijectorMixin, GenerativeModel):
                 f"Received: hidden_units={hidden_units!r}"
             )
         self.hidden_units = tuple(int(u) for u in hidden_units)
-        self.num_scales = validation.check_positive_int(num_scales, "num_scales")
+        self.num_scales = validation.check_positive_int(
+            num_scales, "num_scales"
+        )
         self.filters = validation.check_positive_int(filters, "filters")
-        self.num_blocks = validation.check_positive_int(num_blocks, "num_blocks", allow_zero=True)
+        self.num_blocks = validation.check_positive_int(
+            num_blocks, "num_blocks", allow_zero=True
+        )
         self.activation = activation
         keras.activations.get(activation)  # fails early on an unknown name
-        self._set_data_contract(_check_data_shape(data_shape, self.num_scales), value_range, None)
+        self._set_data_contract(
+            _check_data_shape(data_shape, self.num_scales), value_range, None
+        )
         if num_bins is not None:
             num_bins = validation.check_positive_int(num_bins, "num_bins")
             if num_bins < 2:
@@ -175,7 +184,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
             )
         if logit_alpha is not None:
             validation.check_in_range(
-                logit_alpha, "logit_alpha", 0.0, 0.5, "None or a number in (0, 0.5)"
+                logit_alpha,
+                "logit_alpha",
+                0.0,
+                0.5,
+                "None or a number in (0, 0.5)",
             )
             if not 0.0 < logit_alpha < 0.5:
                 raise ValueError(
@@ -195,13 +208,19 @@ class RealNVP(BijectorMixin, GenerativeModel):
             # fill [low + k * bin_width, low + (k + 1) * bin_width).
             self._bin_width = (high - low) / (self.num_bins - 1)
             self.preprocess = LogitTransform(
-                low, self.num_bins * self._bin_width, self.logit_alpha, name="logit"
+                low,
+                self.num_bins * self._bin_width,
+                self.logit_alpha,
+                name="logit",
             )
         with compat.seeded_initializers(self._network_seed("bijectors")):
             self.bijectors, self._plan = self._build_bijectors()
         if self.actnorm:
             self.actnorm_initialized = self.add_weight(
-                shape=(), initializer="zeros", trainable=False, name="actnorm_initialized"
+                shape=(),
+                initializer="zeros",
+                trainable=False,
+                name="actnorm_initialized",
             )
         self.bits_per_dim_tracker = keras.metrics.Mean(name="bits_per_dim")
         self.built = True
@@ -214,7 +233,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
         def chain(mask_type, parities, shape, prefix):
             indices = []
             for i, parity in enumerate(parities):
-                layers = [ActNorm(name=f"{prefix}_actnorm_{i}")] if self.actnorm else []
+                layers = (
+                    [ActNorm(name=f"{prefix}_actnorm_{i}")]
+                    if self.actnorm
+                    else []
+                )
                 layers.append(
                     AffineCoupling(
                         mask_type,
@@ -235,16 +258,27 @@ class RealNVP(BijectorMixin, GenerativeModel):
         shape = self.data_shape
         if len(shape) == 1:
             parities = [i % 2 for i in range(self.num_coupling_layers)]
-            return bijectors, ((chain("alternating", parities, shape, "flow"), ()),)
+            return bijectors, (
+                (chain("alternating", parities, shape, "flow"), ()),
+            )
         plan = []
         for scale in range(self.num_scales):
             prefix = f"scale_{scale}"
             if scale == self.num_scales - 1:
-                plan.append((chain("checkerboard", (0, 1, 0, 1), shape, prefix), ()))
+                plan.append(
+                    (chain("checkerboard", (0, 1, 0, 1), shape, prefix), ())
+                )
                 break
-            pre = chain("checkerboard", (0, 1, 0), shape, prefix + "_checkerboard")
+            pre = chain(
+                "checkerboard", (0, 1, 0), shape, prefix + "_checkerboard"
+            )
             h, w, c = shape
-            post = chain("channel", (0, 1, 0), (h // 2, w // 2, 4 * c), prefix + "_channel")
+            post = chain(
+                "channel",
+                (0, 1, 0),
+                (h // 2, w // 2, 4 * c),
+                prefix + "_channel",
+            )
             plan.append((pre, post))
             # Half of the channels leave for `z`; the rest go on (sec. 3.6).
             shape = (h // 2, w // 2, 2 * c)
@@ -295,7 +329,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
         h = squeeze(z)
         c = h.shape[-1] // 2
         rest, ld_rest = self._flow_inverse(h[..., c:], scale + 1)
-        h, ld = self._run_inverse(post, ops.concatenate([h[..., :c], rest], axis=-1))
+        h, ld = self._run_inverse(
+            post, ops.concatenate([h[..., :c], rest], axis=-1)
+        )
         h, log_det = self._run_inverse(pre, unsqueeze(h))
         return h, log_det + ld + ld_rest
 
@@ -357,7 +393,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
     def _dequantize(self, x, seed):
         """Level `k` of each entry plus `u ~ U[0, 1)`, back in data units."""
         low = self.value_range[0]
-        levels = ops.clip(ops.round((x - low) / self._bin_width), 0.0, self.num_bins - 1.0)
+        levels = ops.clip(
+            ops.round((x - low) / self._bin_width), 0.0, self.num_bins - 1.0
+        )
         u = keras.random.uniform(ops.shape(x), dtype=x.dtype, seed=seed)
         return low + (levels + u) * self._bin_width
 
@@ -380,9 +418,13 @@ class RealNVP(BijectorMixin, GenerativeModel):
             x = self._dequantize(x, self.seed_generator)
         return self._log_density(x)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         nll = -y_pred
-        self.bits_per_dim_tracker.update_state(nll / (self.num_dims * math.log(2.0)))
+        self.bits_per_dim_tracker.update_state(
+            nll / (self.num_dims * math.log(2.0))
+        )
         if sample_weight is not None:
             weights = ops.cast(ops.reshape(sample_weight, (-1,)), nll.dtype)
             loss = ops.sum(nll * weights) / ops.maximum(ops.sum(weights), 1e-12)
@@ -421,7 +463,10 @@ class RealNVP(BijectorMixin, GenerativeModel):
 
         def dequantized_log_prob(xb):
             draws = ops.stack(
-                [self._log_density(self._dequantize(xb, seed)) for _ in range(num_samples)],
+                [
+                    self._log_density(self._dequantize(xb, seed))
+                    for _ in range(num_samples)
+                ],
                 axis=1,
             )
             return ops.logsumexp(draws, axis=1) - math.log(num_samples)
@@ -437,7 +482,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
         Returns:
             A NumPy array of shape `(len(x),)`; report its mean.
         """
-        log_p = self.log_prob(x, num_samples=num_samples, batch_size=batch_size, seed=seed)
+        log_p = self.log_prob(
+            x, num_samples=num_samples, batch_size=batch_size, seed=seed
+        )
         return -log_p / (self.num_dims * math.log(2.0))
 
     # -- sampling --------------------------------------------------------------
@@ -451,10 +498,20 @@ class RealNVP(BijectorMixin, GenerativeModel):
         if self.num_bins is None:
             return x
         low = self.value_range[0]
-        levels = ops.clip(ops.floor((x - low) / self._bin_width), 0.0, self.num_bins - 1.0)
+        levels = ops.clip(
+            ops.floor((x - low) / self._bin_width), 0.0, self.num_bins - 1.0
+        )
         return low + levels * self._bin_width
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=1024, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=1024,
+        temperature=1.0,
+    ):
         """Samples `x = f^-1(z)` with `z ~ N(0, temperature^2 I)`.
 
         Args:
@@ -470,12 +527,23 @@ class RealNVP(BijectorMixin, GenerativeModel):
             A NumPy array `(num_samples, *data_shape)`; for discrete data,
             values on the `num_bins` levels of `value_range`.
         """
-        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature)
+        return super().generate(
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            temperature=temperature,
+        )
 
     def reference_probe(self, num=4):
         """The forward map and its log-determinant on fixed samples."""
         z, log_det = self.forward(self._fixed_samples(num))
-        return "forward", np.concatenate([np.ravel(ops.convert_to_numpy(log_det)), np.ravel(ops.convert_to_numpy(z))])
+        return "forward", np.concatenate(
+            [
+                np.ravel(ops.convert_to_numpy(log_det)),
+                np.ravel(ops.convert_to_numpy(z)),
+            ]
+        )
 
     # -- actnorm initialisation ------------------------------------------------
 
@@ -513,7 +581,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
     def _prepare_fit(self, arguments):
         super()._prepare_fit(arguments)  # checks the data first
         x = arguments.get("x")
-        if self.actnorm and isinstance(x, np.ndarray) and not self.is_initialized:
+        if (
+            self.actnorm
+            and isinstance(x, np.ndarray)
+            and not self.is_initialized
+        ):
             self.initialize(x)
 
     def default_optimizer(self):

@@ -11,9 +11,9 @@ from keras_gen.models import RealNVP
 from keras_gen.testing import contract
 
 
-
 def test_family_contract(tmp_path):
     contract.run_family_contract_test("real_nvp", tmp_path)
+
 
 def randomize(model, scale=0.1, seed=0):
     """Moves every weight off its (identity) initial value."""
@@ -79,7 +79,10 @@ def test_fit_lowers_the_nll_and_moves_samples_to_the_modes(trained_2d):
     cov = np.cov(x_test.T)
     gauss_nll = 0.5 * np.log(np.linalg.det(2 * np.pi * math.e * cov))
     assert nll < gauss_nll - 0.3
-    assert near_mode_share(flow.generate(1000, seed=1)) > near_mode_share(before) + 0.1
+    assert (
+        near_mode_share(flow.generate(1000, seed=1))
+        > near_mode_share(before) + 0.1
+    )
     bpd = history.history["bits_per_dim"][-1]
     np.testing.assert_allclose(bpd, loss[-1] / (2 * math.log(2)), rtol=0.05)
 
@@ -90,7 +93,10 @@ def test_density_of_a_2d_flow_integrates_to_one(trained_2d):
     grid = np.arange(-8.0, 8.0, step) + step / 2  # cell midpoints
     xx, yy = np.meshgrid(grid, grid)
     points = np.stack([xx.ravel(), yy.ravel()], axis=1).astype("float32")
-    mass = np.exp(flow.log_prob(points, batch_size=16384).astype("float64")).sum() * step**2
+    mass = (
+        np.exp(flow.log_prob(points, batch_size=16384).astype("float64")).sum()
+        * step**2
+    )
     assert abs(mass - 1.0) < 0.02
 
 
@@ -106,7 +112,9 @@ def test_inverse_of_forward_returns_the_input(kind):
     x_back, inverse_log_det = flow.inverse(z)
     np.testing.assert_allclose(ops.convert_to_numpy(x_back), x, atol=1e-5)
     np.testing.assert_allclose(
-        ops.convert_to_numpy(inverse_log_det), -ops.convert_to_numpy(log_det), atol=1e-3
+        ops.convert_to_numpy(inverse_log_det),
+        -ops.convert_to_numpy(log_det),
+        atol=1e-3,
     )
     assert not np.allclose(ops.convert_to_numpy(z), x, atol=1e-2)  # a real map
 
@@ -119,7 +127,9 @@ def jacobian_log_det(flow, x):
     for i in range(d):
         # Samples do not interact, so row i of each sample's Jacobian is the
         # input gradient of output coordinate i summed over the batch.
-        grad = input_gradient(lambda t: ops.reshape(flow.forward(t)[0], (n, d))[:, i], x)
+        grad = input_gradient(
+            lambda t: ops.reshape(flow.forward(t)[0], (n, d))[:, i], x
+        )
         rows.append(np.reshape(ops.convert_to_numpy(grad), (n, d)))
     jacobian = np.stack(rows, axis=1).astype("float64")
     return np.linalg.slogdet(jacobian)[1]
@@ -137,7 +147,9 @@ def test_log_det_equals_that_of_the_jacobian(kind):
     _, log_det = flow.forward(x)
     expected = jacobian_log_det(flow, x)
     assert np.abs(expected).max() > 0.5  # not the identity
-    np.testing.assert_allclose(ops.convert_to_numpy(log_det), expected, atol=2e-3, rtol=1e-4)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(log_det), expected, atol=2e-3, rtol=1e-4
+    )
 
 
 def test_digits_flow_trains_saves_and_reloads(tmp_path):
@@ -156,7 +168,10 @@ def test_digits_flow_trains_saves_and_reloads(tmp_path):
     restored = keras.models.load_model(path)
     assert restored.is_initialized
     np.testing.assert_allclose(
-        restored.log_prob(x[:16], seed=3), flow.log_prob(x[:16], seed=3), rtol=1e-5, atol=1e-3
+        restored.log_prob(x[:16], seed=3),
+        flow.log_prob(x[:16], seed=3),
+        rtol=1e-5,
+        atol=1e-3,
     )
 
 

@@ -1,17 +1,18 @@
 """StyleGAN2: style-based generator, residual discriminator, training."""
 
+from keras_gen.layers.equalized import EqualizedConv2D, EqualizedDense
+from keras_gen.models import registry
 from keras_gen.models.stylegan2.discriminator import StyleGAN2Discriminator
-from keras_gen.layers.equalized import EqualizedConv2D
-from keras_gen.layers.equalized import EqualizedDense
 from keras_gen.models.stylegan2.generator import StyleGAN2Generator
 from keras_gen.models.stylegan2.mapping import MappingNetwork
 from keras_gen.models.stylegan2.modulated_conv import ModulatedConv2D
 from keras_gen.models.stylegan2.stylegan2 import StyleGAN2
 from keras_gen.models.stylegan2.synthesis import SynthesisNetwork
-from keras_gen.models.stylegan2.synthesis_layers import NoiseInjection
-from keras_gen.models.stylegan2.synthesis_layers import SynthesisLayer
-from keras_gen.models.stylegan2.synthesis_layers import ToRGB
-from keras_gen.models import registry
+from keras_gen.models.stylegan2.synthesis_layers import (
+    NoiseInjection,
+    SynthesisLayer,
+    ToRGB,
+)
 
 registry.register(
     registry.Family(
@@ -20,7 +21,14 @@ registry.register(
         description="StyleGAN2 (style-based generator, lazy R1 and path-length regularisation, ADA)",
         configurations={
             "tiny": registry.Configuration(
-                dict(resolution=4, latent_dim=8, w_dim=8, mapping_layers=1, channel_base=32, channel_max=8),
+                dict(
+                    resolution=4,
+                    latent_dim=8,
+                    w_dim=8,
+                    mapping_layers=1,
+                    channel_base=32,
+                    channel_max=8,
+                ),
                 "tests",
                 "tiny",
                 batch_size=4,

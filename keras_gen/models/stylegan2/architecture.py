@@ -5,7 +5,11 @@ import math
 
 def check_power_of_two(value, name, minimum=1):
     """A power of two >= `minimum`, or a ValueError naming the argument."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    ok = (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= minimum
+    )
     ok = ok and (value & (value - 1)) == 0
     if not ok:
         raise ValueError(

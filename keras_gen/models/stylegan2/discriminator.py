@@ -5,10 +5,9 @@ import math
 import keras
 from keras import ops
 
+from keras_gen.layers.equalized import EqualizedConv2D, EqualizedDense
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.models.stylegan2 import architecture
-from keras_gen.layers.equalized import EqualizedConv2D
-from keras_gen.layers.equalized import EqualizedDense
 from keras_gen.utils import validation
 
 
@@ -39,36 +38,80 @@ class StyleGAN2Discriminator(keras.Model):
     ```
     """
 
-    def __init__(self, resolution=16, image_channels=1, channel_base=1024, channel_max=128, mbstd_group_size=None, **kwargs):
+    def __init__(
+        self,
+        resolution=16,
+        image_channels=1,
+        channel_base=1024,
+        channel_max=128,
+        mbstd_group_size=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.resolution = architecture.check_power_of_two(resolution, "resolution", minimum=4)
-        self.image_channels = validation.check_positive_int(image_channels, "image_channels")
-        self.channel_base = architecture.check_power_of_two(channel_base, "channel_base")
-        self.channel_max = architecture.check_power_of_two(channel_max, "channel_max")
+        self.resolution = architecture.check_power_of_two(
+            resolution, "resolution", minimum=4
+        )
+        self.image_channels = validation.check_positive_int(
+            image_channels, "image_channels"
+        )
+        self.channel_base = architecture.check_power_of_two(
+            channel_base, "channel_base"
+        )
+        self.channel_max = architecture.check_power_of_two(
+            channel_max, "channel_max"
+        )
         self.mbstd_group_size = (
-            None if mbstd_group_size is None else validation.check_positive_int(mbstd_group_size, "mbstd_group_size")
+            None
+            if mbstd_group_size is None
+            else validation.check_positive_int(
+                mbstd_group_size, "mbstd_group_size"
+            )
         )
         ch = self._channels
-        self.from_rgb = EqualizedConv2D(ch(self.resolution), 1, activation="lrelu", name="from_rgb")
+        self.from_rgb = EqualizedConv2D(
+            ch(self.resolution), 1, activation="lrelu", name="from_rgb"
+        )
         self.blocks = []
         res = self.resolution
         while res > 4:
             self.blocks.append(
                 (
-                    EqualizedConv2D(ch(res), 3, activation="lrelu", name=f"b{res}_conv0"),
-                    EqualizedConv2D(ch(res // 2), 3, activation="lrelu", downsample=True, name=f"b{res}_conv1"),
-                    EqualizedConv2D(ch(res // 2), 1, use_bias=False, downsample=True, name=f"b{res}_skip"),
+                    EqualizedConv2D(
+                        ch(res), 3, activation="lrelu", name=f"b{res}_conv0"
+                    ),
+                    EqualizedConv2D(
+                        ch(res // 2),
+                        3,
+                        activation="lrelu",
+                        downsample=True,
+                        name=f"b{res}_conv1",
+                    ),
+                    EqualizedConv2D(
+                        ch(res // 2),
+                        1,
+                        use_bias=False,
+                        downsample=True,
+                        name=f"b{res}_skip",
+                    ),
                 )
             )
             res //= 2
         self.mbstd = MinibatchStdDev(self.mbstd_group_size, name="mbstd")
-        self.epilogue_conv = EqualizedConv2D(ch(4), 3, activation="lrelu", name="b4_conv")
-        self.epilogue_dense = EqualizedDense(ch(4), activation="lrelu", name="b4_fc")
+        self.epilogue_conv = EqualizedConv2D(
+            ch(4), 3, activation="lrelu", name="b4_conv"
+        )
+        self.epilogue_dense = EqualizedDense(
+            ch(4), activation="lrelu", name="b4_fc"
+        )
         self.out = EqualizedDense(1, name="b4_out")
-        self.build((None, self.resolution, self.resolution, self.image_channels))
+        self.build(
+            (None, self.resolution, self.resolution, self.image_channels)
+        )
 
     def _channels(self, res):
-        return architecture.channels_at(res, self.channel_base, self.channel_max)
+        return architecture.channels_at(
+            res, self.channel_base, self.channel_max
+        )
 
     def build(self, input_shape):
         r, c = self.resolution, self.image_channels

@@ -45,10 +45,20 @@ class StyleGAN2Generator(keras.Model):
     ):
         super().__init__(**kwargs)
         self.mapping = MappingNetwork(
-            latent_dim, w_dim, mapping_layers, mapping_lr_multiplier, w_avg_beta, name="mapping"
+            latent_dim,
+            w_dim,
+            mapping_layers,
+            mapping_lr_multiplier,
+            w_avg_beta,
+            name="mapping",
         )
         self.synthesis = SynthesisNetwork(
-            w_dim, resolution, image_channels, channel_base, channel_max, name="synthesis"
+            w_dim,
+            resolution,
+            image_channels,
+            channel_base,
+            channel_max,
+            name="synthesis",
         )
         self.built = True
 
@@ -71,7 +81,9 @@ class StyleGAN2Generator(keras.Model):
         `truncation_cutoff` (all layers if `None`)."""
         if truncation_psi == 1:
             return ws
-        truncated = self.mapping.w_avg + truncation_psi * (ws - self.mapping.w_avg)
+        truncated = self.mapping.w_avg + truncation_psi * (
+            ws - self.mapping.w_avg
+        )
         if truncation_cutoff is None:
             return truncated
         mask = ops.arange(self.num_ws)[None, :, None] < truncation_cutoff
@@ -82,12 +94,24 @@ class StyleGAN2Generator(keras.Model):
         ws = self.broadcast(self.mapping(z))
         return self.truncate(ws, truncation_psi, truncation_cutoff)
 
-    def call(self, z, truncation_psi=1.0, truncation_cutoff=None, noise_mode="const", seed=None):
+    def call(
+        self,
+        z,
+        truncation_psi=1.0,
+        truncation_cutoff=None,
+        noise_mode="const",
+        seed=None,
+    ):
         ws = self.map(z, truncation_psi, truncation_cutoff)
         return self.synthesis(ws, noise_mode=noise_mode, seed=seed)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.resolution, self.resolution, self.image_channels)
+        return (
+            input_shape[0],
+            self.resolution,
+            self.resolution,
+            self.image_channels,
+        )
 
     def get_config(self):
         m, s = self.mapping, self.synthesis

@@ -2,17 +2,23 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gen.models.stylegan2 import ModulatedConv2D
 from keras_gen.layers.resample import upsample_2x
+from keras_gen.models.stylegan2 import ModulatedConv2D
 
 
-def modulated(filters, kernel_size, in_channels, w_dim, demodulate=True, upsample=False):
-    layer = ModulatedConv2D(filters, kernel_size, demodulate=demodulate, upsample=upsample)
+def modulated(
+    filters, kernel_size, in_channels, w_dim, demodulate=True, upsample=False
+):
+    layer = ModulatedConv2D(
+        filters, kernel_size, demodulate=demodulate, upsample=upsample
+    )
     layer.build((None, None, None, in_channels), (None, w_dim))
     return layer
 
 
-@pytest.mark.parametrize("demodulate, upsample", [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize(
+    "demodulate, upsample", [(True, False), (False, False), (True, True)]
+)
 def test_modulated_conv_equals_the_per_sample_convolution(demodulate, upsample):
     rng = np.random.RandomState(0)
     layer = modulated(5, 3, 4, 6, demodulate, upsample)
@@ -40,8 +46,12 @@ def test_demodulation_gives_unit_output_scale_for_unit_input():
     w = rng.randn(4, 8).astype("float32")
     for demodulate in (True, False):
         layer = modulated(32, 3, 64, 8, demodulate)
-        layer.affine.bias.assign(np.full((64,), 3.0, "float32"))  # styles around 3
-        y = ops.convert_to_numpy(layer(x, w))[:, 1:-1, 1:-1]  # away from the zero padding
+        layer.affine.bias.assign(
+            np.full((64,), 3.0, "float32")
+        )  # styles around 3
+        y = ops.convert_to_numpy(layer(x, w))[
+            :, 1:-1, 1:-1
+        ]  # away from the zero padding
         std = y.std(axis=(0, 1, 2))  # per output channel
         if demodulate:
             np.testing.assert_allclose(std, 1.0, atol=0.1)

@@ -34,17 +34,37 @@ class MappingNetwork(keras.Model):
     ```
     """
 
-    def __init__(self, latent_dim=128, w_dim=128, num_layers=8, lr_multiplier=0.01, w_avg_beta=0.995, **kwargs):
+    def __init__(
+        self,
+        latent_dim=128,
+        w_dim=128,
+        num_layers=8,
+        lr_multiplier=0.01,
+        w_avg_beta=0.995,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
         self.w_dim = validation.check_positive_int(w_dim, "w_dim")
-        self.num_layers = validation.check_positive_int(num_layers, "mapping_layers")
+        self.num_layers = validation.check_positive_int(
+            num_layers, "mapping_layers"
+        )
         self.lr_multiplier = validation.check_in_range(
-            lr_multiplier, "mapping_lr_multiplier", 1e-12, description="a positive number"
+            lr_multiplier,
+            "mapping_lr_multiplier",
+            1e-12,
+            description="a positive number",
         )
         self.w_avg_beta = validation.check_probability(w_avg_beta, "w_avg_beta")
         self.dense_layers = [
-            EqualizedDense(w_dim, activation="lrelu", lr_multiplier=self.lr_multiplier, name=f"dense_{i}")
+            EqualizedDense(
+                w_dim,
+                activation="lrelu",
+                lr_multiplier=self.lr_multiplier,
+                name=f"dense_{i}",
+            )
             for i in range(self.num_layers)
         ]
         self.build((None, self.latent_dim))
@@ -54,7 +74,12 @@ class MappingNetwork(keras.Model):
         for layer in self.dense_layers:
             layer.build(shape)
             shape = (None, self.w_dim)
-        self.w_avg = self.add_weight(shape=(self.w_dim,), initializer="zeros", trainable=False, name="w_avg")
+        self.w_avg = self.add_weight(
+            shape=(self.w_dim,),
+            initializer="zeros",
+            trainable=False,
+            name="w_avg",
+        )
         self.built = True
 
     def call(self, z):
@@ -67,7 +92,9 @@ class MappingNetwork(keras.Model):
     def track(self, w):
         """Moves `w_avg` towards the batch mean of `w` (no gradient)."""
         mean = ops.mean(ops.stop_gradient(w), axis=0)
-        self.w_avg.assign(self.w_avg + (1.0 - self.w_avg_beta) * (mean - self.w_avg))
+        self.w_avg.assign(
+            self.w_avg + (1.0 - self.w_avg_beta) * (mean - self.w_avg)
+        )
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.w_dim,)

@@ -49,10 +49,14 @@ class ModulatedConv2D(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, filters, kernel_size=3, demodulate=True, upsample=False, **kwargs):
+    def __init__(
+        self, filters, kernel_size=3, demodulate=True, upsample=False, **kwargs
+    ):
         super().__init__(**kwargs)
         self.filters = validation.check_positive_int(filters, "filters")
-        self.kernel_size = validation.check_positive_int(kernel_size, "kernel_size")
+        self.kernel_size = validation.check_positive_int(
+            kernel_size, "kernel_size"
+        )
         self.demodulate = bool(demodulate)
         self.upsample = bool(upsample)
 
@@ -92,7 +96,10 @@ class ModulatedConv2D(keras.layers.Layer):
     def compute_output_shape(self, inputs_shape, w_shape=None):
         b, h, w, _ = inputs_shape
         if self.upsample:
-            h, w = (None if h is None else 2 * h), (None if w is None else 2 * w)
+            h, w = (
+                (None if h is None else 2 * h),
+                (None if w is None else 2 * w),
+            )
         return (b, h, w, self.filters)
 
     def get_config(self):

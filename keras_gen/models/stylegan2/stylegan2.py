@@ -6,8 +6,7 @@ from keras import ops
 
 from keras_gen.layers.adaptive_augment import AdaptiveAugment
 from keras_gen.layers.diff_augment import DiffAugment
-from keras_gen.losses import adversarial
-from keras_gen.losses import penalties
+from keras_gen.losses import adversarial, penalties
 from keras_gen.losses.path_length import path_length_penalty
 from keras_gen.models.adversarial_model import AdversarialModel
 from keras_gen.models.generative_model import GenerativeModel
@@ -127,7 +126,10 @@ class StyleGAN2(AdversarialModel):
     # mapping network's `dense_*` match the shared Keras-layer rules).
     layout_rules = AdversarialModel.layout_rules + (
         (r".*/conv/kernel", (None, None, None, "model")),  # modulated convs
-        (r".*/(from_rgb|b\d+_conv\d*|b\d+_skip)/kernel", (None, None, None, "model")),
+        (
+            r".*/(from_rgb|b\d+_conv\d*|b\d+_skip)/kernel",
+            (None, None, None, "model"),
+        ),
         (r".*/(affine|b\d+_fc|b\d+_out)/kernel", (None, "model")),
     )
     loss_names = ("d_loss", "g_loss", "r1_penalty", "pl_penalty")
@@ -164,12 +166,18 @@ class StyleGAN2(AdversarialModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.style_mixing_prob = validation.check_probability(style_mixing_prob, "style_mixing_prob")
+        self.style_mixing_prob = validation.check_probability(
+            style_mixing_prob, "style_mixing_prob"
+        )
         self.r1_gamma = validation.check_non_negative(r1_gamma, "r1_gamma")
         # 0 would never be due: R1 is turned off with `r1_gamma=0` instead.
-        self.r1_interval = validation.check_positive_int(r1_interval, "r1_interval")
+        self.r1_interval = validation.check_positive_int(
+            r1_interval, "r1_interval"
+        )
         self.pl_weight = validation.check_non_negative(pl_weight, "pl_weight")
-        self.pl_interval = validation.check_positive_int(pl_interval, "pl_interval")
+        self.pl_interval = validation.check_positive_int(
+            pl_interval, "pl_interval"
+        )
         self.pl_decay = validation.check_probability(pl_decay, "pl_decay")
         if data_shape is not None:
             data_shape = validation.check_data_shape(data_shape)
@@ -180,18 +188,22 @@ class StyleGAN2(AdversarialModel):
                 )
             resolution, image_channels = data_shape[0], data_shape[2]
         if generator is None:
-            generator = self._default_network("generator", None, lambda: StyleGAN2Generator(
-                latent_dim=latent_dim,
-                w_dim=w_dim,
-                mapping_layers=mapping_layers,
-                mapping_lr_multiplier=mapping_lr_multiplier,
-                w_avg_beta=w_avg_beta,
-                resolution=resolution,
-                image_channels=image_channels,
-                channel_base=channel_base,
-                channel_max=channel_max,
-                name="generator",
-            ))
+            generator = self._default_network(
+                "generator",
+                None,
+                lambda: StyleGAN2Generator(
+                    latent_dim=latent_dim,
+                    w_dim=w_dim,
+                    mapping_layers=mapping_layers,
+                    mapping_lr_multiplier=mapping_lr_multiplier,
+                    w_avg_beta=w_avg_beta,
+                    resolution=resolution,
+                    image_channels=image_channels,
+                    channel_base=channel_base,
+                    channel_max=channel_max,
+                    name="generator",
+                ),
+            )
         elif not isinstance(generator, StyleGAN2Generator):
             raise ValueError(
                 "`generator` must be a `StyleGAN2Generator` (or None for the "
@@ -199,7 +211,13 @@ class StyleGAN2(AdversarialModel):
             )
         self.generator = generator
         self._set_data_contract(
-            (generator.resolution, generator.resolution, generator.image_channels), value_range, None
+            (
+                generator.resolution,
+                generator.resolution,
+                generator.image_channels,
+            ),
+            value_range,
+            None,
         )
         self.discriminator = self._default_network(
             "discriminator",
@@ -218,10 +236,18 @@ class StyleGAN2(AdversarialModel):
         self.mbstd_group_size = mbstd_group_size
         self.channel_base, self.channel_max = channel_base, channel_max
         self.diff_augment = diff_augment
-        self.augment = validation.check_choice(augment, "augment", (None, "ada"))
-        self.ada_target = validation.check_in_range(ada_target, "ada_target", -1.0, 1.0)
-        self.ada_speed = validation.check_in_range(ada_speed, "ada_speed", 1e-12, description="a finite number > 0")
-        self.ada_interval = validation.check_positive_int(ada_interval, "ada_interval")
+        self.augment = validation.check_choice(
+            augment, "augment", (None, "ada")
+        )
+        self.ada_target = validation.check_in_range(
+            ada_target, "ada_target", -1.0, 1.0
+        )
+        self.ada_speed = validation.check_in_range(
+            ada_speed, "ada_speed", 1e-12, description="a finite number > 0"
+        )
+        self.ada_interval = validation.check_positive_int(
+            ada_interval, "ada_interval"
+        )
         augment_seed = None if seed is None else seed + 1
         self.augmenter = None
         if augment == "ada":
@@ -233,14 +259,20 @@ class StyleGAN2(AdversarialModel):
                 seed=augment_seed,
                 name="adaptive_augment",
             )
-            self.loss_trackers["augment_p"] = keras.metrics.Mean(name="augment_p")
+            self.loss_trackers["augment_p"] = keras.metrics.Mean(
+                name="augment_p"
+            )
         elif diff_augment:
-            self.augmenter = DiffAugment(diff_augment, seed=augment_seed, name="diff_augment")
+            self.augmenter = DiffAugment(
+                diff_augment, seed=augment_seed, name="diff_augment"
+            )
         if self.augmenter is not None:
             self.diff_augment = self.augmenter.policy
         self._init_ema(ema_decay)
         # The running mean `a` of the path lengths (eq. 4), model state.
-        self.pl_mean = self.add_weight(shape=(), initializer="zeros", trainable=False, name="pl_mean")
+        self.pl_mean = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="pl_mean"
+        )
 
     # -- properties ------------------------------------------------------------
 
@@ -266,11 +298,15 @@ class StyleGAN2(AdversarialModel):
         # regularisation every k steps the official code scales the rate by
         # c = k / (k + 1) and beta_2 to beta_2^c (appendix B).
         c = interval / (interval + 1.0) if interval else 1.0
-        return keras.optimizers.Adam(0.002 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8)
+        return keras.optimizers.Adam(
+            0.002 * c, beta_1=0.0, beta_2=0.99**c, epsilon=1e-8
+        )
 
     def default_optimizers(self):
         return {
-            "discriminator": self._adam(self.r1_interval if self.r1_gamma else 0),
+            "discriminator": self._adam(
+                self.r1_interval if self.r1_gamma else 0
+            ),
             "generator": self._adam(self.pl_interval if self.pl_weight else 0),
         }
 
@@ -283,10 +319,16 @@ class StyleGAN2(AdversarialModel):
     # -- training ------------------------------------------------------------------
 
     def _augment(self, images):
-        return images if self.augmenter is None else self.augmenter(images, training=True)
+        return (
+            images
+            if self.augmenter is None
+            else self.augmenter(images, training=True)
+        )
 
     def _discriminate(self, images):
-        return ops.reshape(self.discriminator(self._augment(images), training=True), (-1,))
+        return ops.reshape(
+            self.discriminator(self._augment(images), training=True), (-1,)
+        )
 
     def _training_ws(self, batch_size):
         """Per-layer latents with style mixing regularisation (sec. 3.1 of
@@ -294,20 +336,30 @@ class StyleGAN2(AdversarialModel):
         layers from a random crossover point on take a second latent."""
         mapping = self.generator.mapping
         if not self.style_mixing_prob or self.num_ws < 2:
-            w = mapping(self.random_normal((batch_size, self.latent_dim)), training=True)
+            w = mapping(
+                self.random_normal((batch_size, self.latent_dim)), training=True
+            )
             return self.generator.broadcast(w), w
         z = self.random_normal((2 * batch_size, self.latent_dim))
         w = mapping(z, training=True)
         w1, w2 = w[:batch_size], w[batch_size:]
-        crossover = keras.random.randint((), 1, self.num_ws, dtype="int32", seed=self.seed_generator)
+        crossover = keras.random.randint(
+            (), 1, self.num_ws, dtype="int32", seed=self.seed_generator
+        )
         mix = self.random_uniform(()) < self.style_mixing_prob
         cutoff = ops.where(mix, crossover, self.num_ws)
         layers = ops.arange(self.num_ws, dtype="int32")[None, :, None]
-        ws = ops.where(layers < cutoff, self.generator.broadcast(w1), self.generator.broadcast(w2))
+        ws = ops.where(
+            layers < cutoff,
+            self.generator.broadcast(w1),
+            self.generator.broadcast(w2),
+        )
         return ws, w1
 
     def _synthesize(self, ws):
-        return self.generator.synthesis(ws, noise_mode="random", seed=self.seed_generator, training=True)
+        return self.generator.synthesis(
+            ws, noise_mode="random", seed=self.seed_generator, training=True
+        )
 
     @staticmethod
     def _due(interval, step):
@@ -318,25 +370,35 @@ class StyleGAN2(AdversarialModel):
         x, _ = self._unpack_labelled(data)
         x = self.to_model_space(ops.convert_to_tensor(x))
         batch_size = ops.shape(x)[0]
-        step = ops.cast(ops.convert_to_tensor(self.optimizer.iterations), "int32")
+        step = ops.cast(
+            ops.convert_to_tensor(self.optimizer.iterations), "int32"
+        )
         zero = ops.zeros((), dtype="float32")
 
         # Discriminator: logistic loss, plus lazy R1 on the real images.
         ws, _ = self._training_ws(batch_size)
         fake = ops.stop_gradient(self._synthesize(ws))
         use_r1 = bool(self.r1_gamma and self.r1_interval)
-        due_r1 = self._due(self.r1_interval, step) if use_r1 else ops.convert_to_tensor(False)
+        due_r1 = (
+            self._due(self.r1_interval, step)
+            if use_r1
+            else ops.convert_to_tensor(False)
+        )
 
         def d_loss_fn():
             real_logits = self._discriminate(x)
             fake_logits = self._discriminate(fake)
-            loss = adversarial.discriminator_loss("non_saturating", real_logits, fake_logits)
+            loss = adversarial.discriminator_loss(
+                "non_saturating", real_logits, fake_logits
+            )
             if not use_r1:
                 return loss, (loss, zero, real_logits)
             real = self._augment(x)
 
             def r1():
-                critic = lambda t: ops.reshape(self.discriminator(t, training=True), (-1,))  # noqa: E731
+                critic = lambda t: ops.reshape(
+                    self.discriminator(t, training=True), (-1,)
+                )  # noqa: E731
                 return penalties.r1_penalty(critic, real)
 
             # Lazy R1 (Karras et al., 2020, sec. 4 / appendix B): computed
@@ -346,46 +408,75 @@ class StyleGAN2(AdversarialModel):
             total = loss + (0.5 * self.r1_gamma * self.r1_interval) * r1_value
             return total, (loss, r1_value, real_logits)
 
-        _, (d_loss, r1_value, real_logits) = self.optimize_step("discriminator", d_loss_fn)
+        _, (d_loss, r1_value, real_logits) = self.optimize_step(
+            "discriminator", d_loss_fn
+        )
         if isinstance(self.augmenter, AdaptiveAugment):
             # ADA's heuristic r_t reads the logits of the augmented reals.
             self.augmenter.update(real_logits)
-            self.loss_trackers["augment_p"].update_state(self.augmenter.probability)
+            self.loss_trackers["augment_p"].update_state(
+                self.augmenter.probability
+            )
 
         # Generator: non-saturating loss, plus lazy path-length penalty.
         use_pl = bool(self.pl_weight and self.pl_interval)
-        due_pl = self._due(self.pl_interval, step) if use_pl else ops.convert_to_tensor(False)
-        shape = (batch_size, self.resolution, self.resolution, self.image_channels)
+        due_pl = (
+            self._due(self.pl_interval, step)
+            if use_pl
+            else ops.convert_to_tensor(False)
+        )
+        shape = (
+            batch_size,
+            self.resolution,
+            self.resolution,
+            self.image_channels,
+        )
         pl_noise = self.random_normal(shape) if use_pl else None
         pl_mean = ops.convert_to_tensor(self.pl_mean)
 
         def g_loss_fn():
             ws, w = self._training_ws(batch_size)
             fake = self._synthesize(ws)
-            loss = adversarial.generator_loss("non_saturating", self._discriminate(fake))
+            loss = adversarial.generator_loss(
+                "non_saturating", self._discriminate(fake)
+            )
             if not use_pl:
                 return loss, (loss, zero, pl_mean, w)
 
             def path_length():
                 # Fixed noise (the image draw `y` is the random part); the
                 # seed stream must not advance inside `ops.cond`.
-                synthesis = lambda t: self.generator.synthesis(t, noise_mode="const", training=True)  # noqa: E731
-                return path_length_penalty(synthesis, ws, pl_noise, pl_mean, self.pl_decay)
+                synthesis = lambda t: self.generator.synthesis(
+                    t, noise_mode="const", training=True
+                )  # noqa: E731
+                return path_length_penalty(
+                    synthesis, ws, pl_noise, pl_mean, self.pl_decay
+                )
 
-            pl_value, new_mean = ops.cond(due_pl, path_length, lambda: (zero, pl_mean))
+            pl_value, new_mean = ops.cond(
+                due_pl, path_length, lambda: (zero, pl_mean)
+            )
             total = loss + (self.pl_weight * self.pl_interval) * pl_value
             return total, (loss, pl_value, new_mean, w)
 
-        _, (g_loss, pl_value, new_mean, w) = self.optimize_step("generator", g_loss_fn)
+        _, (g_loss, pl_value, new_mean, w) = self.optimize_step(
+            "generator", g_loss_fn
+        )
         self.pl_mean.assign(new_mean)
         self.generator.mapping.track(w)
         self.update_generator_ema()
         if self.generator_ema is not None:
             # The tracked average of w is a statistic, not a weight: copy it.
-            self.generator_ema.network.mapping.w_avg.assign(self.generator.mapping.w_avg)
+            self.generator_ema.network.mapping.w_avg.assign(
+                self.generator.mapping.w_avg
+            )
         self.update_trackers(d_loss=d_loss, g_loss=g_loss)
-        self.loss_trackers["r1_penalty"].update_state(r1_value, sample_weight=ops.cast(due_r1, "float32"))
-        self.loss_trackers["pl_penalty"].update_state(pl_value, sample_weight=ops.cast(due_pl, "float32"))
+        self.loss_trackers["r1_penalty"].update_state(
+            r1_value, sample_weight=ops.cast(due_r1, "float32")
+        )
+        self.loss_trackers["pl_penalty"].update_state(
+            pl_value, sample_weight=ops.cast(due_pl, "float32")
+        )
 
     # -- sampling ------------------------------------------------------------------
 
@@ -405,12 +496,19 @@ class StyleGAN2(AdversarialModel):
         check_noise_mode(noise_mode)
         validation.check_in_range(truncation_psi, "truncation_psi", -np.inf)
         if truncation_cutoff is not None:
-            validation.check_positive_int(truncation_cutoff, "truncation_cutoff", allow_zero=True)
+            validation.check_positive_int(
+                truncation_cutoff, "truncation_cutoff", allow_zero=True
+            )
         if z_mix is not None:
             z_mix = np.asarray(z_mix, dtype="float32")
             if z_mix.shape != z.shape:
-                raise ValueError(f"`z_mix` must have the shape of `z` {z.shape}. Received: z_mix.shape={z_mix.shape}")
-            if mixing_cutoff is None or not 0 <= int(mixing_cutoff) <= self.num_ws:
+                raise ValueError(
+                    f"`z_mix` must have the shape of `z` {z.shape}. Received: z_mix.shape={z_mix.shape}"
+                )
+            if (
+                mixing_cutoff is None
+                or not 0 <= int(mixing_cutoff) <= self.num_ws
+            ):
                 raise ValueError(
                     f"Style mixing needs `mixing_cutoff` in [0, {self.num_ws}]. Received: mixing_cutoff={mixing_cutoff!r}"
                 )
@@ -422,7 +520,11 @@ class StyleGAN2(AdversarialModel):
                 ws_mix = network.map(zmb, truncation_psi, truncation_cutoff)
                 layers = ops.arange(self.num_ws)[None, :, None]
                 ws = ops.where(layers < int(mixing_cutoff), ws, ws_mix)
-            return network.synthesis(ws, noise_mode=noise_mode, seed=seed if noise_mode == "random" else None)
+            return network.synthesis(
+                ws,
+                noise_mode=noise_mode,
+                seed=seed if noise_mode == "random" else None,
+            )
 
         return self.map_batches(decode_batch, z, z_mix, batch_size=batch_size)
 

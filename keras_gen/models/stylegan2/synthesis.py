@@ -3,11 +3,13 @@
 import keras
 from keras import ops
 
-from keras_gen.models.stylegan2 import architecture
 from keras_gen.layers.resample import upsample_2x
-from keras_gen.models.stylegan2.synthesis_layers import SynthesisLayer
-from keras_gen.models.stylegan2.synthesis_layers import ToRGB
-from keras_gen.models.stylegan2.synthesis_layers import check_noise_mode
+from keras_gen.models.stylegan2 import architecture
+from keras_gen.models.stylegan2.synthesis_layers import (
+    SynthesisLayer,
+    ToRGB,
+    check_noise_mode,
+)
 from keras_gen.utils import validation
 
 
@@ -43,13 +45,29 @@ class SynthesisNetwork(keras.Model):
     ```
     """
 
-    def __init__(self, w_dim=128, resolution=16, image_channels=1, channel_base=1024, channel_max=128, **kwargs):
+    def __init__(
+        self,
+        w_dim=128,
+        resolution=16,
+        image_channels=1,
+        channel_base=1024,
+        channel_max=128,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.w_dim = validation.check_positive_int(w_dim, "w_dim")
-        self.resolution = architecture.check_power_of_two(resolution, "resolution", minimum=4)
-        self.image_channels = validation.check_positive_int(image_channels, "image_channels")
-        self.channel_base = architecture.check_power_of_two(channel_base, "channel_base")
-        self.channel_max = architecture.check_power_of_two(channel_max, "channel_max")
+        self.resolution = architecture.check_power_of_two(
+            resolution, "resolution", minimum=4
+        )
+        self.image_channels = validation.check_positive_int(
+            image_channels, "image_channels"
+        )
+        self.channel_base = architecture.check_power_of_two(
+            channel_base, "channel_base"
+        )
+        self.channel_max = architecture.check_power_of_two(
+            channel_max, "channel_max"
+        )
         self.num_ws = architecture.num_ws(self.resolution)
         self.resolutions = architecture.block_resolutions(self.resolution)
         self.conv_layers = []
@@ -57,18 +75,30 @@ class SynthesisNetwork(keras.Model):
         for res in self.resolutions:
             filters = self._channels(res)
             if res > 4:
-                self.conv_layers.append(SynthesisLayer(filters, res, upsample=True, name=f"b{res}_conv0"))
-            self.conv_layers.append(SynthesisLayer(filters, res, name=f"b{res}_conv1"))
-            self.torgb_layers.append(ToRGB(self.image_channels, name=f"b{res}_torgb"))
+                self.conv_layers.append(
+                    SynthesisLayer(
+                        filters, res, upsample=True, name=f"b{res}_conv0"
+                    )
+                )
+            self.conv_layers.append(
+                SynthesisLayer(filters, res, name=f"b{res}_conv1")
+            )
+            self.torgb_layers.append(
+                ToRGB(self.image_channels, name=f"b{res}_torgb")
+            )
         self.build((None, self.num_ws, self.w_dim))
 
     def _channels(self, res):
-        return architecture.channels_at(res, self.channel_base, self.channel_max)
+        return architecture.channels_at(
+            res, self.channel_base, self.channel_max
+        )
 
     def build(self, input_shape):
         c4 = self._channels(4)
         self.const = self.add_weight(
-            shape=(4, 4, c4), initializer=keras.initializers.RandomNormal(stddev=1.0), name="const"
+            shape=(4, 4, c4),
+            initializer=keras.initializers.RandomNormal(stddev=1.0),
+            name="const",
         )
         w_shape = (None, self.w_dim)
         shape = (None, 4, 4, c4)
@@ -83,13 +113,17 @@ class SynthesisNetwork(keras.Model):
 
     def call(self, ws, noise_mode="const", seed=None):
         check_noise_mode(noise_mode)
-        x = ops.broadcast_to(self.const[None], (ops.shape(ws)[0],) + tuple(self.const.shape))
+        x = ops.broadcast_to(
+            self.const[None], (ops.shape(ws)[0],) + tuple(self.const.shape)
+        )
         image = None
         convs = iter(self.conv_layers)
         index = 0  # the w of the next layer
         for res, torgb in zip(self.resolutions, self.torgb_layers):
             for _ in range(1 if res == 4 else 2):
-                x = next(convs)(x, ws[:, index], noise_mode=noise_mode, seed=seed)
+                x = next(convs)(
+                    x, ws[:, index], noise_mode=noise_mode, seed=seed
+                )
                 index += 1
             # The toRGB of this block shares its w with the next block's
             # first convolution; skip architecture: upsample and add.
@@ -98,7 +132,12 @@ class SynthesisNetwork(keras.Model):
         return image
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.resolution, self.resolution, self.image_channels)
+        return (
+            input_shape[0],
+            self.resolution,
+            self.resolution,
+            self.image_channels,
+        )
 
     def get_config(self):
         return {

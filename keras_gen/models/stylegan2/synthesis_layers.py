@@ -35,11 +35,15 @@ class NoiseInjection(keras.layers.Layer):
 
     def __init__(self, resolution, **kwargs):
         super().__init__(**kwargs)
-        self.resolution = validation.check_positive_int(resolution, "resolution")
+        self.resolution = validation.check_positive_int(
+            resolution, "resolution"
+        )
 
     def build(self, input_shape):
         r = self.resolution
-        self.strength = self.add_weight(shape=(), initializer="zeros", name="strength")
+        self.strength = self.add_weight(
+            shape=(), initializer="zeros", name="strength"
+        )
         self.noise_const = self.add_weight(
             shape=(r, r, 1),
             initializer=keras.initializers.RandomNormal(stddev=1.0, seed=r),
@@ -85,16 +89,22 @@ class SynthesisLayer(keras.layers.Layer):
     def __init__(self, filters, resolution, upsample=False, **kwargs):
         super().__init__(**kwargs)
         self.filters = validation.check_positive_int(filters, "filters")
-        self.resolution = validation.check_positive_int(resolution, "resolution")
+        self.resolution = validation.check_positive_int(
+            resolution, "resolution"
+        )
         self.upsample = bool(upsample)
-        self.conv = ModulatedConv2D(filters, 3, demodulate=True, upsample=upsample, name="conv")
+        self.conv = ModulatedConv2D(
+            filters, 3, demodulate=True, upsample=upsample, name="conv"
+        )
         self.noise = NoiseInjection(resolution, name="noise")
 
     def build(self, inputs_shape, w_shape=None):
         self.conv.build(inputs_shape, w_shape)
         out_shape = self.conv.compute_output_shape(inputs_shape)
         self.noise.build(out_shape)
-        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
+        self.bias = self.add_weight(
+            shape=(self.filters,), initializer="zeros", name="bias"
+        )
 
     def call(self, inputs, w, noise_mode="random", seed=None):
         x = self.conv(inputs, w)
@@ -106,7 +116,11 @@ class SynthesisLayer(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(filters=self.filters, resolution=self.resolution, upsample=self.upsample)
+        config.update(
+            filters=self.filters,
+            resolution=self.resolution,
+            upsample=self.upsample,
+        )
         return config
 
 
@@ -125,7 +139,9 @@ class ToRGB(keras.layers.Layer):
 
     def build(self, inputs_shape, w_shape=None):
         self.conv.build(inputs_shape, w_shape)
-        self.bias = self.add_weight(shape=(self.channels,), initializer="zeros", name="bias")
+        self.bias = self.add_weight(
+            shape=(self.channels,), initializer="zeros", name="bias"
+        )
 
     def call(self, inputs, w):
         return self.conv(inputs, w) + self.bias

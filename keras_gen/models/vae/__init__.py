@@ -10,15 +10,32 @@ registry.register(
         description="variational autoencoder (beta-VAE, KL warm-up, IWAE log-likelihood)",
         configurations={
             "tiny": registry.Configuration(
-                dict(data_shape=(8, 8, 1), latent_dim=2, hidden_units=(16,), filters=(4, 8)), "tests", "tiny"
+                dict(
+                    data_shape=(8, 8, 1),
+                    latent_dim=2,
+                    hidden_units=(16,),
+                    filters=(4, 8),
+                ),
+                "tests",
+                "tiny",
             ),
             "digits": registry.Configuration(
-                dict(data_shape=(8, 8, 1), latent_dim=8, kl_warmup_epochs=10, upsampling="transposed"),
+                dict(
+                    data_shape=(8, 8, 1),
+                    latent_dim=8,
+                    kl_warmup_epochs=10,
+                    upsampling="transposed",
+                ),
                 "binarised 8x8 digits (the vae_digits preset)",
                 "digits",
             ),
             "toy": registry.Configuration(
-                dict(data_shape=(2,), latent_dim=2, likelihood="gaussian", hidden_units=(128, 128)),
+                dict(
+                    data_shape=(2,),
+                    latent_dim=2,
+                    likelihood="gaussian",
+                    hidden_units=(128, 128),
+                ),
                 "2-D points",
                 "toy",
                 batch_size=256,

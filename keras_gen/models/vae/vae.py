@@ -144,8 +144,12 @@ class VAE(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.latent_dim = validation.check_positive_int(latent_dim, "latent_dim")
-        self.likelihood = validation.check_choice(likelihood, "likelihood", LIKELIHOODS)
+        self.latent_dim = validation.check_positive_int(
+            latent_dim, "latent_dim"
+        )
+        self.likelihood = validation.check_choice(
+            likelihood, "likelihood", LIKELIHOODS
+        )
         self.beta = validation.check_non_negative(beta, "beta")
         self.kl_warmup_epochs = validation.check_positive_int(
             kl_warmup_epochs, "kl_warmup_epochs", allow_zero=True
@@ -160,13 +164,19 @@ class VAE(GenerativeModel):
                 "`free_bits` with num_importance_samples=1. Received: "
                 f"free_bits={free_bits}, num_importance_samples={num_importance_samples}"
             )
-        self.hidden_units = validation.check_int_sequence(hidden_units, "hidden_units")
+        self.hidden_units = validation.check_int_sequence(
+            hidden_units, "hidden_units"
+        )
         self.filters = validation.check_int_sequence(filters, "filters")
         self.upsampling = upsampling_lib.check_network_upsampling(upsampling)
         networks.require_data_shape(data_shape, encoder, decoder)
         if data_shape is None:
             data_shape = validation.network_input_shape(encoder)
-        if isinstance(value_range, str) and value_range == "auto" and self.likelihood == "bernoulli":
+        if (
+            isinstance(value_range, str)
+            and value_range == "auto"
+            and self.likelihood == "bernoulli"
+        ):
             value_range = (0.0, 1.0)  # probabilities, for vectors too
         self._set_data_contract(data_shape, value_range, num_classes)
         if self.likelihood == "bernoulli" and self.value_range is None:
@@ -209,7 +219,9 @@ class VAE(GenerativeModel):
             trainable=False,
             name="kl_weight",
         )
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.reconstruction_tracker = keras.metrics.Mean(
+            name="reconstruction_loss"
+        )
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
 
     @property
@@ -225,15 +237,23 @@ class VAE(GenerativeModel):
     def _check_network_contract(self):
         if not self.uses_default_network("encoder"):
             try:
-                encoder_shape = networks.labelled_shape(self.data_shape, self.num_classes)
-                out = network_lib.symbolic_outputs(self.encoder, [(2,) + encoder_shape])
+                encoder_shape = networks.labelled_shape(
+                    self.data_shape, self.num_classes
+                )
+                out = network_lib.symbolic_outputs(
+                    self.encoder, [(2,) + encoder_shape]
+                )
             except Exception as e:
                 raise ValueError(
                     f"`encoder` must take samples of shape {(None,) + encoder_shape}"
                     f"{' (the one-hot class appended)' if self.num_classes else ''}; calling it failed: "
                     f"{e}. Received: encoder={self.encoder.name!r}"
                 ) from e
-            shapes = [tuple(o.shape[1:]) for o in out] if isinstance(out, (list, tuple)) else [tuple(out.shape[1:])]
+            shapes = (
+                [tuple(o.shape[1:]) for o in out]
+                if isinstance(out, (list, tuple))
+                else [tuple(out.shape[1:])]
+            )
             d = self.latent_dim
             if shapes not in ([(2 * d,)], [(d,), (d,)], [(d,), (d,), (d,)]):
                 raise ValueError(
@@ -244,13 +264,18 @@ class VAE(GenerativeModel):
         if not self.uses_default_network("decoder"):
             if self.num_classes:
                 networks.check_decoder_input(
-                    self.decoder, self.latent_dim + self.num_classes, "latent_dim + num_classes"
+                    self.decoder,
+                    self.latent_dim + self.num_classes,
+                    "latent_dim + num_classes",
                 )
             else:
                 networks.check_decoder_input(self.decoder, self.latent_dim)
             if self.likelihood == "bernoulli":
                 network_lib.refuse_final_activation(
-                    self.decoder, "decoder", ("sigmoid",), "logits of pixel probabilities (likelihood='bernoulli')"
+                    self.decoder,
+                    "decoder",
+                    ("sigmoid",),
+                    "logits of pixel probabilities (likelihood='bernoulli')",
                 )
 
     # -- the model's densities ----------------------------------------------
@@ -260,7 +285,9 @@ class VAE(GenerativeModel):
         posterior parameters `(z_mean, z_log_var)`. A conditional model's
         bare batch passes through unchanged: the training forward pass,
         which needs the labels, runs in `compute_loss`."""
-        x, labels = inputs if isinstance(inputs, (list, tuple)) else (inputs, None)
+        x, labels = (
+            inputs if isinstance(inputs, (list, tuple)) else (inputs, None)
+        )
         self._check_batch(x)
         if self.num_classes is not None and labels is None:
             return x
@@ -304,13 +331,21 @@ class VAE(GenerativeModel):
             ll = x * decoded - ops.softplus(decoded)
         else:
             log_scale = ops.maximum(self.log_scale, math.log(1e-3))
-            ll = -0.5 * ops.square((x - decoded) / ops.exp(log_scale)) - log_scale - 0.5 * _LOG_2PI
+            ll = (
+                -0.5 * ops.square((x - decoded) / ops.exp(log_scale))
+                - log_scale
+                - 0.5 * _LOG_2PI
+            )
         return ops.sum(ll, axis=axes)
 
     def _mean_of(self, decoded):
-        return ops.sigmoid(decoded) if self.likelihood == "bernoulli" else decoded
+        return (
+            ops.sigmoid(decoded) if self.likelihood == "bernoulli" else decoded
+        )
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         labels = self._training_labels(y)
         if labels is not None:
             y_pred = self._posterior(x, labels, training)
@@ -320,10 +355,16 @@ class VAE(GenerativeModel):
             loss = self._iwae_loss(x, labels, z_mean, z_log_var, training)
         else:
             z, _ = self._sample_posterior(z_mean, z_log_var)
-            decoded = self.decoder(self._with_labels(z, labels), training=training)
-            reconstruction = ops.cast(-self._log_likelihood(x, decoded), "float32")
+            decoded = self.decoder(
+                self._with_labels(z, labels), training=training
+            )
+            reconstruction = ops.cast(
+                -self._log_likelihood(x, decoded), "float32"
+            )
             self.reconstruction_tracker.update_state(reconstruction)
-            loss = ops.mean(reconstruction) + self._kl_penalty(z, z_mean, z_log_var)
+            loss = ops.mean(reconstruction) + self._kl_penalty(
+                z, z_mean, z_log_var
+            )
         losses = self.losses
         if losses:
             loss = loss + ops.sum(ops.stack(losses))
@@ -335,7 +376,9 @@ class VAE(GenerativeModel):
         self.kl_tracker.update_state(ops.sum(kl_per_dim, axis=-1))
         if self.free_bits:
             # Free bits (Kingma et al., 2016): sum_j max(λ, E_batch KL_j).
-            kl_term = ops.sum(ops.maximum(ops.mean(kl_per_dim, axis=0), self.free_bits))
+            kl_term = ops.sum(
+                ops.maximum(ops.mean(kl_per_dim, axis=0), self.free_bits)
+            )
         else:
             kl_term = ops.mean(ops.sum(kl_per_dim, axis=-1))
         return ops.cast(self.kl_weight, "float32") * kl_term
@@ -343,16 +386,22 @@ class VAE(GenerativeModel):
     def _iwae_loss(self, x, labels, z_mean, z_log_var, training):
         """The negative importance-weighted bound (Burda et al., 2016, eq. 8)."""
         k = self.num_importance_samples
-        log_px_z, log_pz, log_qz = self._importance_terms(x, labels, z_mean, z_log_var, k, None, training)
+        log_px_z, log_pz, log_qz = self._importance_terms(
+            x, labels, z_mean, z_log_var, k, None, training
+        )
         # log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x); the KL weight (1
         # but under warm-up or a beta) scales the prior-over-posterior ratio.
-        log_w = log_px_z + ops.cast(self.kl_weight, "float32") * (log_pz - log_qz)
+        log_w = log_px_z + ops.cast(self.kl_weight, "float32") * (
+            log_pz - log_qz
+        )
         bound = ops.logsumexp(log_w, axis=1) - math.log(k)
         self.reconstruction_tracker.update_state(-ops.mean(log_px_z, axis=1))
         self.kl_tracker.update_state(ops.mean(log_qz - log_pz, axis=1))
         return -ops.mean(bound)
 
-    def _importance_terms(self, x, labels, z_mean, z_log_var, num_samples, seed, training):
+    def _importance_terms(
+        self, x, labels, z_mean, z_log_var, num_samples, seed, training
+    ):
         """`(log p(x|z_k), log p(z_k), log q(z_k|x))`, each `(n, K)` float32,
         for K posterior samples per input (`x` in model space)."""
         # (n, K, latent): K importance samples per input.
@@ -360,19 +409,32 @@ class VAE(GenerativeModel):
         z_log_var_k = ops.repeat(z_log_var[:, None], num_samples, axis=1)
         z, eps = self._sample_posterior(z_mean_k, z_log_var_k, seed)
         flat_z = ops.reshape(z, (-1, self.latent_dim))
-        flat_labels = None if labels is None else ops.repeat(labels, num_samples, axis=0)
-        decoded = self.decoder(self._with_labels(flat_z, flat_labels), training=training)
+        flat_labels = (
+            None if labels is None else ops.repeat(labels, num_samples, axis=0)
+        )
+        decoded = self.decoder(
+            self._with_labels(flat_z, flat_labels), training=training
+        )
         x_k = ops.repeat(x, num_samples, axis=0)
-        log_px_z = ops.reshape(ops.cast(self._log_likelihood(x_k, decoded), "float32"), (-1, num_samples))
-        z, eps, z_log_var_k = (ops.cast(t, "float32") for t in (z, eps, z_log_var_k))
+        log_px_z = ops.reshape(
+            ops.cast(self._log_likelihood(x_k, decoded), "float32"),
+            (-1, num_samples),
+        )
+        z, eps, z_log_var_k = (
+            ops.cast(t, "float32") for t in (z, eps, z_log_var_k)
+        )
         log_pz = ops.sum(-0.5 * ops.square(z) - 0.5 * _LOG_2PI, axis=-1)
-        log_qz = ops.sum(-0.5 * ops.square(eps) - 0.5 * z_log_var_k - 0.5 * _LOG_2PI, axis=-1)
+        log_qz = ops.sum(
+            -0.5 * ops.square(eps) - 0.5 * z_log_var_k - 0.5 * _LOG_2PI, axis=-1
+        )
         return log_px_z, log_pz, log_qz
 
     def _prepare_fit(self, arguments):
         super()._prepare_fit(arguments)
         callbacks = arguments.get("callbacks")
-        if self.kl_warmup_epochs and isinstance(callbacks, (list, tuple, type(None))):
+        if self.kl_warmup_epochs and isinstance(
+            callbacks, (list, tuple, type(None))
+        ):
             callbacks = list(callbacks or [])
             if not any(isinstance(c, KLWarmup) for c in callbacks):
                 callbacks.append(KLWarmup())
@@ -387,21 +449,33 @@ class VAE(GenerativeModel):
             self._with_labels(None, labels)  # refuses labels
             return self.predict(x, batch_size=batch_size, verbose=0)
         labels = self.check_labels(labels, len(x))
-        return self.predict([np.asarray(x, "float32"), labels], batch_size=batch_size, verbose=0)
+        return self.predict(
+            [np.asarray(x, "float32"), labels], batch_size=batch_size, verbose=0
+        )
 
     @property
     def latent_shape(self):
         return (self.latent_dim,)
 
     def _decode_batch(self, z, labels):
-        return self._mean_of(self.decoder(self._with_labels(z, labels), training=False))
+        return self._mean_of(
+            self.decoder(self._with_labels(z, labels), training=False)
+        )
 
     def reconstruct(self, x, batch_size=256, *, labels=None):
         """Decodes the posterior mean of each input (in `value_range`)."""
         z_mean, _ = self.encode(x, batch_size, labels=labels)
         return self.decode(z_mean, labels=labels, batch_size=batch_size)
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        temperature=1.0,
+    ):
         """Decodes `z ~ N(0, temperature^2 I)` (the mean of `p(x|z)`).
 
         Args:
@@ -419,10 +493,16 @@ class VAE(GenerativeModel):
             `value_range` (pixel probabilities for a Bernoulli VAE).
         """
         return super().generate(
-            num_samples, seed=seed, labels=labels, batch_size=batch_size, temperature=temperature
+            num_samples,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            temperature=temperature,
         )
 
-    def log_prob(self, x, num_samples=100, batch_size=None, seed=0, *, labels=None):
+    def log_prob(
+        self, x, num_samples=100, batch_size=None, seed=0, *, labels=None
+    ):
         """Importance-weighted estimate of `log p(x)` per sample, in nats.
 
             log p(x) >= log (1/K) sum_k p(x, z_k) / q(z_k|x),  z_k ~ q(z|x)
@@ -451,12 +531,20 @@ class VAE(GenerativeModel):
         results = []
         for start in range(0, len(x), batch_size):
             xb = ops.convert_to_tensor(x[start : start + batch_size])
-            lb = None if labels is None else ops.convert_to_tensor(labels[start : start + batch_size])
+            lb = (
+                None
+                if labels is None
+                else ops.convert_to_tensor(labels[start : start + batch_size])
+            )
             z_mean, z_log_var = self._posterior(xb, lb)
-            log_px_z, log_pz, log_qz = self._importance_terms(xb, lb, z_mean, z_log_var, num_samples, seed, False)
+            log_px_z, log_pz, log_qz = self._importance_terms(
+                xb, lb, z_mean, z_log_var, num_samples, seed, False
+            )
             log_w = log_px_z + log_pz - log_qz
             results.append(
-                ops.convert_to_numpy(ops.logsumexp(log_w, axis=1) - math.log(num_samples))
+                ops.convert_to_numpy(
+                    ops.logsumexp(log_w, axis=1) - math.log(num_samples)
+                )
             )
         return np.concatenate(results)
 
@@ -467,7 +555,16 @@ class VAE(GenerativeModel):
             return None
         return self.check_labels(labels, len(x))
 
-    def kl_decomposition(self, x, *, labels=None, dataset_size=None, estimator="mss", batch_size=1024, seed=0):
+    def kl_decomposition(
+        self,
+        x,
+        *,
+        labels=None,
+        dataset_size=None,
+        estimator="mss",
+        batch_size=1024,
+        seed=0,
+    ):
         """Estimates the KL term's decomposition on a data set (Chen et al.,
         2018, eq. 2): index-code mutual information, total correlation of
         the aggregate posterior `q(z)` and dimension-wise KL, in nats.
@@ -503,18 +600,28 @@ class VAE(GenerativeModel):
         x = np.asarray(x, dtype="float32")
         self.data_checker().check_x(x, whole=True)
         labels = self._labels_of(x, labels)
-        dataset_size = validation.check_positive_int(dataset_size or len(x), "dataset_size")
-        validation.check_choice(estimator, "estimator", total_correlation.ESTIMATORS)
+        dataset_size = validation.check_positive_int(
+            dataset_size or len(x), "dataset_size"
+        )
+        validation.check_choice(
+            estimator, "estimator", total_correlation.ESTIMATORS
+        )
         batch_size = validation.check_positive_int(batch_size, "batch_size")
         order = np.random.default_rng(seed).permutation(len(x))
         generator = keras.random.SeedGenerator(seed)
         totals = np.zeros(3)
         for start in range(0, len(x), batch_size):
             index = order[start : start + batch_size]
-            lb = None if labels is None else ops.convert_to_tensor(labels[index])
-            z_mean, z_log_var = self._posterior(ops.convert_to_tensor(x[index]), lb)
+            lb = (
+                None if labels is None else ops.convert_to_tensor(labels[index])
+            )
+            z_mean, z_log_var = self._posterior(
+                ops.convert_to_tensor(x[index]), lb
+            )
             z, _ = self._sample_posterior(z_mean, z_log_var, generator)
-            terms = total_correlation.kl_decomposition(z, z_mean, z_log_var, dataset_size, estimator)
+            terms = total_correlation.kl_decomposition(
+                z, z_mean, z_log_var, dataset_size, estimator
+            )
             totals += [float(ops.convert_to_numpy(ops.sum(t))) for t in terms]
         mi, tc, dwkl = totals / len(x)
         return {
@@ -544,13 +651,21 @@ class VAE(GenerativeModel):
             num_importance_samples=self.num_importance_samples,
             free_bits=self.free_bits,
         )
-        if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
-            config.update(hidden_units=self.hidden_units, filters=self.filters, upsampling=self.upsampling)
+        if self.uses_default_network("encoder") or self.uses_default_network(
+            "decoder"
+        ):
+            config.update(
+                hidden_units=self.hidden_units,
+                filters=self.filters,
+                upsampling=self.upsampling,
+            )
         return config
 
     @classmethod
     def from_config(cls, config):
-        return super().from_config(upsampling_lib.with_legacy_upsampling(config))
+        return super().from_config(
+            upsampling_lib.with_legacy_upsampling(config)
+        )
 
 
 def gaussian_kl(mean, log_var):

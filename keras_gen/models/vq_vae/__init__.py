@@ -1,10 +1,8 @@
 """VQ-VAE: an autoencoder with a learned discrete codebook."""
 
 from keras_gen.models import registry
-from keras_gen.models.vq_vae.networks import VQDecoder
-from keras_gen.models.vq_vae.networks import VQEncoder
+from keras_gen.models.vq_vae.networks import GatedPixelCNN, VQDecoder, VQEncoder
 from keras_gen.models.vq_vae.vq_vae import VQVAE
-from keras_gen.models.vq_vae.networks import GatedPixelCNN
 from keras_gen.models.vq_vae.vq_vae_prior import VQVAEPrior
 
 registry.register(
@@ -63,18 +61,30 @@ registry.register(
         description="a gated PixelCNN prior over the codes of a frozen VQ-VAE (its generator)",
         configurations={
             "tiny": registry.Configuration(
-                dict(vqvae=registry.Nested("vq_vae", "tiny"), hidden_dim=4, num_layers=1),
+                dict(
+                    vqvae=registry.Nested("vq_vae", "tiny"),
+                    hidden_dim=4,
+                    num_layers=1,
+                ),
                 "tests",
                 "tiny",
             ),
             "digits": registry.Configuration(
-                dict(vqvae=registry.Nested("vq_vae", "digits"), hidden_dim=64, num_layers=4),
+                dict(
+                    vqvae=registry.Nested("vq_vae", "digits"),
+                    hidden_dim=64,
+                    num_layers=4,
+                ),
                 "a gated PixelCNN on the 4x4 codes of the digits VQ-VAE; train the VQ-VAE first",
                 "digits",
                 learning_rate=1e-3,
             ),
             "fashion_mnist": registry.Configuration(
-                dict(vqvae=registry.Nested("vq_vae", "fashion_mnist"), hidden_dim=64, num_layers=6),
+                dict(
+                    vqvae=registry.Nested("vq_vae", "fashion_mnist"),
+                    hidden_dim=64,
+                    num_layers=6,
+                ),
                 "a gated PixelCNN on the 7x7 codes of the Fashion-MNIST VQ-VAE; train the VQ-VAE first",
                 "fashion_mnist",
                 batch_size=128,

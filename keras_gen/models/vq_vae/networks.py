@@ -3,8 +3,7 @@ encoder and decoder (strided 4x4 convolutions, 3x3 / 1x1 residual blocks)
 and the gated PixelCNN prior over the code indices."""
 
 import keras
-from keras import layers
-from keras import ops
+from keras import layers, ops
 
 from keras_gen.layers.masked_conv2d import MaskedConv2D
 from keras_gen.models.network import Network
@@ -60,19 +59,33 @@ class VQEncoder(Network):
     ```
     """
 
-    def __init__(self, data_shape, embedding_dim, filters=(128, 256), num_res_blocks=2, name="encoder", **kwargs):
+    def __init__(
+        self,
+        data_shape,
+        embedding_dim,
+        filters=(128, 256),
+        num_res_blocks=2,
+        name="encoder",
+        **kwargs,
+    ):
         filters = validation.check_int_sequence(filters, "filters")
         data_shape = check_image_shape(data_shape, len(filters))
         config = dict(
             data_shape=data_shape,
-            embedding_dim=validation.check_positive_int(embedding_dim, "embedding_dim"),
+            embedding_dim=validation.check_positive_int(
+                embedding_dim, "embedding_dim"
+            ),
             filters=filters,
-            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks", allow_zero=True),
+            num_res_blocks=validation.check_positive_int(
+                num_res_blocks, "num_res_blocks", allow_zero=True
+            ),
         )
         inputs = keras.Input(data_shape)
         h = inputs
         for f in filters:
-            h = layers.Conv2D(f, 4, strides=2, padding="same", activation="relu")(h)
+            h = layers.Conv2D(
+                f, 4, strides=2, padding="same", activation="relu"
+            )(h)
         h = layers.Conv2D(filters[-1], 3, padding="same")(h)
         h = _residual_stack(h, filters[-1], num_res_blocks)
         outputs = layers.Conv2D(embedding_dim, 1)(h)
@@ -102,23 +115,43 @@ class VQDecoder(Network):
     ```
     """
 
-    def __init__(self, data_shape, embedding_dim, filters=(128, 256), num_res_blocks=2, name="decoder", **kwargs):
+    def __init__(
+        self,
+        data_shape,
+        embedding_dim,
+        filters=(128, 256),
+        num_res_blocks=2,
+        name="decoder",
+        **kwargs,
+    ):
         filters = validation.check_int_sequence(filters, "filters")
         data_shape = check_image_shape(data_shape, len(filters))
         config = dict(
             data_shape=data_shape,
-            embedding_dim=validation.check_positive_int(embedding_dim, "embedding_dim"),
+            embedding_dim=validation.check_positive_int(
+                embedding_dim, "embedding_dim"
+            ),
             filters=filters,
-            num_res_blocks=validation.check_positive_int(num_res_blocks, "num_res_blocks", allow_zero=True),
+            num_res_blocks=validation.check_positive_int(
+                num_res_blocks, "num_res_blocks", allow_zero=True
+            ),
         )
         factor = 2 ** len(filters)
-        inputs = keras.Input((data_shape[0] // factor, data_shape[1] // factor, embedding_dim))
+        inputs = keras.Input(
+            (data_shape[0] // factor, data_shape[1] // factor, embedding_dim)
+        )
         h = layers.Conv2D(filters[-1], 3, padding="same")(inputs)
         h = _residual_stack(h, filters[-1], num_res_blocks)
         widths = list(reversed(filters))[1:] + [data_shape[-1]]
         for i, f in enumerate(widths):
             last = i == len(widths) - 1
-            h = layers.Conv2DTranspose(f, 4, strides=2, padding="same", activation=None if last else "relu")(h)
+            h = layers.Conv2DTranspose(
+                f,
+                4,
+                strides=2,
+                padding="same",
+                activation=None if last else "relu",
+            )(h)
         super().__init__(inputs, h, config, name=name, **kwargs)
 
 
@@ -182,13 +215,19 @@ class GatedPixelCNN(Network):
     ):
         index_shape = validation.check_int_sequence(index_shape, "index_shape")
         if len(index_shape) != 2:
-            raise ValueError(f"`index_shape` must be (height, width). Received: index_shape={index_shape}")
+            raise ValueError(
+                f"`index_shape` must be (height, width). Received: index_shape={index_shape}"
+            )
         kernel_size = validation.check_positive_int(kernel_size, "kernel_size")
         if kernel_size % 2 == 0:
-            raise ValueError(f"`kernel_size` must be odd. Received: kernel_size={kernel_size}")
+            raise ValueError(
+                f"`kernel_size` must be odd. Received: kernel_size={kernel_size}"
+            )
         config = dict(
             index_shape=index_shape,
-            num_embeddings=validation.check_positive_int(num_embeddings, "num_embeddings"),
+            num_embeddings=validation.check_positive_int(
+                num_embeddings, "num_embeddings"
+            ),
             hidden_dim=validation.check_positive_int(hidden_dim, "hidden_dim"),
             num_layers=validation.check_positive_int(num_layers, "num_layers"),
             kernel_size=kernel_size,
@@ -200,26 +239,48 @@ class GatedPixelCNN(Network):
         if num_classes is not None:
             labels = keras.Input((), dtype="int32", name="labels")
             inputs = [indices, labels]
-        x = layers.Embedding(num_embeddings, hidden_dim, name="code_embedding")(indices)
+        x = layers.Embedding(num_embeddings, hidden_dim, name="code_embedding")(
+            indices
+        )
         v = h = x
         for i in range(num_layers):
             mask = "A" if i == 0 else "B"
-            v_pre = MaskedConv2D(2 * hidden_dim, kernel_size, mask, "vertical", name=f"block_{i}_vertical_conv2d")(v)
+            v_pre = MaskedConv2D(
+                2 * hidden_dim,
+                kernel_size,
+                mask,
+                "vertical",
+                name=f"block_{i}_vertical_conv2d",
+            )(v)
             h_pre = MaskedConv2D(
-                2 * hidden_dim, (1, kernel_size), mask, "horizontal", name=f"block_{i}_horizontal_conv2d"
+                2 * hidden_dim,
+                (1, kernel_size),
+                mask,
+                "horizontal",
+                name=f"block_{i}_horizontal_conv2d",
             )(h)
             # The vertical stack feeds the horizontal one (2016b, fig. 2): at
             # row i it has seen only the rows above, so causality holds.
-            h_pre = h_pre + layers.Conv2D(2 * hidden_dim, 1, name=f"block_{i}_link_conv2d")(v_pre)
+            h_pre = h_pre + layers.Conv2D(
+                2 * hidden_dim, 1, name=f"block_{i}_link_conv2d"
+            )(v_pre)
             if labels is not None:
-                bias = layers.Embedding(num_classes, 2 * hidden_dim, name=f"block_{i}_label_embedding")(labels)
+                bias = layers.Embedding(
+                    num_classes,
+                    2 * hidden_dim,
+                    name=f"block_{i}_label_embedding",
+                )(labels)
                 bias = layers.Reshape((1, 1, 2 * hidden_dim))(bias)
                 v_pre, h_pre = v_pre + bias, h_pre + bias
             v = _gate(v_pre)
-            out = layers.Conv2D(hidden_dim, 1, name=f"block_{i}_out_conv2d")(_gate(h_pre))
+            out = layers.Conv2D(hidden_dim, 1, name=f"block_{i}_out_conv2d")(
+                _gate(h_pre)
+            )
             # Residual on the horizontal stack, except where the input is the
             # position's own code (the "A" block).
             h = out if i == 0 else h + out
-        y = layers.Conv2D(hidden_dim, 1, activation="relu", name="head_conv2d")(ops.relu(h))
+        y = layers.Conv2D(hidden_dim, 1, activation="relu", name="head_conv2d")(
+            ops.relu(h)
+        )
         logits = layers.Conv2D(num_embeddings, 1, name="logits_conv2d")(y)
         super().__init__(inputs, logits, config, name=name, **kwargs)

@@ -103,9 +103,13 @@ class VQVAE(GenerativeModel):
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        self.embedding_dim = validation.check_positive_int(embedding_dim, "embedding_dim")
+        self.embedding_dim = validation.check_positive_int(
+            embedding_dim, "embedding_dim"
+        )
         self.filters = validation.check_int_sequence(filters, "filters")
-        self.num_res_blocks = validation.check_positive_int(num_res_blocks, "num_res_blocks", allow_zero=True)
+        self.num_res_blocks = validation.check_positive_int(
+            num_res_blocks, "num_res_blocks", allow_zero=True
+        )
         if (encoder is None or decoder is None) and data_shape is None:
             raise ValueError(
                 "Pass `data_shape` (the shape of one sample) to build the default networks, or pass both "
@@ -121,12 +125,22 @@ class VQVAE(GenerativeModel):
         self.encoder = self._default_network(
             "encoder",
             encoder,
-            lambda: networks.VQEncoder(self.data_shape, self.embedding_dim, self.filters, self.num_res_blocks),
+            lambda: networks.VQEncoder(
+                self.data_shape,
+                self.embedding_dim,
+                self.filters,
+                self.num_res_blocks,
+            ),
         )
         self.decoder = self._default_network(
             "decoder",
             decoder,
-            lambda: networks.VQDecoder(self.data_shape, self.embedding_dim, self.filters, self.num_res_blocks),
+            lambda: networks.VQDecoder(
+                self.data_shape,
+                self.embedding_dim,
+                self.filters,
+                self.num_res_blocks,
+            ),
         )
         self.code_shape = self._check_networks()
         with compat.seeded_initializers(self._network_seed("quantizer")):
@@ -138,7 +152,9 @@ class VQVAE(GenerativeModel):
                 dead_code_threshold=dead_code_threshold,
                 name="quantizer",
             )
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.reconstruction_tracker = keras.metrics.Mean(
+            name="reconstruction_loss"
+        )
         self.vq_tracker = keras.metrics.Mean(name="vq_loss")
         self.perplexity_tracker = keras.metrics.Mean(name="perplexity")
 
@@ -146,15 +162,27 @@ class VQVAE(GenerativeModel):
         """The shape of the code grid; a user's networks checked by a
         symbolic call."""
         try:
-            out = network_lib.symbolic_outputs(self.encoder, [(2,) + self.data_shape])
+            out = network_lib.symbolic_outputs(
+                self.encoder, [(2,) + self.data_shape]
+            )
         except Exception as e:
             raise ValueError(
                 f"`encoder` must take samples of shape {(None,) + self.data_shape}; calling it failed: {e}. "
                 f"Received: encoder={self.encoder.name!r}"
             ) from e
-        code_shape = tuple(out.shape[1:]) if not isinstance(out, (list, tuple)) else None
-        if code_shape is None or code_shape[-1] != self.embedding_dim or any(d is None for d in code_shape):
-            shapes = [tuple(o.shape[1:]) for o in out] if isinstance(out, (list, tuple)) else [code_shape]
+        code_shape = (
+            tuple(out.shape[1:]) if not isinstance(out, (list, tuple)) else None
+        )
+        if (
+            code_shape is None
+            or code_shape[-1] != self.embedding_dim
+            or any(d is None for d in code_shape)
+        ):
+            shapes = (
+                [tuple(o.shape[1:]) for o in out]
+                if isinstance(out, (list, tuple))
+                else [code_shape]
+            )
             raise ValueError(
                 f"`encoder` must return one grid of vectors of embedding_dim={self.embedding_dim} values. "
                 f"Received: encoder with output shapes {shapes}"
@@ -186,11 +214,19 @@ class VQVAE(GenerativeModel):
         # van den Oord et al. (2017), sec. 4.1: Adam, learning rate 2e-4.
         return keras.optimizers.Adam(2e-4)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         x = ops.cast(self.to_model_space(x), "float32")
-        quantized, indices, vq_loss = self.quantizer(y_pred, training=training, seed=self.seed_generator)
-        decoded = ops.cast(self.decoder(quantized, training=training), "float32")
-        reconstruction = ops.mean(ops.reshape(ops.square(decoded - x), (ops.shape(x)[0], -1)), axis=-1)
+        quantized, indices, vq_loss = self.quantizer(
+            y_pred, training=training, seed=self.seed_generator
+        )
+        decoded = ops.cast(
+            self.decoder(quantized, training=training), "float32"
+        )
+        reconstruction = ops.mean(
+            ops.reshape(ops.square(decoded - x), (ops.shape(x)[0], -1)), axis=-1
+        )
         self.reconstruction_tracker.update_state(reconstruction)
         self.vq_tracker.update_state(vq_loss)
         self.perplexity_tracker.update_state(self._perplexity(indices))
@@ -202,7 +238,9 @@ class VQVAE(GenerativeModel):
 
     def _perplexity(self, indices):
         """exp(entropy) of the codes' frequencies: the entries in use."""
-        one_hot = ops.one_hot(ops.reshape(indices, (-1,)), self.num_embeddings, dtype="float32")
+        one_hot = ops.one_hot(
+            ops.reshape(indices, (-1,)), self.num_embeddings, dtype="float32"
+        )
         p = ops.mean(one_hot, axis=0)
         return ops.exp(-ops.sum(p * ops.log(p + 1e-10)))
 
@@ -221,29 +259,39 @@ class VQVAE(GenerativeModel):
         """The code indices of `x` (in `value_range`), `(n, h, w)` int32."""
         x = np.asarray(x, dtype="float32")
         self.data_checker().check_x(x, whole=True)
-        return self.map_batches(self.encode_indices, x, batch_size=batch_size).astype("int32")
+        return self.map_batches(
+            self.encode_indices, x, batch_size=batch_size
+        ).astype("int32")
 
     def encode_indices(self, x, training=False):
         """The code indices of a batch `x` (a tensor in `value_range`),
         without gradients; used by the priors trained on this VQ-VAE."""
-        z_e = self.encoder(self.to_model_space(ops.cast(x, "float32")), training=training)
+        z_e = self.encoder(
+            self.to_model_space(ops.cast(x, "float32")), training=training
+        )
         return ops.stop_gradient(self.quantizer.nearest(z_e))
 
     def decode_indices(self, indices, batch_size=256):
         """Samples (in `value_range`) decoded from code indices `(n, h, w)`."""
         indices = np.asarray(indices)
-        if indices.shape[1:] != tuple(self.index_shape) or not np.issubdtype(indices.dtype, np.integer):
+        if indices.shape[1:] != tuple(self.index_shape) or not np.issubdtype(
+            indices.dtype, np.integer
+        ):
             raise ValueError(
                 f"`indices` must be integers of shape (n, {', '.join(map(str, self.index_shape))}). "
                 f"Received: indices.shape={indices.shape}, dtype={indices.dtype}"
             )
-        if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
+        if indices.size and (
+            indices.min() < 0 or indices.max() >= self.num_embeddings
+        ):
             raise ValueError(
                 f"`indices` must be in [0, {self.num_embeddings}) (num_embeddings). "
                 f"Received: indices in [{indices.min()}, {indices.max()}]"
             )
         samples = self.map_batches(
-            lambda ib: self.decoder(self.quantizer.lookup(ib), training=False), indices, batch_size=batch_size
+            lambda ib: self.decoder(self.quantizer.lookup(ib), training=False),
+            indices,
+            batch_size=batch_size,
         )
         return self._finish_samples(samples)
 
@@ -259,11 +307,18 @@ class VQVAE(GenerativeModel):
             `perplexity`, exp of the entropy of the codes' frequencies (the
             effective number of entries in use); `used`, the number used.
         """
-        counts = np.bincount(self.encode(x, batch_size).reshape(-1), minlength=self.num_embeddings)
+        counts = np.bincount(
+            self.encode(x, batch_size).reshape(-1),
+            minlength=self.num_embeddings,
+        )
         p = counts / counts.sum()
         entropy = -(p[p > 0] * np.log(p[p > 0])).sum()
         used = int((counts > 0).sum())
-        return {"usage": used / self.num_embeddings, "perplexity": float(np.exp(entropy)), "used": used}
+        return {
+            "usage": used / self.num_embeddings,
+            "perplexity": float(np.exp(entropy)),
+            "used": used,
+        }
 
     # -- sampling ------------------------------------------------------------
 
@@ -274,13 +329,20 @@ class VQVAE(GenerativeModel):
         num_samples = validation.check_positive_int(num_samples, "num_samples")
         validation.check_non_negative(temperature, "temperature")
         indices = keras.random.randint(
-            (num_samples,) + tuple(self.index_shape), 0, self.num_embeddings, seed=self._sample_seed(seed)
+            (num_samples,) + tuple(self.index_shape),
+            0,
+            self.num_embeddings,
+            seed=self._sample_seed(seed),
         )
-        return ops.convert_to_numpy(self.quantizer.lookup(indices)).astype("float32")
+        return ops.convert_to_numpy(self.quantizer.lookup(indices)).astype(
+            "float32"
+        )
 
     def _decode_batch(self, z, labels):
         # Each vector snaps to its nearest entry: the decoder only ever sees codes.
-        return self.decoder(self.quantizer.lookup(self.quantizer.nearest(z)), training=False)
+        return self.decoder(
+            self.quantizer.lookup(self.quantizer.nearest(z)), training=False
+        )
 
     def generate(self, num_samples, *, seed=None, labels=None, batch_size=256):
         """Decodes grids of uniformly drawn codes (not images of the data:
@@ -297,7 +359,9 @@ class VQVAE(GenerativeModel):
             A NumPy float32 array `(num_samples, *data_shape)` in
             `value_range`.
         """
-        return super().generate(num_samples, seed=seed, labels=labels, batch_size=batch_size)
+        return super().generate(
+            num_samples, seed=seed, labels=labels, batch_size=batch_size
+        )
 
     # -- saving --------------------------------------------------------------
 
@@ -312,6 +376,10 @@ class VQVAE(GenerativeModel):
             ema_decay=quantizer.ema_decay,
             dead_code_threshold=quantizer.dead_code_threshold,
         )
-        if self.uses_default_network("encoder") or self.uses_default_network("decoder"):
-            config.update(filters=self.filters, num_res_blocks=self.num_res_blocks)
+        if self.uses_default_network("encoder") or self.uses_default_network(
+            "decoder"
+        ):
+            config.update(
+                filters=self.filters, num_res_blocks=self.num_res_blocks
+            )
         return config

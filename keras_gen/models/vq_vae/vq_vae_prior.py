@@ -77,11 +77,21 @@ class VQVAEPrior(GenerativeModel):
     ):
         super().__init__(seed=seed, **kwargs)
         if not isinstance(vqvae, VQVAE):
-            raise ValueError(f"Pass a trained `keras_gen.models.VQVAE` as `vqvae`. Received: vqvae={vqvae!r}")
-        self.hidden_dim = validation.check_positive_int(hidden_dim, "hidden_dim")
-        self.num_layers = validation.check_positive_int(num_layers, "num_layers")
-        self.kernel_size = validation.check_positive_int(kernel_size, "kernel_size")
-        self._set_data_contract(tuple(vqvae.data_shape), vqvae.value_range, num_classes)
+            raise ValueError(
+                f"Pass a trained `keras_gen.models.VQVAE` as `vqvae`. Received: vqvae={vqvae!r}"
+            )
+        self.hidden_dim = validation.check_positive_int(
+            hidden_dim, "hidden_dim"
+        )
+        self.num_layers = validation.check_positive_int(
+            num_layers, "num_layers"
+        )
+        self.kernel_size = validation.check_positive_int(
+            kernel_size, "kernel_size"
+        )
+        self._set_data_contract(
+            tuple(vqvae.data_shape), vqvae.value_range, num_classes
+        )
         self.index_shape = tuple(vqvae.index_shape)
         # Frozen: the prior learns the codes the VQ-VAE was trained to give
         # (set once here, never toggled).
@@ -107,9 +117,13 @@ class VQVAEPrior(GenerativeModel):
         return self.vqvae.num_embeddings
 
     def _check_prior_network(self):
-        shapes = [(2,) + self.index_shape] + ([(2,)] if self.num_classes is not None else [])
+        shapes = [(2,) + self.index_shape] + (
+            [(2,)] if self.num_classes is not None else []
+        )
         try:
-            out = network_lib.symbolic_outputs(self.prior_network, shapes, ["int32"] * len(shapes))
+            out = network_lib.symbolic_outputs(
+                self.prior_network, shapes, ["int32"] * len(shapes)
+            )
         except Exception as e:
             raise ValueError(
                 f"`prior_network` must take index grids {(None,) + self.index_shape}"
@@ -143,18 +157,28 @@ class VQVAEPrior(GenerativeModel):
     def logits(self, indices, labels=None, training=False):
         """The prior's logits `(n, h, w, K)` for index grids `(n, h, w)`."""
         indices = ops.cast(indices, "int32")
-        inputs = indices if self.num_classes is None else [indices, ops.cast(labels, "int32")]
-        return ops.cast(self.prior_network(inputs, training=training), "float32")
+        inputs = (
+            indices
+            if self.num_classes is None
+            else [indices, ops.cast(labels, "int32")]
+        )
+        return ops.cast(
+            self.prior_network(inputs, training=training), "float32"
+        )
 
     def _labels(self, y):
         return self._training_labels(y)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         indices = self.vqvae.encode_indices(x)
         logits = self.logits(indices, self._labels(y), training=training)
         # -log p(c) = -sum_ij log p(c_ij | c_<ij) (2017, sec. 3.3), a mean
         # over the codes here.
-        nll = keras.losses.sparse_categorical_crossentropy(indices, logits, from_logits=True)
+        nll = keras.losses.sparse_categorical_crossentropy(
+            indices, logits, from_logits=True
+        )
         nll = ops.mean(ops.reshape(nll, (ops.shape(nll)[0], -1)), axis=-1)
         self.nll_tracker.update_state(nll)
         loss = ops.mean(nll)
@@ -181,14 +205,26 @@ class VQVAEPrior(GenerativeModel):
 
         def batch(ib, lb):
             log_p = ops.log_softmax(self.logits(ib, lb), axis=-1)
-            picked = ops.take_along_axis(log_p, ops.cast(ib, "int32")[..., None], axis=-1)
-            return ops.sum(ops.reshape(picked, (ops.shape(picked)[0], -1)), axis=-1)
+            picked = ops.take_along_axis(
+                log_p, ops.cast(ib, "int32")[..., None], axis=-1
+            )
+            return ops.sum(
+                ops.reshape(picked, (ops.shape(picked)[0], -1)), axis=-1
+            )
 
         return self.map_batches(batch, indices, labels, batch_size=batch_size)
 
     # -- sampling ----------------------------------------------------------------
 
-    def sample_indices(self, num_samples, *, seed=None, labels=None, temperature=1.0, batch_size=256):
+    def sample_indices(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        temperature=1.0,
+        batch_size=256,
+    ):
         """Index grids drawn from the prior, one position at a time.
 
         Args:
@@ -212,7 +248,11 @@ class VQVAEPrior(GenerativeModel):
         chunks = []
         for start in range(0, num_samples, batch_size):
             n = min(batch_size, num_samples - start)
-            chunk_labels = None if labels is None else ops.convert_to_tensor(labels[start : start + n])
+            chunk_labels = (
+                None
+                if labels is None
+                else ops.convert_to_tensor(labels[start : start + n])
+            )
             grid = ops.zeros((n, height, width), "int32")
             # Raster order (eq. 1 of van den Oord et al., 2016a): position
             # (i, j) is drawn given every index before it.
@@ -222,14 +262,26 @@ class VQVAEPrior(GenerativeModel):
                 if temperature == 0:
                     code = ops.argmax(logits, axis=-1)
                 else:
-                    code = keras.random.categorical(logits / temperature, 1, seed=generator)[:, 0]
+                    code = keras.random.categorical(
+                        logits / temperature, 1, seed=generator
+                    )[:, 0]
                 here = np.zeros((1, height, width), bool)
                 here[0, i, j] = True
-                grid = ops.where(here, ops.cast(code, "int32")[:, None, None], grid)
+                grid = ops.where(
+                    here, ops.cast(code, "int32")[:, None, None], grid
+                )
             chunks.append(ops.convert_to_numpy(grid).astype("int32"))
         return np.concatenate(chunks)
 
-    def generate(self, num_samples, *, seed=None, labels=None, batch_size=256, temperature=1.0):
+    def generate(
+        self,
+        num_samples,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        temperature=1.0,
+    ):
         """Samples decoded from index grids drawn from the prior.
 
         Args:
@@ -246,15 +298,27 @@ class VQVAEPrior(GenerativeModel):
             `value_range`.
         """
         indices = self.sample_indices(
-            num_samples, seed=seed, labels=labels, temperature=temperature, batch_size=batch_size
+            num_samples,
+            seed=seed,
+            labels=labels,
+            temperature=temperature,
+            batch_size=batch_size,
         )
         return self.vqvae.decode_indices(indices, batch_size=batch_size)
 
     def reference_probe(self, num=4):
         """The prior's logits on fixed index grids (drawn with NumPy)."""
-        indices = np.random.default_rng(0).integers(0, self.num_embeddings, (num,) + self.index_shape)
-        labels = None if self.num_classes is None else np.arange(num, dtype="int32") % self.num_classes
-        return "logits", ops.convert_to_numpy(self.logits(indices.astype("int32"), labels))
+        indices = np.random.default_rng(0).integers(
+            0, self.num_embeddings, (num,) + self.index_shape
+        )
+        labels = (
+            None
+            if self.num_classes is None
+            else np.arange(num, dtype="int32") % self.num_classes
+        )
+        return "logits", ops.convert_to_numpy(
+            self.logits(indices.astype("int32"), labels)
+        )
 
     # -- saving ------------------------------------------------------------------
 
@@ -265,5 +329,9 @@ class VQVAEPrior(GenerativeModel):
         config["vqvae"].pop("compile_config", None)
         config.update(num_classes=self.num_classes)
         if self.uses_default_network("prior_network"):
-            config.update(hidden_dim=self.hidden_dim, num_layers=self.num_layers, kernel_size=self.kernel_size)
+            config.update(
+                hidden_dim=self.hidden_dim,
+                num_layers=self.num_layers,
+                kernel_size=self.kernel_size,
+            )
         return config

@@ -4,8 +4,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from keras_gen.models import VQVAE
-from keras_gen.models import VQVAEPrior
+from keras_gen.models import VQVAE, VQVAEPrior
 from keras_gen.models.vq_vae import GatedPixelCNN
 from keras_gen.testing import contract
 
@@ -17,13 +16,30 @@ def _fixed_vqvae():
     all-0 image gets code 2, of an all-1 image code 5 (pointwise encoder,
     the image mapped to [-1, 1], the codebook set by hand)."""
     encoder = keras.Sequential(
-        [keras.Input((4, 4, 1)), layers.AveragePooling2D(2), layers.Conv2D(EMBEDDING_DIM, 1)], name="encoder"
+        [
+            keras.Input((4, 4, 1)),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(EMBEDDING_DIM, 1),
+        ],
+        name="encoder",
     )
     decoder = keras.Sequential(
-        [keras.Input((2, 2, EMBEDDING_DIM)), layers.UpSampling2D(2), layers.Conv2D(1, 1)], name="decoder"
+        [
+            keras.Input((2, 2, EMBEDDING_DIM)),
+            layers.UpSampling2D(2),
+            layers.Conv2D(1, 1),
+        ],
+        name="decoder",
     )
-    vqvae = VQVAE(encoder, decoder, num_embeddings=8, embedding_dim=EMBEDDING_DIM, seed=0)
-    encoder.layers[-1].set_weights([np.ones((1, 1, 1, EMBEDDING_DIM), "float32"), np.zeros(EMBEDDING_DIM, "float32")])
+    vqvae = VQVAE(
+        encoder, decoder, num_embeddings=8, embedding_dim=EMBEDDING_DIM, seed=0
+    )
+    encoder.layers[-1].set_weights(
+        [
+            np.ones((1, 1, 1, EMBEDDING_DIM), "float32"),
+            np.zeros(EMBEDDING_DIM, "float32"),
+        ]
+    )
     codebook = np.full((8, EMBEDDING_DIM), 10.0, "float32")
     codebook[2], codebook[5] = -1.0, 1.0
     vqvae.quantizer.codebook.assign(codebook)
@@ -41,7 +57,9 @@ def test_family_contract(tmp_path):
 
 
 def test_the_pixelcnn_is_causal_in_raster_order():
-    network = GatedPixelCNN((3, 4), num_embeddings=5, hidden_dim=4, num_layers=2)
+    network = GatedPixelCNN(
+        (3, 4), num_embeddings=5, hidden_dim=4, num_layers=2
+    )
     grid = np.random.RandomState(0).randint(0, 5, (1, 3, 4)).astype("int32")
     before = keras.ops.convert_to_numpy(network(grid))
     changed = grid.copy()
@@ -66,9 +84,15 @@ def test_prior_learns_where_the_codes_are():
     for label, code in ((0, 2), (1, 5)):
         sampled = prior.sample_indices(16, seed=0, labels=label)
         assert sampled.shape == (16, 2, 2) and sampled.dtype == np.int32
-        assert (sampled == code).mean() > 0.8, np.bincount(sampled.ravel(), minlength=8)
+        assert (sampled == code).mean() > 0.8, np.bincount(
+            sampled.ravel(), minlength=8
+        )
     samples = prior.generate(4, seed=0, labels=[0, 1, 0, 1])
-    assert samples.shape == (4, 4, 4, 1) and samples.min() >= 0.0 and samples.max() <= 1.0
+    assert (
+        samples.shape == (4, 4, 4, 1)
+        and samples.min() >= 0.0
+        and samples.max() <= 1.0
+    )
     # The VQ-VAE is frozen: fitting the prior leaves it as it was.
     assert not vqvae.trainable
     np.testing.assert_array_equal(vqvae.encode(x), codes)
@@ -88,15 +112,21 @@ def test_save_and_load_round_trip(tmp_path):
     prior.save(path)
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, VQVAEPrior) and loaded.num_classes == 2
-    np.testing.assert_allclose(loaded.log_prob(x, labels=y), prior.log_prob(x, labels=y), atol=1e-5)
+    np.testing.assert_allclose(
+        loaded.log_prob(x, labels=y), prior.log_prob(x, labels=y), atol=1e-5
+    )
     np.testing.assert_array_equal(
-        loaded.sample_indices(6, seed=3, labels=1), prior.sample_indices(6, seed=3, labels=1)
+        loaded.sample_indices(6, seed=3, labels=1),
+        prior.sample_indices(6, seed=3, labels=1),
     )
     np.testing.assert_array_equal(loaded.vqvae.encode(x), vqvae.encode(x))
 
 
 def test_bad_arguments_are_named():
-    for kwargs, text in ((dict(vqvae=None), "VQVAE"), (dict(hidden_dim=0), "hidden_dim")):
+    for kwargs, text in (
+        (dict(vqvae=None), "VQVAE"),
+        (dict(hidden_dim=0), "hidden_dim"),
+    ):
         try:
             VQVAEPrior(**{"vqvae": _fixed_vqvae(), **kwargs})
         except ValueError as e:
