@@ -17,7 +17,7 @@ FASHION_MNIST_DIR := /usr/share/datasets/fashion-mnist
 FASHION_MNIST_FILES := $(addprefix $(FASHION_MNIST_DIR)/,train-images-idx3-ubyte.gz \
 	train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz)
 
-.PHONY: install fashion-mnist lint format test test-jax test-tensorflow test-torch demo bench clean
+.PHONY: install fashion-mnist lint format test test-jax test-tensorflow test-torch demo bench bench-gpu bench-gpu-dry-run clean
 
 install: $(STAMP) fashion-mnist
 
@@ -75,6 +75,23 @@ demo: install
 bench:
 	sh benchmarks/setup_env.sh $(PYTHON) $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# Training throughput on one NVIDIA GPU (benchmarks/gpu.py): its own
+# environment with the CUDA builds of the three backends and diffusers
+# (never torchvision); about 8 minutes; writes benchmarks/gpu_results.md.
+# Not yet run on a GPU: no GPU has been lent to this project.
+GPU_VENV ?= .venv-gpu
+bench-gpu:
+	test -x $(GPU_VENV)/bin/python || $(PYTHON) -m venv $(GPU_VENV)
+	$(GPU_VENV)/bin/python -m pip install -q --upgrade pip
+	$(GPU_VENV)/bin/python -m pip install -q torch "jax[cuda12]" "tensorflow[and-cuda]" diffusers
+	$(GPU_VENV)/bin/python -m pip install -q -e .
+	$(GPU_VENV)/bin/python benchmarks/gpu.py --out benchmarks/gpu_results.md
+
+# The same script on the CPU with tiny sizes: checks the command
+# (benchmarks/gpu_test.py runs it in the suite).
+bench-gpu-dry-run: install
+	$(PY) benchmarks/gpu.py --dry-run --out /tmp/keras_gen_gpu_dry_run.md
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) demo_out .pytest_cache
