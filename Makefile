@@ -94,4 +94,4 @@ bench-gpu-dry-run: install
 	$(PY) benchmarks/gpu.py --dry-run --out /tmp/keras_gen_gpu_dry_run.md
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) demo_out .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(GPU_VENV) demo_out .pytest_cache
