@@ -33,6 +33,21 @@ def _residual_stack(h, hidden, num_blocks):
     return layers.ReLU()(h)
 
 
+def _checked_config(data_shape, embedding_dim, filters, num_res_blocks):
+    """The hyper-parameters the encoder and the decoder share, checked."""
+    filters = validation.check_int_sequence(filters, "filters")
+    return dict(
+        data_shape=check_image_shape(data_shape, len(filters)),
+        embedding_dim=validation.check_positive_int(
+            embedding_dim, "embedding_dim"
+        ),
+        filters=filters,
+        num_res_blocks=validation.check_positive_int(
+            num_res_blocks, "num_res_blocks", allow_zero=True
+        ),
+    )
+
+
 @keras.saving.register_keras_serializable(package="keras_gen")
 class VQEncoder(Network):
     """The VQ-VAE encoder: an image to a grid of `embedding_dim` vectors.
@@ -68,18 +83,10 @@ class VQEncoder(Network):
         name="encoder",
         **kwargs,
     ):
-        filters = validation.check_int_sequence(filters, "filters")
-        data_shape = check_image_shape(data_shape, len(filters))
-        config = dict(
-            data_shape=data_shape,
-            embedding_dim=validation.check_positive_int(
-                embedding_dim, "embedding_dim"
-            ),
-            filters=filters,
-            num_res_blocks=validation.check_positive_int(
-                num_res_blocks, "num_res_blocks", allow_zero=True
-            ),
+        config = _checked_config(
+            data_shape, embedding_dim, filters, num_res_blocks
         )
+        data_shape, filters = config["data_shape"], config["filters"]
         inputs = keras.Input(data_shape)
         h = inputs
         for f in filters:
@@ -124,18 +131,10 @@ class VQDecoder(Network):
         name="decoder",
         **kwargs,
     ):
-        filters = validation.check_int_sequence(filters, "filters")
-        data_shape = check_image_shape(data_shape, len(filters))
-        config = dict(
-            data_shape=data_shape,
-            embedding_dim=validation.check_positive_int(
-                embedding_dim, "embedding_dim"
-            ),
-            filters=filters,
-            num_res_blocks=validation.check_positive_int(
-                num_res_blocks, "num_res_blocks", allow_zero=True
-            ),
+        config = _checked_config(
+            data_shape, embedding_dim, filters, num_res_blocks
         )
+        data_shape, filters = config["data_shape"], config["filters"]
         factor = 2 ** len(filters)
         inputs = keras.Input(
             (data_shape[0] // factor, data_shape[1] // factor, embedding_dim)
