@@ -8,3 +8,4 @@ from keras_gen.callbacks.kl_warmup import KLWarmup
 from keras_gen.callbacks.metrics_callback import MetricsCallback
 from keras_gen.callbacks.nan_guard import NaNGuard, NonFiniteLossError
 from keras_gen.callbacks.sample_grid import SampleGrid
+from keras_gen.callbacks.time_limit import TimeLimit

@@ -1,6 +1,7 @@
 """Evaluation metrics."""
 
 from keras_gen.metrics.bits_per_dim import BitsPerDim, bits_per_dim
+from keras_gen.metrics.class_accuracy import requested_class_accuracy
 from keras_gen.metrics.classifiers import (
     SHIPPED_CLASSIFIERS,
     shipped_classifier,

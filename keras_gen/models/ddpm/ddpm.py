@@ -17,6 +17,7 @@ from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
 from keras_gen.schedulers.scheduler import Scheduler
 from keras_gen.utils import validation
+from keras_gen.utils.progress import LoopProgress
 
 
 def _sum_per_sample(values):
@@ -44,7 +45,7 @@ class DiffusionSampling:
         classifier=None,
         classifier_scale=1.0,
         use_ema=True,
-        verbose=False,
+        verbose="auto",
     ):
         """Samples by running the reverse process from pure noise.
 
@@ -72,7 +73,9 @@ class DiffusionSampling:
                 for classifier guidance.
             classifier_scale: the classifier guidance scale.
             use_ema: sample with the moving-average weights.
-            verbose: show a progress bar over the steps.
+            verbose: a progress bar over the steps: `"auto"` shows one
+                for long loops (see `keras_gen.utils.progress`), `True`
+                always, `False` never.
 
         Returns:
             A NumPy float32 array `(num_samples, *data_shape)` in
@@ -412,7 +415,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         classifier=None,
         classifier_scale=1.0,
         use_ema=True,
-        verbose=False,
+        verbose="auto",
         classifier_labels=None,
     ):
         """Runs the reverse process from the noise `z` = x_T."""
@@ -434,12 +437,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         )
         weights = [v.value for v in network.variables]
         num_batches = -(-len(z) // batch_size)
-        progress = (
-            keras.utils.Progbar(num_steps * num_batches, unit_name="step")
-            if verbose
-            else None
-        )
-        chunk = max(1, num_steps // 20) if verbose else num_steps
+        progress = LoopProgress(num_steps, num_batches, verbose)
         outputs = []
         for first in range(0, len(z), batch_size):
             # x_T is the latent code, a standard normal draw, at the scale
@@ -457,8 +455,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 if labels is None
                 else ops.convert_to_tensor(labels[first : first + batch_size])
             )
-            for start in range(0, num_steps, chunk):
-                stop = min(start + chunk, num_steps)
+            for start, stop in progress.chunks():
                 x, state, scheduler_state = function(
                     weights,
                     x,
@@ -468,8 +465,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                     ops.convert_to_tensor(start, "int32"),
                     ops.convert_to_tensor(stop, "int32"),
                 )
-                if progress is not None:
-                    progress.add(stop - start)
+                progress.add(stop - start)
             seed.state.assign(state)
             outputs.append(ops.convert_to_numpy(x))
         return np.concatenate(outputs)

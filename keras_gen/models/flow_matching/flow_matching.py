@@ -15,6 +15,7 @@ from keras_gen.models.flow_matching import coupling as coupling_lib
 from keras_gen.models.flow_matching import ode
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.utils import validation
+from keras_gen.utils.progress import LoopProgress
 
 # The networks' time input is t * TIME_SCALE: DDPM's denoisers embed their
 # timestep with sinusoids sized for [0, 1000).
@@ -53,7 +54,7 @@ class FlowSampling:
         num_steps=DEFAULT_STEPS,
         guidance_scale=1.0,
         use_ema=True,
-        verbose=False,
+        verbose="auto",
     ):
         """Samples by integrating the learned ODE from noise (t = 0) to data
         (t = 1).
@@ -73,7 +74,9 @@ class FlowSampling:
                 unconditional model; > 1: stronger adherence to the
                 labels).
             use_ema: sample with the moving-average weights.
-            verbose: show a progress bar over the steps.
+            verbose: a progress bar over the steps: `"auto"` shows one
+                for long loops (see `keras_gen.utils.progress`), `True`
+                always, `False` never.
 
         Returns:
             A NumPy float32 array `(num_samples, *data_shape)` in
@@ -426,7 +429,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         num_steps,
         guidance_scale,
         use_ema,
-        verbose=False,
+        verbose="auto",
         start_time=0.0,
         known=None,
         mask=None,
@@ -445,12 +448,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
             np.linspace(start_time, 1.0, num_steps + 1).astype("float32")
         )
         num_batches = -(-len(x) // batch_size)
-        progress = (
-            keras.utils.Progbar(num_steps * num_batches, unit_name="step")
-            if verbose
-            else None
-        )
-        chunk = max(1, num_steps // 20) if verbose else num_steps
+        progress = LoopProgress(num_steps, num_batches, verbose)
 
         def part(array, first):
             return (
@@ -467,8 +465,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
                 if inpaint
                 else ()
             )
-            for start in range(0, num_steps, chunk):
-                stop = min(start + chunk, num_steps)
+            for start, stop in progress.chunks():
                 state = function(
                     weights,
                     state,
@@ -478,8 +475,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
                     ops.convert_to_tensor(stop, "int32"),
                     *extra,
                 )
-                if progress is not None:
-                    progress.add(stop - start)
+                progress.add(stop - start)
             outputs.append(ops.convert_to_numpy(ops.cast(state, "float32")))
         return np.concatenate(outputs)
 
@@ -493,7 +489,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         num_steps=DEFAULT_STEPS,
         guidance_scale=1.0,
         use_ema=True,
-        verbose=False,
+        verbose="auto",
     ):
         """Integrates the ODE from the noise `z` = x_0 (deterministic: the
         seed is not used)."""
