@@ -56,12 +56,25 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The backends run at the same time (TEST_PARALLEL=0: one after the other):
+# much of a pass is single-threaded (XLA compiling tiny models, Python), so
+# the passes share the cores better than one pass uses them.  Each pass
+# writes test-logs/<backend>.log, printed when it ends, with its duration.
+TEST_PARALLEL ?= 1
 test: install
-	@status=0; for b in $(BACKENDS); do \
-	  echo "=== KERAS_BACKEND=$$b ==="; start=$$(date +%s); \
-	  KERAS_BACKEND=$$b $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
-	  echo "=== KERAS_BACKEND=$$b took $$(( $$(date +%s) - start )) s ==="; \
-	done; exit $$status
+	@mkdir -p test-logs; start=$$(date +%s); \
+	run() { s=$$(date +%s); \
+	  KERAS_BACKEND=$$1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) \
+	    > test-logs/$$1.log 2>&1; rc=$$?; \
+	  echo "=== KERAS_BACKEND=$$1 ===" ; cat test-logs/$$1.log; \
+	  echo "=== KERAS_BACKEND=$$1 took $$(( $$(date +%s) - s )) s, exit $$rc ==="; \
+	  echo $$rc > test-logs/$$1.status; }; \
+	for b in $(BACKENDS); do \
+	  if [ "$(TEST_PARALLEL)" = 1 ]; then run $$b & else run $$b; fi; \
+	done; wait; \
+	status=0; for b in $(BACKENDS); do \
+	  [ "$$(cat test-logs/$$b.status)" = 0 ] || status=1; done; \
+	echo "=== all backends took $$(( $$(date +%s) - start )) s ==="; exit $$status
 
 test-%: install
 	KERAS_BACKEND=$* $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
@@ -97,4 +110,4 @@ bench-gpu-dry-run: install
 	$(PY) benchmarks/gpu.py --dry-run --out /tmp/keras_gen_gpu_dry_run.md
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(GPU_VENV) demo_out .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(GPU_VENV) demo_out test-logs .pytest_cache

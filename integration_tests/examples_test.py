@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from keras_gen.datasets import fashion_mnist
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -66,3 +70,34 @@ def test_flow_matching_example_runs(tmp_path):
         and "second coordinate kept: True" in result.stdout
     )
     assert sorted(os.listdir(tmp_path)) == ["inpainted.png", "samples.png"]
+
+
+@pytest.mark.skipif(
+    not fashion_mnist.is_available(),
+    reason="the Fashion-MNIST files are not installed (apt-get install dataset-fashion-mnist)",
+)
+def test_the_demo_runs_on_fashion_mnist_within_its_budget(tmp_path):
+    # `make demo`, with a 3-second budget and 100 evaluation samples.
+    result = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ROOT, "examples", "conditional_gan.py"),
+            "--data",
+            "fashion_mnist",
+            "--max-minutes",
+            "0.05",
+            "--num-eval",
+            "100",
+            "--out",
+            str(tmp_path),
+        ],
+        env={**os.environ, "PYTHONPATH": ROOT},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "1 epochs begun" in result.stdout  # stopped inside epoch 1
+    assert "read as the requested class:" in result.stdout
+    assert "(real train images, the floor:" in result.stdout
+    assert os.listdir(tmp_path) == ["by_class.png"]
