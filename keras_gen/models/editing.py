@@ -9,7 +9,9 @@ runs the family's sampler in model space) and returns samples in
 `value_range`, with the known pixels of an inpainting copied back exactly.
 A family (FlowMatching on its ODE, DDPM on its VP-space samplers) writes
 only the two hooks, and public wrappers with its
-sampling options as explicit keywords that call these.
+sampling options as explicit keywords that call these. `repaint_schedule`
+and `repaint_moves` give RePaint's resampling schedule (Lugmayr et al.,
+2022) to any family whose reverse steps the forward process can undo.
 """
 
 import numpy as np

@@ -150,8 +150,9 @@ def jacobian_log_det(flow, x):
     "kind, permutation",
     [
         ("vector", "alternate"),
-        ("image", "alternate"),
         ("vector", "1x1_conv"),
+        # The image flow with the 1x1 convolutions runs every bijector of
+        # the default one too (one image case: each costs 16 gradients).
         ("image", "1x1_conv"),
     ],
 )
