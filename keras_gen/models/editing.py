@@ -9,7 +9,9 @@ runs the family's sampler in model space) and returns samples in
 `value_range`, with the known pixels of an inpainting copied back exactly.
 A family (FlowMatching on its ODE, DDPM on its VP-space samplers) writes
 only the two hooks, and public wrappers with its
-sampling options as explicit keywords that call these.
+sampling options as explicit keywords that call these. `repaint_schedule`
+and `repaint_moves` give RePaint's resampling schedule (Lugmayr et al.,
+2022) to any family whose reverse steps the forward process can undo.
 """
 
 import numpy as np
@@ -72,6 +74,69 @@ def edit_steps(num_steps, strength):
     """The steps an SDEdit run takes: the part `strength` of the steps of a
     full run (at least one), as diffusers' image-to-image pipelines do."""
     return max(1, int(round(num_steps * strength)))
+
+
+def repaint_schedule(num_steps, jump_length, jump_n_sample):
+    """RePaint's time schedule with resampling jumps (Lugmayr et al., 2022,
+    algorithm 1 and sec. 4.2).
+
+    Times are levels of the `num_steps` reverse steps, `num_steps - 1`
+    (noisiest) down to 0, and -1 for the finished sample. The run steps
+    down one level at a time; on reaching a level that is a multiple of
+    `jump_length` (below `num_steps - jump_length`) for the first
+    `jump_n_sample - 1` times, it jumps back up `jump_length` levels by
+    the forward process, one level at a time, and steps down again. So
+    `jump_n_sample=1` is the plain schedule, and each of the
+    `len(range(0, num_steps - jump_length, jump_length))` jump levels
+    adds `(jump_n_sample - 1) * jump_length` reverse steps.
+
+    Args:
+        num_steps: reverse steps of the plain schedule (`T`).
+        jump_length: levels per jump (`j`).
+        jump_n_sample: passes over each jump's stretch (`r`).
+
+    Returns:
+        The list of levels visited, starting at `num_steps - 1` and ending
+        at -1; consecutive levels differ by one.
+
+    Example:
+
+    ```python
+    repaint_schedule(4, 2, 2)  # [3, 2, 1, 0, 1, 2, 1, 0, -1]
+    ```
+    """
+    remaining = {
+        level: jump_n_sample - 1
+        for level in range(0, num_steps - jump_length, jump_length)
+    }
+    times = []
+    level = num_steps
+    while level > 0:
+        level -= 1
+        times.append(level)
+        if remaining.get(level, 0) > 0:
+            remaining[level] -= 1
+            times.extend(range(level + 1, level + jump_length + 1))
+            level += jump_length
+    return times + [-1]
+
+
+def repaint_moves(num_steps, jump_length, jump_n_sample):
+    """`repaint_schedule` as moves between evaluations of a sampler.
+
+    Level `k` is the state ready for evaluation `num_steps - 1 - k` of the
+    sampler (level `num_steps - 1`: the first). Returns `(index, up)`,
+    int32 and bool arrays with one entry per move: `up=False`, run
+    evaluation `index` (one reverse step, a denoiser call); `up=True`,
+    noise the state forward to the timestep of evaluation `index` (one
+    step of the forward process, no denoiser call).
+    """
+    times = repaint_schedule(num_steps, jump_length, jump_n_sample)
+    index, up = [], []
+    for before, after in zip(times[:-1], times[1:]):
+        up.append(after > before)
+        index.append(num_steps - 1 - (after if after > before else before))
+    return np.asarray(index, "int32"), np.asarray(up, bool)
 
 
 class ImageEditing:

@@ -11,7 +11,7 @@ from keras import ops
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
-from keras_gen.models.editing import ImageEditing, edit_steps
+from keras_gen.models.editing import ImageEditing, edit_steps, repaint_moves
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
@@ -484,6 +484,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         num_steps=None,
         guidance_scale=1.0,
         use_ema=True,
+        jump_length=10,
+        jump_n_sample=1,
     ):
         """Fills in the pixels of `x` where `mask` is 1 (see
         `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
@@ -492,11 +494,33 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         Before every evaluation of the reverse process the known pixels are
         replaced by the known data noised to that timestep, x_t = √ᾱ_t x +
         √(1 − ᾱ_t) z with `z` the sample's initial noise (RePaint, Lugmayr
-        et al., 2022, eq. 8, without the resampling jumps), so that the
-        sampler moves the unknown pixels consistently with them. The
-        options are those of `generate`; the sampler must work in the
-        model's VP space (`"ddpm"`, `"ddim"`, `"dpm_solver"`,
-        `"score_sde_vp"`).
+        et al., 2022, eq. 8), so that the sampler moves the unknown pixels
+        consistently with them. The options are those of `generate`; the
+        sampler must work in the model's VP space (`"ddpm"`, `"ddim"`,
+        `"dpm_solver"`, `"score_sde_vp"`).
+
+        With `jump_n_sample` r > 1, RePaint's resampling (algorithm 1 with
+        the jumps of sec. 4.2, the ancestral `"ddpm"` sampler only): every
+        `jump_length` j steps the state x_{t-j} is carried back j steps by
+        the forward process q(x_t | x_{t-1}) (Ho et al., 2020, eq. 2) and
+        denoised again, r - 1 times, which harmonises the generated pixels
+        with the known ones. Each jump costs j more denoiser calls (see
+        `keras_gen.models.editing.repaint_schedule`); the whole schedule
+        still runs as one compiled loop.
+
+        Args:
+            jump_length: j, the steps of each jump back (RePaint: 10).
+            jump_n_sample: r, the passes over each stretch of j steps
+                (1: no resampling; RePaint: 10).
+
+        Example:
+
+        ```python
+        model = keras_gen.models.DDPM.from_preset("ddpm_digits")
+        mask = np.zeros((8, 8)); mask[4:] = 1      # generate the lower half
+        filled = model.inpaint(digits, mask, scheduler="ddpm", num_steps=100,
+                               jump_length=10, jump_n_sample=5, seed=0)
+        ```
         """
         return ImageEditing.inpaint(
             self,
@@ -509,6 +533,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             num_steps=num_steps,
             guidance_scale=guidance_scale,
             use_ema=use_ema,
+            jump_length=jump_length,
+            jump_n_sample=jump_n_sample,
         )
 
     def image_to_image(
@@ -556,15 +582,17 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
         return sampler
 
-    def _editing_function(self, network, scheduler, guidance_scale):
+    def _editing_function(self, network, scheduler, guidance_scale, jumps):
         """The reverse process from evaluation `start`, with the known
-        pixels replaced before every evaluation when a mask is given."""
+        pixels replaced before every evaluation when a mask is given; with
+        `jumps`, RePaint's schedule of moves (see `repaint_moves`)."""
         key = (
             "edit",
             id(network),
             repr(scheduler),
             scheduler.num_inference_steps,
             float(guidance_scale),
+            bool(jumps),
         )
         if key in self._sampling_functions:
             return self._sampling_functions[key]
@@ -572,43 +600,87 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         noise_seed = keras.random.SeedGenerator(0)
         timesteps = ops.convert_to_tensor(scheduler.timesteps)
 
+        def reverse_step(i, carry, weights, labels, known, mask, noise):
+            """Evaluation `i` after the known pixels are put back."""
+            x, seed_state, state = carry
+            t = ops.full(
+                (ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32"
+            )
+            x = mask * x + (1.0 - mask) * ops.cast(
+                scheduler.add_noise(known, noise, t), x.dtype
+            )
+            return run_reverse_process(
+                lambda x_in, t_batch: self.guided_output(
+                    network, x_in, t_batch, labels, guidance_scale
+                ),
+                scheduler,
+                x,
+                seed_state,
+                i,
+                i + 1,
+                scheduler_state=state,
+                noise_generator=noise_seed,
+                state_mapping=list(zip(variables, weights)),
+            )
+
+        def forward_step(i, carry):
+            """x_t ~ q(x_t | x_t') = N(√(1 − β_t) x_t', β_t I) (Ho et al.,
+            eq. 2) up to the timestep t of evaluation `i`, with β_t that of
+            the (respaced) chain between t' and t (RePaint, algorithm 1,
+            line 9)."""
+            x, seed_state, state = carry
+            with keras.StatelessScope(
+                state_mapping=[(noise_seed.state, seed_state)]
+            ) as scope:
+                z = keras.random.normal(
+                    ops.shape(x), dtype=x.dtype, seed=noise_seed
+                )
+                seed_state = scope.get_current_value(noise_seed.state)
+            beta = ops.cast(
+                scheduler.table_at("step_beta", ops.take(timesteps, i)),
+                x.dtype,
+            )
+            return (
+                ops.sqrt(1.0 - beta) * x + ops.sqrt(beta) * z,
+                seed_state,
+                state,
+            )
+
         def run(
             weights, x, seed_state, labels, start, stop, known, mask, noise
         ):
-            def denoise(x_in, t_batch):
-                return self.guided_output(
-                    network, x_in, t_batch, labels, guidance_scale
-                )
-
-            def one(i, carry):
-                x, seed_state, state = carry
-                t = ops.full(
-                    (ops.shape(x)[0],), ops.take(timesteps, i), dtype="int32"
-                )
-                x = mask * x + (1.0 - mask) * ops.cast(
-                    scheduler.add_noise(known, noise, t), x.dtype
-                )
-                return run_reverse_process(
-                    denoise,
-                    scheduler,
-                    x,
-                    seed_state,
-                    i,
-                    i + 1,
-                    scheduler_state=state,
-                    noise_generator=noise_seed,
-                    state_mapping=list(zip(variables, weights)),
-                )
-
             x, seed_state, _ = ops.fori_loop(
                 start,
                 stop,
-                one,
+                lambda i, carry: reverse_step(
+                    i, carry, weights, labels, known, mask, noise
+                ),
                 (x, seed_state, tuple(scheduler.initial_state(x))),
             )
             return x, seed_state
 
-        function = backend.compile_function(run)
+        def run_jumps(
+            weights, x, seed_state, labels, index, up, known, mask, noise
+        ):
+            def move(k, carry):
+                i = ops.take(index, k)
+                return ops.cond(
+                    ops.take(up, k),
+                    lambda: forward_step(i, carry),
+                    lambda: reverse_step(
+                        i, carry, weights, labels, known, mask, noise
+                    ),
+                )
+
+            x, seed_state, _ = ops.fori_loop(
+                0,
+                ops.shape(index)[0],
+                move,
+                (x, seed_state, tuple(scheduler.initial_state(x))),
+            )
+            return x, seed_state
+
+        function = backend.compile_function(run_jumps if jumps else run)
         self._sampling_functions[key] = function
         return function
 
@@ -625,12 +697,21 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         known,
         mask,
         noise,
+        jumps=None,
     ):
         guidance_scale = self.check_guidance_scale(guidance_scale)
         network = self.sampling_network(use_ema)
-        function = self._editing_function(network, sampler, guidance_scale)
+        function = self._editing_function(
+            network, sampler, guidance_scale, jumps is not None
+        )
         weights = [v.value for v in network.variables]
-        stop = len(sampler.timesteps)
+        if jumps is None:  # evaluations [start, stop)
+            schedule = (
+                ops.convert_to_tensor(start, "int32"),
+                ops.convert_to_tensor(len(sampler.timesteps), "int32"),
+            )
+        else:  # RePaint's moves
+            schedule = tuple(ops.convert_to_tensor(a) for a in jumps)
         outputs = []
         for first in range(0, len(x), batch_size):
             part = lambda a: ops.convert_to_tensor(
@@ -642,8 +723,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 part(x),
                 seed.state.value,
                 batch_labels,
-                ops.convert_to_tensor(start, "int32"),
-                ops.convert_to_tensor(stop, "int32"),
+                *schedule,
                 part(known),
                 part(mask),
                 part(noise),
@@ -665,8 +745,11 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         num_steps=None,
         guidance_scale=1.0,
         use_ema=True,
+        jump_length=10,
+        jump_n_sample=1,
     ):
         sampler = self._editing_sampler(scheduler, num_steps)
+        jumps = self._resampling_jumps(sampler, jump_length, jump_n_sample)
         noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
         # Where mask is 0 the state is replaced by the noised known data
         # before each evaluation, so the start is the noise itself.
@@ -682,7 +765,33 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             x,
             mask,
             noise,
+            jumps,
         )
+
+    @staticmethod
+    def _resampling_jumps(sampler, jump_length, jump_n_sample):
+        """RePaint's moves `(index, up)`, or `None` without resampling."""
+        jump_length = validation.check_positive_int(jump_length, "jump_length")
+        jump_n_sample = validation.check_positive_int(
+            jump_n_sample, "jump_n_sample"
+        )
+        if jump_n_sample == 1:
+            return None
+        if not isinstance(sampler, DDPMScheduler):
+            raise ValueError(
+                "Resampling jumps (`jump_n_sample` > 1) need the ancestral "
+                "sampler (scheduler='ddpm'), whose steps the forward process "
+                "undoes. Received: "
+                f"scheduler={sampler.__class__.__name__}"
+            )
+        num_steps = len(sampler.timesteps)
+        if jump_length >= num_steps:
+            raise ValueError(
+                f"`jump_length` must be below the number of steps "
+                f"({num_steps}) to jump at all. Received: "
+                f"jump_length={jump_length}"
+            )
+        return repaint_moves(num_steps, jump_length, jump_n_sample)
 
     def _image_to_image(
         self,

@@ -3,6 +3,7 @@
 from keras_gen.models import registry
 from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.coupling import AffineCoupling
+from keras_gen.models.real_nvp.invertible_conv import InvertibleConv1x1
 from keras_gen.models.real_nvp.logit import LogitTransform
 from keras_gen.models.real_nvp.real_nvp import RealNVP
 from keras_gen.models.real_nvp.squeeze import Squeeze

@@ -6,9 +6,11 @@ from keras import ops
 from keras_gen.models.real_nvp import (
     ActNorm,
     AffineCoupling,
+    InvertibleConv1x1,
     LogitTransform,
     Squeeze,
 )
+from keras_gen.models.real_nvp.invertible_conv import lu_decomposition
 
 
 def numpy(t):
@@ -121,3 +123,58 @@ def test_logit_transform_log_det_matches_its_derivative():
         keras.saving.serialize_keras_object(layer)
     )
     assert (restored.low, restored.width, restored.alpha) == (0.0, 256.0, 0.05)
+
+
+def test_lu_decomposition_rebuilds_the_matrix():
+    a = np.random.RandomState(0).randn(5, 5)
+    p, lower, upper = lu_decomposition(a)
+    np.testing.assert_allclose(p @ lower @ upper, a, atol=1e-12)
+    np.testing.assert_array_equal(np.sort(p.sum(axis=0)), np.ones(5))
+    np.testing.assert_array_equal(np.diag(lower), np.ones(5))
+    np.testing.assert_array_equal(np.triu(lower, k=1), 0.0)
+    np.testing.assert_array_equal(np.tril(upper, k=-1), 0.0)
+
+
+def test_invertible_1x1_conv_matches_numpy_and_inverts():
+    layer = InvertibleConv1x1(seed=0)
+    layer.build((None, 3, 2, 4))
+    w0 = numpy(layer.matrix())
+    np.testing.assert_allclose(w0 @ w0.T, np.eye(4), atol=1e-6)  # a rotation
+    rng = np.random.RandomState(1)
+    for v in layer.trainable_variables:
+        v.assign(numpy(v) + 0.3 * rng.randn(*v.shape).astype("float32"))
+    # W = P L (U + diag(s)) from the stored factors, in NumPy (eq. 10):
+    # every backend must give the same map (the cross-backend reference).
+    p, lower, upper, sign, log_s = (
+        numpy(v).astype("float64")
+        for v in (
+            layer.permutation,
+            layer.lower,
+            layer.upper,
+            layer.sign_s,
+            layer.log_s,
+        )
+    )
+    w = (
+        p
+        @ (np.tril(lower, k=-1) + np.eye(4))
+        @ (np.triu(upper, k=1) + np.diag(sign * np.exp(log_s)))
+    )
+    x = rng.randn(2, 3, 2, 4).astype("float32")
+    y, log_det = layer.forward(x)
+    np.testing.assert_allclose(numpy(y), x @ w.T, atol=1e-5)
+    # Six positions: log|det| = 6 log|det W| = 6 sum(log|s|) (table 1).
+    expected = 6 * np.linalg.slogdet(w)[1]
+    assert abs(expected) > 0.1
+    np.testing.assert_allclose(numpy(log_det), [expected] * 2, rtol=1e-5)
+    x_back, inverse_log_det = layer.inverse(y)
+    np.testing.assert_allclose(numpy(x_back), x, atol=1e-5)
+    np.testing.assert_allclose(numpy(inverse_log_det), -numpy(log_det))
+    # Vectors: a dense invertible matrix, one position.
+    dense = InvertibleConv1x1(seed=0)
+    dense.build((None, 4))
+    np.testing.assert_allclose(numpy(dense.matrix()), w0, atol=1e-7)
+    restored = InvertibleConv1x1.from_config(layer.get_config())
+    assert restored.seed == 0
+    with pytest.raises(ValueError, match=r"seed='a'"):
+        InvertibleConv1x1(seed="a")

@@ -12,10 +12,12 @@ from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.bijector import BijectorMixin
 from keras_gen.models.real_nvp.coupling import AffineCoupling
+from keras_gen.models.real_nvp.invertible_conv import InvertibleConv1x1
 from keras_gen.models.real_nvp.logit import LogitTransform
 from keras_gen.models.real_nvp.squeeze import squeeze, unsqueeze
 from keras_gen.utils import validation
 
+PERMUTATIONS = ("alternate", "1x1_conv")
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -70,7 +72,12 @@ class RealNVP(BijectorMixin, GenerativeModel):
       has 4 checkerboard couplings. The networks are small ResNets.
     An actnorm bijector precedes every coupling (Glow's replacement for
     RealNVP's batch norm: the same map at training and inference); `fit`
-    initialises it from the data (see `initialize`).
+    initialises it from the data (see `initialize`). Consecutive couplings
+    alternate their masks so that every entry is transformed; with
+    `permutation="1x1_conv"` a learned invertible 1x1 convolution (Glow's
+    generalised permutation, Kingma & Dhariwal, 2018, sec. 3.2; a dense
+    invertible matrix for vectors) also mixes the channels after each
+    actnorm, before each coupling.
 
     Discrete data (images): with `num_bins` set, the data hold `num_bins`
     levels spread evenly over `value_range` (e.g. `num_bins=256,
@@ -107,6 +114,10 @@ class RealNVP(BijectorMixin, GenerativeModel):
             to model the dequantised data rescaled to [0, 1) (with
             `num_bins`).
         actnorm: put an actnorm bijector before each coupling.
+        permutation: how the couplings' halves are mixed: `"alternate"`
+            (RealNVP: consecutive masks alternate) or `"1x1_conv"` (also a
+            learned LU-decomposed invertible 1x1 convolution after each
+            actnorm, as in Glow; see `InvertibleConv1x1`).
         seed: seed of the model's random stream and of the initial
             weights.
 
@@ -138,6 +149,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
         value_range="auto",
         logit_alpha=0.05,
         actnorm=True,
+        permutation="alternate",
         seed=None,
         **kwargs,
     ):
@@ -198,6 +210,9 @@ class RealNVP(BijectorMixin, GenerativeModel):
             logit_alpha = float(logit_alpha)
         self.logit_alpha = logit_alpha
         self.actnorm = bool(actnorm)
+        self.permutation = validation.check_choice(
+            permutation, "permutation", PERMUTATIONS
+        )
 
         low, high = self.value_range or (0.0, 1.0)
         if self.num_bins is None:
@@ -238,6 +253,11 @@ class RealNVP(BijectorMixin, GenerativeModel):
                     if self.actnorm
                     else []
                 )
+                if self.permutation == "1x1_conv":
+                    # Its rotation's seed comes from the seeded `random`.
+                    layers.append(
+                        InvertibleConv1x1(name=f"{prefix}_1x1_conv_{i}")
+                    )
                 layers.append(
                     AffineCoupling(
                         mask_type,
@@ -604,6 +624,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
             num_bins=self.num_bins,
             logit_alpha=self.logit_alpha,
             actnorm=self.actnorm,
+            permutation=self.permutation,
         )
         return config
 

@@ -100,13 +100,24 @@ def test_density_of_a_2d_flow_integrates_to_one(trained_2d):
     assert abs(mass - 1.0) < 0.02
 
 
-@pytest.mark.parametrize("kind", ["vector", "image"])
-def test_inverse_of_forward_returns_the_input(kind):
+@pytest.mark.parametrize(
+    "kind, permutation",
+    [
+        ("vector", "alternate"),
+        ("image", "alternate"),
+        ("vector", "1x1_conv"),  # images: see the parity test below
+    ],
+)
+def test_inverse_of_forward_returns_the_input(kind, permutation):
     if kind == "vector":
-        flow = randomize(vector_flow(data_shape=(5,), num_coupling_layers=6))
+        flow = randomize(
+            vector_flow(
+                data_shape=(5,), num_coupling_layers=6, permutation=permutation
+            )
+        )
         x = np.random.RandomState(0).randn(16, 5).astype("float32")
     else:
-        flow = randomize(image_flow())
+        flow = randomize(image_flow(permutation=permutation))
         x = dequantized_digits(16, size=4)
     z, log_det = flow.forward(x)
     x_back, inverse_log_det = flow.inverse(z)
@@ -135,14 +146,26 @@ def jacobian_log_det(flow, x):
     return np.linalg.slogdet(jacobian)[1]
 
 
-@pytest.mark.parametrize("kind", ["vector", "image"])
-def test_log_det_equals_that_of_the_jacobian(kind):
+@pytest.mark.parametrize(
+    "kind, permutation",
+    [
+        ("vector", "alternate"),
+        ("vector", "1x1_conv"),
+        # The image flow with the 1x1 convolutions runs every bijector of
+        # the default one too (one image case: each costs 16 gradients).
+        ("image", "1x1_conv"),
+    ],
+)
+def test_log_det_equals_that_of_the_jacobian(kind, permutation):
     if kind == "vector":
-        flow = randomize(vector_flow(data_shape=(3,)), scale=0.3)
+        flow = randomize(
+            vector_flow(data_shape=(3,), permutation=permutation), scale=0.3
+        )
         x = np.random.RandomState(1).randn(4, 3).astype("float32")
     else:
-        # Checkerboard, squeeze, channel couplings, factor-out and the logit.
-        flow = randomize(image_flow())
+        # Checkerboard, squeeze, channel couplings, factor-out and the logit
+        # (and the 1x1 convolutions at 1, 4 and 2 channels).
+        flow = randomize(image_flow(permutation=permutation))
         x = dequantized_digits(3, size=4)
     _, log_det = flow.forward(x)
     expected = jacobian_log_det(flow, x)
@@ -218,6 +241,7 @@ def test_actnorm_is_initialised_from_the_first_fit_only():
         (dict(value_range=(1.0, 0.0)), r"value_range=\(1.0, 0.0\)"),
         (dict(num_coupling_layers=0), r"num_coupling_layers=0"),
         (dict(hidden_units=(0,)), r"hidden_units=\(0,\)"),
+        (dict(permutation="shuffle"), r"permutation='shuffle'"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
@@ -241,3 +265,68 @@ def test_bad_data_and_calls_are_named():
         flow.generate(0)
     with pytest.raises(ValueError, match=r"temperature=-1"):
         flow.generate(2, temperature=-1)
+
+
+def glow_flow():
+    """A tiny image flow with the 1x1 convolutions, every weight from NumPy."""
+    flow = image_flow(permutation="1x1_conv")
+    rng = np.random.default_rng(0)
+    for v in flow.weights:
+        if "float" not in str(v.dtype) or "initialized" in v.path:
+            continue
+        if v.path.endswith("permutation"):  # a fixed permutation matrix
+            value = np.eye(v.shape[0])[rng.permutation(v.shape[0])]
+        elif v.path.endswith("sign_s"):
+            value = rng.choice([-1.0, 1.0], v.shape)
+        else:
+            value = rng.normal(0.0, 0.2, v.shape)
+        v.assign(value.astype("float32"))
+    return flow
+
+
+# `glow_flow()` on `dequantized_digits(3, size=4)`, computed on JAX: the
+# log-determinants and |z|^2; the other backends must agree (cross-backend
+# parity).
+GLOW_REFERENCE_LOG_DET = [25.852917, 29.552694, 28.113577]
+GLOW_REFERENCE_SQUARED_NORM = [242.98221, 112.69838, 312.61865]
+
+
+def test_glow_flow_gives_the_same_numbers_on_every_backend():
+    flow = glow_flow()
+    x = dequantized_digits(3, size=4)
+    z, log_det = flow.forward(x)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(log_det), GLOW_REFERENCE_LOG_DET, rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(ops.sum(ops.square(z), axis=(1, 2, 3))),
+        GLOW_REFERENCE_SQUARED_NORM,
+        rtol=1e-5,
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(flow.inverse(z)[0]), x, atol=1e-5
+    )
+
+
+def test_glow_flow_trains_and_round_trips_as_a_preset(tmp_path):
+    x = datasets.toy_2d("moons", 128, seed=0)
+    flow = vector_flow(num_coupling_layers=2, permutation="1x1_conv")
+    flow.compile(optimizer=keras.optimizers.Adam(3e-3))
+    convs = [v for v in flow.trainable_variables if "1x1_conv" in v.path]
+    before = [ops.convert_to_numpy(v) for v in convs]
+    history = flow.fit(x, epochs=1, batch_size=64, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert any(
+        not np.allclose(ops.convert_to_numpy(v), b)
+        for v, b in zip(convs, before)
+    )
+    flow.save_to_preset(str(tmp_path / "glow"))
+    restored = RealNVP.from_preset(str(tmp_path / "glow"))
+    assert restored.permutation == "1x1_conv"
+    np.testing.assert_array_equal(restored.log_prob(x), flow.log_prob(x))
+    # A config from before the option (no `permutation`) is the RealNVP.
+    config = vector_flow().get_config()
+    assert config.pop("permutation") == "alternate"
+    assert len(RealNVP.from_config(config).weights) == len(
+        vector_flow().weights
+    )
