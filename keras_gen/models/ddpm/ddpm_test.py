@@ -501,20 +501,21 @@ def test_vlb_term_trains_the_variance_only():
     (section 3.1): no gradient reaches the mean branch, some reaches v."""
     model = toy_model(variance_type="learned_range")
     rng = np.random.default_rng(0)
-    x0, noise, prediction, v = (
+    x0, noise = (
         ops.convert_to_tensor(rng.normal(size=(3, 2)).astype("float32"))
-        for _ in range(4)
+        for _ in range(2)
     )
+    output = ops.convert_to_tensor(rng.normal(size=(3, 4)).astype("float32"))
     t = ops.convert_to_tensor(np.array([0, 5, 60], "int32"))
     x_t = model.scheduler.add_noise(x0, noise, t)
 
-    def vlb(p, v):
-        return model._vlb_loss(x0, x_t, t, p, v)
+    def vlb(output):
+        prediction, v = model.split_output(output)
+        return model._vlb_loss(x0, x_t, t, prediction, v)
 
-    d_prediction = backend.input_gradient(lambda p: vlb(p, v), prediction)
-    d_v = backend.input_gradient(lambda v: vlb(prediction, v), v)
-    np.testing.assert_array_equal(ops.convert_to_numpy(d_prediction), 0.0)
-    assert np.abs(ops.convert_to_numpy(d_v)).min() > 0
+    grad = ops.convert_to_numpy(backend.input_gradient(vlb, output))
+    np.testing.assert_array_equal(grad[:, :2], 0.0)  # the prediction
+    assert np.abs(grad[:, 2:]).min() > 0  # v
 
 
 def test_guidance_mixes_the_prediction_and_keeps_the_conditional_variance():
@@ -525,7 +526,7 @@ def test_guidance_mixes_the_prediction_and_keeps_the_conditional_variance():
     labels = ops.convert_to_tensor(np.array([0, 1, 0], "int32"))
     null = ops.full((3,), 2, dtype="int32")
     weights = [
-        rng.normal(size=w.shape).astype("float32") * 0.3
+        rng.normal(size=w.shape).astype("float32") * 0.1
         for w in model.denoiser.weights
     ]
     model.denoiser.set_weights(weights)
@@ -541,7 +542,9 @@ def test_guidance_mixes_the_prediction_and_keeps_the_conditional_variance():
         rtol=1e-5,
         atol=1e-5,
     )
-    np.testing.assert_allclose(guided[:, 2:], conditional[:, 2:], atol=1e-6)
+    np.testing.assert_allclose(
+        guided[:, 2:], conditional[:, 2:], rtol=1e-5, atol=1e-5
+    )
 
 
 def test_learned_variance_errors():
