@@ -1,6 +1,7 @@
 """Per-step reference outputs of diffusers' schedulers, for the parity tests.
 
     .venv-bench/bin/python benchmarks/scheduler_reference.py   # rewrites keras_gen/schedulers/testdata/*.json
+    .venv-bench/bin/python benchmarks/scheduler_reference.py ddpm_learned_range   # one case
 
 Feeds FIXED model outputs (seeded standard normal arrays, the same whatever
 the sample) through diffusers' schedulers, step by step, and records per
@@ -21,6 +22,10 @@ option and the case says so in `note`:
   diffusers returns σ_max for the "linspace" and "trailing" spacings (a
   2e-5 relative difference here); the fixtures record diffusers' value and
   the test allows for it.
+- DDPM with `variance_type="learned_range"`: diffusers splits the model
+  output on the channels of NCHW tensors, keras_gen on the last axis; the
+  fixture records every tensor channels-last (`shape`, and
+  `model_output_shape` with twice the channels).
 - ScoreSdeVeScheduler is a native VE model's sampler (σ geometric between
   σ_min and σ_max, the model outputs the score). keras_gen's
   `ScoreSdeScheduler(sde="ve")` drives a VP-trained ε model as a VE SDE; the
@@ -95,12 +100,14 @@ def record(
     init_noise_sigma,
     steps,
     note="",
+    shape=SHAPE,
+    model_output_shape=None,
 ):
     case = dict(
         scheduler=scheduler_class,
         config={**FORWARD, **config},
         num_inference_steps=num_inference_steps,
-        shape=list(SHAPE),
+        shape=list(shape),
         timesteps=as_list(timesteps),
         init_noise_sigma=float(init_noise_sigma),
         steps=[
@@ -110,6 +117,8 @@ def record(
         diffusers_version=diffusers.__version__,
         note=note,
     )
+    if model_output_shape is not None:
+        case["model_output_shape"] = list(model_output_shape)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, f"{name}.json"), "w") as f:
         json.dump(case, f, indent=0)
@@ -200,6 +209,47 @@ def noise_of(generator):
     """The draw `randn_tensor(SHAPE, generator=generator)` will make."""
     clone = torch.Generator().set_state(generator.get_state())
     return torch.randn(SHAPE, generator=clone, dtype=torch.float32)
+
+
+def ddpm_learned_range_case(name, seed, num_steps):
+    """The ancestral step with a learned variance: the model outputs the
+    prediction and v (twice the channels, v in about [-1, 1])."""
+    config = dict(clip_sample=True, variance_type="learned_range")
+    scheduler = float64_alphas(diffusers.DDPMScheduler(**FORWARD, **config))
+    scheduler.set_timesteps(num_steps)
+    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    sample = tensor(rng)
+    batch, channels = SHAPE[0], SHAPE[1]
+    last = lambda x: x.permute(0, 2, 3, 1)  # noqa: E731 NCHW -> NHWC
+    steps = []
+    for t in scheduler.timesteps:
+        out = torch.cat([tensor(rng), torch.tanh(tensor(rng))], dim=1)
+        noise = noise_of(generator) if t > 0 else None
+        prev = scheduler.step(out, t, sample, generator=generator).prev_sample
+        steps.append(
+            dict(
+                sample=last(sample),
+                model_output=last(out),
+                noise=None if noise is None else last(noise),
+                model_input=last(sample),
+                prev_sample=last(prev),
+            )
+        )
+        sample = prev
+    nhwc = (batch, SHAPE[2], SHAPE[3], channels)
+    record(
+        name,
+        "DDPMScheduler",
+        config,
+        num_steps,
+        scheduler.timesteps,
+        scheduler.init_noise_sigma,
+        steps,
+        note="learned_range; tensors recorded channels-last (diffusers splits NCHW on dim 1)",
+        shape=nhwc,
+        model_output_shape=nhwc[:3] + (2 * channels,),
+    )
 
 
 def score_sde_ve_case(name, seed, num_steps, snr, correct_steps):
@@ -295,8 +345,17 @@ def score_sde_ve_case(name, seed, num_steps, snr, correct_steps):
     )
 
 
-def main():
+def main(only=None):
     torch.set_num_threads(1)
+    if only:
+        cases = {
+            "ddpm_learned_range": lambda: ddpm_learned_range_case(
+                "ddpm_learned_range", 13, 5
+            )
+        }
+        for name in only:
+            cases[name]()
+        return
     ddim_case(
         "ddim_clipped_eps",
         0,
@@ -436,7 +495,10 @@ def main():
         dict(use_karras_sigmas=True, clip_sample=True),
     )
     score_sde_ve_case("score_sde_ve", 12, 4, snr=0.16, correct_steps=1)
+    ddpm_learned_range_case("ddpm_learned_range", 13, 5)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

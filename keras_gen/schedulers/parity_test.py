@@ -44,6 +44,7 @@ def test_fixtures_present():
     for name in (
         "ddim_clipped_eps",
         "ddim_zero_snr_trailing",
+        "ddpm_learned_range",
         "dpm_solver_2m",
         "euler_karras",
         "heun_karras",
@@ -71,6 +72,8 @@ def test_matches_diffusers_per_step(path):
         scheduler.init_noise_sigma, case["init_noise_sigma"], rtol=1e-4
     )
     shape = tuple(case["shape"])
+    # A learned variance doubles the output's (last) axis.
+    output_shape = tuple(case.get("model_output_shape", shape))
     state = scheduler.initial_state(tensor(case["steps"][0]["sample"], shape))
     for i, step in enumerate(case["steps"]):
         sample = tensor(step["sample"], shape)
@@ -85,6 +88,6 @@ def test_matches_diffusers_per_step(path):
             f"model input {i}",
         )
         prev, state = scheduler.step(
-            tensor(step["model_output"], shape), i, sample, noise, state
+            tensor(step["model_output"], output_shape), i, sample, noise, state
         )
         assert_close(prev, step["prev_sample"], f"step {i}")

@@ -270,6 +270,17 @@ class Scheduler:
             # The signal-to-noise ratio ᾱ / (1 − ᾱ) (Kingma et al., 2021).
             "snr": a / one_minus_a,
         }
+        # The logs of the two variances between which a learned one
+        # interpolates (Nichol & Dhariwal, 2021, eq. 15): β_t, and β̃_t with
+        # its zero at the first step (no previous x) replaced by β̃ of the
+        # step above it, as their code does (`posterior_log_variance_clipped`).
+        step_beta = self.tables["step_beta"]
+        posterior = self.tables["posterior_variance"]
+        first = posterior[timesteps[-2]] if n > 1 else step_beta[timesteps[-1]]
+        self.tables["log_step_beta"] = np.log(np.maximum(step_beta, 1e-20))
+        self.tables["posterior_log_variance_clipped"] = np.log(
+            np.maximum(np.where(prev >= 0, posterior, first), 1e-20)
+        )
         return self.timesteps
 
     def previous_timestep(self, t):

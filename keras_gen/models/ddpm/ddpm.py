@@ -10,22 +10,19 @@ from keras import ops
 
 from keras_gen import backend
 from keras_gen import schedulers as schedulers_lib
+from keras_gen.losses.gaussian import sum_per_sample
 from keras_gen.models.ddpm.denoiser_model import DenoiserModel
 from keras_gen.models.editing import ImageEditing, edit_steps, repaint_moves
 from keras_gen.models.generative_model import GenerativeModel
-from keras_gen.schedulers.ddpm_scheduler import DDPMScheduler
+from keras_gen.schedulers.ddpm_scheduler import VARIANCE_TYPES, DDPMScheduler
 from keras_gen.schedulers.sampling import run_reverse_process
 from keras_gen.schedulers.scheduler import Scheduler
 from keras_gen.utils import validation
 from keras_gen.utils.progress import LoopProgress
 
-
-def _sum_per_sample(values):
-    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=-1)
-
-
-def _normal_cdf(z):
-    return 0.5 * (1.0 + ops.erf(z / math.sqrt(2.0)))
+# The levels of the data in the decoder term of the training bound (8-bit
+# images, as Nichol & Dhariwal's code).
+_TRAINING_NUM_BINS = 256
 
 
 class DiffusionSampling:
@@ -123,6 +120,16 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
     (`compute_loss`), so `fit` works with jit, `keras.distribution`, mixed
     precision and every input pipeline.
 
+    With `variance_type="learned_range"` the denoiser also outputs the
+    reverse-step variance (Nichol & Dhariwal, 2021, section 3.1): twice the
+    data's channels, the prediction then v, with Σ_θ = exp(v' log β_t +
+    (1 − v') log β̃_t), v' = (v + 1) / 2 (eq. 15). It trains with the hybrid
+    loss L_simple + λ L_vlb (eq. 16): L_vlb = T · L_t, the bound's term at
+    the sampled t in nats per dimension (the KL of eq. 6, the decoder's
+    NLL at t = 0), sees the prediction through a stop-gradient, so it
+    trains the variance only. The ancestral sampler (`"ddpm"`) and
+    `log_prob` use the learned variance; the other samplers the prediction.
+
     With `num_classes`, the denoiser is class-conditional and trained with
     label dropout (`label_dropout`, the null label is `num_classes`) so that
     one network gives both the conditional and the unconditional prediction
@@ -162,7 +169,15 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             warmed up as min(decay, (1 + n) / (10 + n)) after n updates.
         min_snr_gamma: weight each sample's loss by Min-SNR-γ (Hang et al.,
             2023; γ = 5 in the paper) for the scheduler's prediction type, or
-            `None` for the unweighted loss of Ho et al.
+            `None` for the unweighted loss of Ho et al. (With a learned
+            variance it weights L_simple only.)
+        variance_type: the reverse-step variance, `"fixed_small"`,
+            `"fixed_large"` or `"learned_range"` (which sizes the denoiser's
+            output and trains with the hybrid loss); `None` takes the
+            scheduler's (default `"fixed_small"`). Sets the variance type of
+            the model's scheduler.
+        vlb_weight: λ of the hybrid loss (0.001 in the paper, eq. 16); used
+            with a learned variance only.
         offset_noise: standard deviation of a per-sample, per-channel offset
             added to the training noise (Guttenberg, 2023; e.g. 0.1), which
             lets the model change an image's mean brightness; 0 disables it.
@@ -199,6 +214,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         ema_decay=0.9999,
         min_snr_gamma=None,
         offset_noise=0.0,
+        variance_type=None,
+        vlb_weight=0.001,
         width=64,
         channel_multipliers=(1, 2),
         num_res_blocks=2,
@@ -224,6 +241,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         offset_noise = validation.check_non_negative(
             offset_noise, "offset_noise"
         )
+        vlb_weight = validation.check_non_negative(vlb_weight, "vlb_weight")
+        variance_type = self._resolve_variance_type(variance_type, scheduler)
         super().__init__(
             denoiser=denoiser,
             data_shape=data_shape,
@@ -240,10 +259,13 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             hidden_dim=hidden_dim,
             num_layers=num_layers,
             seed=seed,
+            output_multiplier=2 if variance_type == "learned_range" else 1,
             **kwargs,
         )
         self.min_snr_gamma = min_snr_gamma
         self.offset_noise = offset_noise
+        self.variance_type = variance_type
+        self.vlb_weight = vlb_weight
         if scheduler is None:
             scheduler = DDPMScheduler(
                 clip_sample=len(self.data_shape) > 1
@@ -255,8 +277,32 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
         # The model's own copy walks the full training chain (log_prob);
         # samplers get fresh copies with their own timesteps.
-        self.scheduler = scheduler.__class__.from_config(scheduler.get_config())
+        config = dict(scheduler.get_config())
+        if config.get("variance_type", "fixed_small") != variance_type:
+            config["variance_type"] = variance_type
+        self.scheduler = scheduler.__class__.from_config(config)
+        # The full chain's ancestral scheduler: the bound's terms.
+        self._bound_scheduler = DDPMScheduler.from_config(config)
         self._sampling_functions = {}
+
+    @staticmethod
+    def _resolve_variance_type(variance_type, scheduler):
+        """The model's variance type: the argument, or the scheduler's."""
+        own = (
+            scheduler.get_config().get("variance_type", "fixed_small")
+            if isinstance(scheduler, Scheduler)
+            else "fixed_small"
+        )
+        if variance_type is None:
+            return own
+        return validation.check_choice(
+            variance_type, "variance_type", VARIANCE_TYPES
+        )
+
+    @property
+    def learned_variance(self):
+        """Whether the denoiser also outputs the reverse-step variance."""
+        return self.variance_type == "learned_range"
 
     # -- training ------------------------------------------------------------
 
@@ -279,15 +325,14 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
         x_t = self.scheduler.add_noise(x0, noise, t)
         labels = self.training_labels(y, batch, training)
-        prediction = self._denoise(
-            self.denoiser, x_t, t, labels, training=training
+        output = ops.cast(
+            self._denoise(self.denoiser, x_t, t, labels, training=training),
+            "float32",
         )
+        prediction, v = self.split_output(output)
         target = self.scheduler.training_target(x0, noise, t)
         per_sample = ops.mean(
-            ops.reshape(
-                ops.square(ops.cast(prediction, "float32") - target),
-                (batch, -1),
-            ),
+            ops.reshape(ops.square(prediction - target), (batch, -1)),
             axis=-1,
         )
         if self.min_snr_gamma is not None:
@@ -295,7 +340,24 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             per_sample = per_sample * self.scheduler.loss_weights(
                 t, self.min_snr_gamma
             )
+        if v is not None:
+            per_sample = per_sample + self.vlb_weight * self._vlb_loss(
+                x0, x_t, t, prediction, v
+            )
         return self.finish_loss(per_sample, sample_weight, training)
+
+    def _vlb_loss(self, x0, x_t, t, prediction, v):
+        """L_vlb per sample (Nichol & Dhariwal, 2021, eqs. 4-6), estimated
+        as T · L_t at the sampled t, in nats per dimension. The prediction
+        enters through a stop-gradient, so that L_vlb trains only the
+        variance and L_simple stays the mean's objective (section 3.1)."""
+        output = ops.concatenate([ops.stop_gradient(prediction), v], axis=-1)
+        num_bins = None if self.value_range is None else _TRAINING_NUM_BINS
+        terms = self._bound_scheduler.variational_bound_terms(
+            x0, x_t, t, output, num_bins
+        )
+        dims = int(np.prod(self.data_shape))
+        return terms * (self.scheduler.num_train_timesteps / dims)
 
     # -- sampling ------------------------------------------------------------
 
@@ -309,6 +371,14 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             raise ValueError(
                 f"`scheduler` must run the model's forward process of {self.scheduler.num_train_timesteps} "
                 f"steps. Received: scheduler with num_train_timesteps={scheduler.num_train_timesteps}"
+            )
+        if getattr(scheduler, "learned_variance", False) and not (
+            self.learned_variance
+        ):
+            raise ValueError(
+                "A learned-variance sampler needs a model trained with "
+                "variance_type='learned_range'. Received: scheduler with "
+                f"variance_type='learned_range' for a model with variance_type={self.variance_type!r}"
             )
         # A copy: the timesteps set here must not change the caller's object.
         scheduler = scheduler.__class__.from_config(scheduler.get_config())
@@ -335,8 +405,10 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         classifier_scale,
     ):
         """The denoiser's output at (x_t, t) with the requested guidance
-        (`t_batch`: the time of each sample, int or float)."""
+        (`t_batch`: the time of each sample, int or float), with the learned
+        variance's channels when the sampler uses them."""
         out = self.guided_output(network, x, t_batch, labels, guidance_scale)
+        out, v = self.split_output(out)
         if classifier is not None:
             # Classifier guidance: ε̂ = ε − √(1 − ᾱ_t) s ∇ log p(y | x_t)
             # (Dhariwal & Nichol, 2021, algorithm 2 / eq. 14).
@@ -354,6 +426,10 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
             eps = eps - sqrt_one_minus_a * classifier_scale * grad
             out = scheduler.output_from_epsilon(eps, t_batch, x)
+        if getattr(scheduler, "learned_variance", False):
+            # The ancestral step draws with the learned variance; the
+            # other samplers take the prediction alone.
+            out = ops.concatenate([out, ops.cast(v, out.dtype)], axis=-1)
         return out
 
     def _sampling_function(
@@ -610,8 +686,15 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 scheduler.add_noise(known, noise, t), x.dtype
             )
             return run_reverse_process(
-                lambda x_in, t_batch: self.guided_output(
-                    network, x_in, t_batch, labels, guidance_scale
+                lambda x_in, t_batch: self._guided_output(
+                    network,
+                    scheduler,
+                    x_in,
+                    t_batch,
+                    labels,
+                    guidance_scale,
+                    None,
+                    1.0,
                 ),
                 scheduler,
                 x,
@@ -853,20 +936,17 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
 
     # -- likelihood ------------------------------------------------------------
 
-    def _bound_function(self, network):
-        key = ("bound", id(network))
+    def _bound_function(self, network, num_bins):
+        key = ("bound", id(network), num_bins)
         if key in self._sampling_functions:
             return self._sampling_functions[key]
         # The bound needs the posterior of the full training chain.
-        scheduler = self._sampler("ddpm", self.scheduler.num_train_timesteps)
+        scheduler = self._bound_scheduler
         variables = list(network.variables)
-        fixed_large = (
-            getattr(scheduler, "variance_type", "fixed_small") == "fixed_large"
-        )
 
         def terms(weights, x0, t, noise, labels):
-            """Per sample: the KL term L_{t} (t ≥ 1) and the decoder's
-            Gaussian mean and variance at t = 0."""
+            """Per sample, the bound's term L_t at one t (Ho et al., eq. 5):
+            the KL for t ≥ 1, the decoder's NLL at t = 0."""
             with keras.StatelessScope(
                 state_mapping=list(zip(variables, weights))
             ):
@@ -876,23 +956,9 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 out = ops.cast(
                     self._denoise(network, x_t, t_batch, labels), "float32"
                 )
-            x0_pred, _ = scheduler.split_prediction(out, t_batch, x_t)
-            coef_x0, coef_xt, var_q = scheduler.step_coefficients(
-                t, len(x0.shape)
+            return scheduler.variational_bound_terms(
+                x0, x_t, t_batch, out, num_bins
             )
-            mean_q = coef_x0 * x0 + coef_xt * x_t
-            mean_p = coef_x0 * x0_pred + coef_xt * x_t
-            beta = ops.take(scheduler.betas, t)
-            var_p = beta if fixed_large else var_q
-            # KL(N(μ_q, σ_q²) || N(μ_p, σ_p²)), the terms L_{t−1} of eq. 5.
-            var_q = ops.maximum(var_q, 1e-20)
-            kl = 0.5 * (
-                ops.log(var_p / var_q)
-                + var_q / var_p
-                + ops.square(mean_q - mean_p) / var_p
-                - 1.0
-            )
-            return _sum_per_sample(kl), mean_p, beta
 
         function = backend.compile_function(terms)
         self._sampling_functions[key] = function
@@ -913,7 +979,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             log p(x_0) ≥ −L_T − Σ_{t>1} L_{t−1} − L_0   (Ho et al., eq. 5)
 
         with the KL terms in closed form and L_0 the decoder: a Gaussian of
-        variance β_1 around the predicted mean, discretised into `num_bins`
+        variance β_1 (or the learned variance, with
+        `variance_type="learned_range"`) around the predicted mean, discretised into `num_bins`
         equal bins over `value_range` (eq. 13; e.g. 256 for 8-bit images,
         17 for the embedded digits), or a density (`num_bins=None`, then in
         the data's own units). Lower is more anomalous.
@@ -960,7 +1027,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 else self.check_labels(labels, len(x))
             )
         network = self.sampling_network(use_ema)
-        terms = self._bound_function(network)
+        terms = self._bound_function(network, num_bins)
         weights = [v.value for v in network.variables]
         generator = keras.random.SeedGenerator(seed)
         a_T = float(self.scheduler.alphas_cumprod_np[-1])
@@ -976,7 +1043,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 else ops.convert_to_tensor(labels[first : first + batch_size])
             )
             # L_T = KL(q(x_T | x_0) || N(0, I)).
-            prior = _sum_per_sample(
+            prior = sum_per_sample(
                 0.5
                 * (
                     -math.log(1.0 - a_T)
@@ -988,7 +1055,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             kl_sum = ops.zeros_like(prior)
             for t in steps:
                 noise = keras.random.normal(ops.shape(x0), seed=generator)
-                kl, _, _ = terms(
+                kl = terms(
                     weights,
                     x0,
                     ops.convert_to_tensor(int(t), "int32"),
@@ -998,15 +1065,14 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 kl_sum = kl_sum + kl
             kl_sum = kl_sum * ((T - 1) / len(steps))
             noise = keras.random.normal(ops.shape(x0), seed=generator)
-            _, mean, beta = terms(
+            decoder_nll = terms(
                 weights,
                 x0,
                 ops.convert_to_tensor(0, "int32"),
                 noise,
                 batch_labels,
             )
-            decoder = self._decoder_log_likelihood(x0, mean, beta, num_bins)
-            log_p = decoder - prior - kl_sum
+            log_p = -decoder_nll - prior - kl_sum
             if num_bins is None and self.value_range is not None:
                 # The density of x in its own units: change of variables from
                 # the [-1, 1] model space.
@@ -1014,25 +1080,6 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 log_p = log_p + dims * math.log(2.0 / (high - low))
             results.append(ops.convert_to_numpy(log_p))
         return np.concatenate(results)
-
-    def _decoder_log_likelihood(self, x0, mean, variance, num_bins):
-        """log p(x_0 | x_1) per sample (Ho et al., eq. 13)."""
-        std = ops.sqrt(variance)
-        if num_bins is None:
-            ll = (
-                -0.5 * ops.square((x0 - mean) / std)
-                - ops.log(std)
-                - 0.5 * math.log(2 * math.pi)
-            )
-            return _sum_per_sample(ll)
-        half_bin = 1.0 / (num_bins - 1)
-        upper = ops.where(
-            x0 > 1.0 - half_bin, 1.0, _normal_cdf((x0 + half_bin - mean) / std)
-        )
-        lower = ops.where(
-            x0 < -1.0 + half_bin, 0.0, _normal_cdf((x0 - half_bin - mean) / std)
-        )
-        return _sum_per_sample(ops.log(ops.maximum(upper - lower, 1e-12)))
 
     def bits_per_dim(self, x, num_bins=256, **kwargs):
         """The bound of `log_prob` as bits per dimension (lower is better)."""
@@ -1047,6 +1094,8 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             scheduler=keras.saving.serialize_keras_object(self.scheduler),
             min_snr_gamma=self.min_snr_gamma,
             offset_noise=self.offset_noise,
+            variance_type=self.variance_type,
+            vlb_weight=self.vlb_weight,
         )
         return config
 

@@ -4,6 +4,7 @@ import pytest
 from keras import ops
 
 import keras_gen
+from keras_gen import backend
 from keras_gen.models.ddpm import DDPM, networks
 from keras_gen.schedulers import DDIMScheduler, DDPMScheduler
 from keras_gen.testing import contract
@@ -504,4 +505,99 @@ def test_bad_sampling_and_training_arguments():
     with pytest.raises(ValueError, match="labels"):
         conditional.fit(
             np.zeros((4, 2), "float32"), np.array([0, 1, 2, 1]), verbose=0
+        )
+
+
+# -- learned reverse variance (Nichol & Dhariwal, 2021, section 3.1) ---------
+
+
+def test_learned_variance_trains_samples_saves_and_round_trips(tmp_path):
+    # The U-Net outputs the prediction and v: twice the data's channels.
+    unet = tiny_image_model(variance_type="learned_range").denoiser
+    assert tuple(unet.output_shape) == (None, 8, 8, 2)
+    x, _ = two_blobs(64)
+    model = toy_model(variance_type="learned_range", min_snr_gamma=5.0)
+    assert tuple(model.denoiser.output_shape) == (None, 4)
+    assert model.scheduler.variance_type == "learned_range"
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    history = model.fit(x, epochs=1, batch_size=32, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    ancestral = model.generate(2, num_steps=5, seed=0)
+    ddim = model.generate(2, num_steps=5, scheduler="ddim", seed=0)
+    assert ancestral.shape == ddim.shape == (2, 2)
+    assert np.isfinite(ancestral).all() and np.isfinite(ddim).all()
+    assert np.isfinite(model.log_prob(x[:2], num_timesteps=3)).all()
+    config = model.get_config()
+    assert config["variance_type"] == "learned_range"
+    assert config["vlb_weight"] == 0.001
+    assert DDPM.from_config(config).get_config() == config
+    path = str(tmp_path / "learned.keras")
+    model.save(path)
+    restored = keras.models.load_model(path)
+    assert restored.variance_type == "learned_range"
+    np.testing.assert_allclose(
+        restored.generate(2, num_steps=5, seed=0), ancestral, atol=1e-5
+    )
+
+
+def test_vlb_term_trains_the_variance_only():
+    """The hybrid loss's L_vlb sees the prediction through a stop-gradient
+    (section 3.1): no gradient reaches the mean branch, some reaches v."""
+    model = toy_model(variance_type="learned_range")
+    rng = np.random.default_rng(0)
+    x0, noise = (
+        ops.convert_to_tensor(rng.normal(size=(3, 2)).astype("float32"))
+        for _ in range(2)
+    )
+    output = ops.convert_to_tensor(rng.normal(size=(3, 4)).astype("float32"))
+    t = ops.convert_to_tensor(np.array([0, 5, 60], "int32"))
+    x_t = model.scheduler.add_noise(x0, noise, t)
+
+    def vlb(output):
+        prediction, v = model.split_output(output)
+        return model._vlb_loss(x0, x_t, t, prediction, v)
+
+    grad = ops.convert_to_numpy(backend.input_gradient(vlb, output))
+    np.testing.assert_array_equal(grad[:, :2], 0.0)  # the prediction
+    assert np.abs(grad[:, 2:]).min() > 0  # v
+
+
+def test_guidance_mixes_the_prediction_and_keeps_the_conditional_variance():
+    model = toy_model(variance_type="learned_range", num_classes=2)
+    rng = np.random.default_rng(1)
+    x = ops.convert_to_tensor(rng.normal(size=(3, 2)).astype("float32"))
+    t = ops.convert_to_tensor(np.array([3.0, 40.0, 90.0], "float32"))
+    labels = ops.convert_to_tensor(np.array([0, 1, 0], "int32"))
+    null = ops.full((3,), 2, dtype="int32")
+    weights = [
+        rng.normal(size=w.shape).astype("float32") * 0.1
+        for w in model.denoiser.weights
+    ]
+    model.denoiser.set_weights(weights)
+    net = model.denoiser
+    conditional = ops.convert_to_numpy(model._denoise(net, x, t, labels))
+    unconditional = ops.convert_to_numpy(model._denoise(net, x, t, null))
+    guided = ops.convert_to_numpy(model.guided_output(net, x, t, labels, 3.0))
+    assert guided.shape == (3, 4)
+    np.testing.assert_allclose(
+        guided[:, :2],
+        unconditional[:, :2]
+        + 3.0 * (conditional[:, :2] - unconditional[:, :2]),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(
+        guided[:, 2:], conditional[:, 2:], rtol=1e-5, atol=1e-5
+    )
+
+
+def test_learned_variance_errors():
+    with pytest.raises(ValueError, match="variance_type='learned'"):
+        toy_model(variance_type="learned")
+    with pytest.raises(ValueError, match="variance_type='learned_range'"):
+        toy_model().generate(
+            2,
+            scheduler=DDPMScheduler(
+                num_train_timesteps=100, variance_type="learned_range"
+            ),
         )

@@ -26,11 +26,18 @@ class DenoiserModel(GenerativeModel):
     network gives the conditional and the unconditional outputs that
     classifier-free guidance combines (`guided_output`).
 
+    A subclass may have the denoiser output `output_multiplier` times the
+    data's channels (last axis): the first `data_shape[-1]` are the
+    prediction, the others extra outputs (DDPM's learned variance), which
+    guidance does not mix (`guided_output`).
+
     Args:
         denoiser, data_shape, value_range, num_classes, label_dropout,
         ema_decay, width, channel_multipliers, num_res_blocks,
         attention_resolutions, dropout, data_format, hidden_dim,
         num_layers, seed: as documented by the subclasses.
+        output_multiplier: how many times the data's channels the
+            denoiser outputs (set by the subclass; not a config entry).
     """
 
     network_args = ("denoiser",)
@@ -81,9 +88,13 @@ class DenoiserModel(GenerativeModel):
         hidden_dim=256,
         num_layers=4,
         seed=None,
+        output_multiplier=1,
         **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
+        self.output_multiplier = validation.check_positive_int(
+            output_multiplier, "output_multiplier"
+        )
         self.label_dropout = validation.check_rate(
             label_dropout, "label_dropout"
         )
@@ -115,17 +126,26 @@ class DenoiserModel(GenerativeModel):
             num_layers=validation.check_positive_int(num_layers, "num_layers"),
         )
 
+        # Only a non-default output width enters the network's config.
+        extra = (
+            {"output_channels": self.denoiser_output_shape[-1]}
+            if self.output_multiplier != 1
+            else {}
+        )
+
         def build():
             if len(self.data_shape) == 1:
                 return networks.MLPDenoiser(
                     self.data_shape,
                     num_classes=self.num_classes,
                     **self.mlp_config,
+                    **extra,
                 )
             return networks.UNet(
                 self.data_shape,
                 num_classes=self.num_classes,
                 **self.unet_config,
+                **extra,
             )
 
         self.denoiser = self._default_network("denoiser", denoiser, build)
@@ -135,9 +155,26 @@ class DenoiserModel(GenerativeModel):
             self.denoiser, self.ema_decay, name="ema_denoiser"
         )
 
+    @property
+    def denoiser_output_shape(self):
+        """The shape of one output of the denoiser: the data's, with
+        `output_multiplier` times its channels."""
+        return self.data_shape[:-1] + (
+            self.data_shape[-1] * self.output_multiplier,
+        )
+
+    def split_output(self, out):
+        """`(prediction, extra)`: the denoiser's output split on the last
+        axis (`extra` is `None` when there are no extra channels)."""
+        if self.output_multiplier == 1:
+            return out, None
+        channels = self.data_shape[-1]
+        return out[..., :channels], out[..., channels:]
+
     def _check_denoiser_contract(self):
-        """A user's denoiser maps `[x_t, t(, label)]` to `x_t`'s shape, and
-        its label embedding has a row for the null label."""
+        """A user's denoiser maps `[x_t, t(, label)]` to
+        `denoiser_output_shape`, and its label embedding has a row for the
+        null label."""
         if self.uses_default_network("denoiser"):
             return
         inputs = [(2,) + self.data_shape, (2,)] + (
@@ -164,15 +201,20 @@ class DenoiserModel(GenerativeModel):
             ) from e
         if (
             isinstance(out, (list, tuple))
-            or tuple(out.shape[1:]) != self.data_shape
+            or tuple(out.shape[1:]) != self.denoiser_output_shape
         ):
             shape = (
                 [tuple(o.shape) for o in out]
                 if isinstance(out, (list, tuple))
                 else tuple(out.shape)
             )
+            what = (
+                "shaped like x_t"
+                if self.output_multiplier == 1
+                else f"with {self.output_multiplier} times x_t's channels"
+            )
             raise ValueError(
-                f"`denoiser` must return a tensor shaped like x_t {(None,) + self.data_shape}. "
+                f"`denoiser` must return a tensor {what} {(None,) + self.denoiser_output_shape}. "
                 f"Received: denoiser with output shape {shape}"
             )
         if self.num_classes is not None:
@@ -276,7 +318,9 @@ class DenoiserModel(GenerativeModel):
         guidance at scale s (a Python float): ε̃ = ε_∅ + s (ε_c − ε_∅)
         (Ho & Salimans, eq. 6 with w = s − 1). Any output that is affine in
         the prediction at fixed x (ε, x_0, v, a flow's velocity) combines
-        the same way. s = 0 is the unconditional model alone."""
+        the same way. s = 0 is the unconditional model alone. Extra output
+        channels (a learned variance) are the conditional branch's, as in
+        GLIDE (Nichol et al., 2022)."""
         batch = ops.shape(x)[0]
         if self.num_classes is None:
             return self._denoise(network, x, t)
@@ -293,7 +337,12 @@ class DenoiserModel(GenerativeModel):
             ops.concatenate([labels, null], axis=0),
         )
         conditional, unconditional = both[:batch], both[batch:]
-        return unconditional + guidance_scale * (conditional - unconditional)
+        conditional, extra = self.split_output(conditional)
+        unconditional, _ = self.split_output(unconditional)
+        guided = unconditional + guidance_scale * (conditional - unconditional)
+        if extra is None:
+            return guided
+        return ops.concatenate([guided, extra], axis=-1)
 
     # -- saving ------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Both are called as `denoiser([x_t, t])`, or `denoiser([x_t, t, labels])`
 when class-conditional, and return a tensor shaped like `x_t` (the
-predicted noise, x_0 or v). The timestep `t` is a float32 vector
+predicted noise, x_0 or v), or with `output_channels` channels (e.g. twice
+x_t's: the prediction and a learned variance). The timestep `t` is a float32 vector
 `(batch,)` of training-step indices in [0, T) (fractional values occur with
 continuous-time samplers); the label `num_classes` is the "no label" token
 of classifier-free guidance, so a label embedding needs `num_classes + 1`
@@ -132,6 +133,8 @@ class UNet(Network):
         num_classes: number of classes for a conditional denoiser.
         dropout: dropout rate inside residual blocks.
         groups: GroupNorm groups (must divide every level's width).
+        output_channels: the output's channels; default the input's
+            (twice them for a learned variance, Nichol & Dhariwal, 2021).
         data_format: the layout inside the network, `"channels_last"` or
             `"channels_first"`; inputs and outputs are channels-last
             either way and the weights are the same, so the two are
@@ -163,6 +166,7 @@ class UNet(Network):
         dropout=0.0,
         groups=8,
         data_format="channels_last",
+        output_channels=None,
         name="unet",
         **kwargs,
     ):
@@ -177,6 +181,11 @@ class UNet(Network):
             groups=groups,
             data_format=data_format,
         )
+        if output_channels is not None:
+            # Only when set: the default networks' configs stay as they were.
+            config["output_channels"] = validation.check_positive_int(
+                output_channels, "output_channels"
+            )
         inputs, outputs = _unet_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
         backend.check_image_data_format(self, "denoiser")
@@ -192,6 +201,7 @@ def _unet_graph(
     dropout,
     groups,
     data_format,
+    output_channels=None,
 ):
     data_shape = tuple(data_shape)
     if len(data_shape) != 3:
@@ -288,7 +298,7 @@ def _unet_graph(
     h = GroupNormalization(groups, axis=axis, name="norm_out")(h)
     h = layers.Activation("silu")(h)
     outputs = layers.Conv2D(
-        data_shape[-1],
+        output_channels or data_shape[-1],
         3,
         padding="same",
         kernel_initializer="zeros",
@@ -309,6 +319,8 @@ class MLPDenoiser(Network):
         hidden_dim: width of the hidden layers.
         num_layers: number of residual hidden layers.
         num_classes: number of classes for a conditional denoiser.
+        output_channels: the output's size; default the input's (twice it
+            for a learned variance).
         name: the network's name.
 
     Called as `mlp([x_t, t(, label)])`; returns a tensor shaped like `x_t`.
@@ -327,6 +339,7 @@ class MLPDenoiser(Network):
         hidden_dim=256,
         num_layers=4,
         num_classes=None,
+        output_channels=None,
         name="mlp_denoiser",
         **kwargs,
     ):
@@ -336,11 +349,17 @@ class MLPDenoiser(Network):
             num_layers=num_layers,
             num_classes=num_classes,
         )
+        if output_channels is not None:
+            config["output_channels"] = validation.check_positive_int(
+                output_channels, "output_channels"
+            )
         inputs, outputs = _mlp_graph(**config)
         super().__init__(inputs, outputs, config, name=name, **kwargs)
 
 
-def _mlp_graph(data_shape, hidden_dim, num_layers, num_classes):
+def _mlp_graph(
+    data_shape, hidden_dim, num_layers, num_classes, output_channels=None
+):
     data_shape = tuple(data_shape)
     if len(data_shape) != 1:
         raise ValueError(
@@ -357,5 +376,7 @@ def _mlp_graph(data_shape, hidden_dim, num_layers, num_classes):
         r = layers.Dense(hidden_dim, name=f"dense_{i}_2")(r)
         h = layers.Add()([h, r])
     h = layers.Activation("silu")(h)
-    outputs = layers.Dense(data_shape[0], name="dense_out")(h)
+    outputs = layers.Dense(output_channels or data_shape[0], name="dense_out")(
+        h
+    )
     return inputs, outputs
