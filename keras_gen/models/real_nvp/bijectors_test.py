@@ -163,6 +163,7 @@ def test_invertible_1x1_conv_matches_numpy_and_inverts():
     x = rng.randn(2, 3, 2, 4).astype("float32")
     y, log_det = layer.forward(x)
     np.testing.assert_allclose(numpy(y), x @ w.T, atol=1e-5)
+    np.testing.assert_allclose(numpy(layer(x)), numpy(y))  # `__call__` too
     # Six positions: log|det| = 6 log|det W| = 6 sum(log|s|) (table 1).
     expected = 6 * np.linalg.slogdet(w)[1]
     assert abs(expected) > 0.1
