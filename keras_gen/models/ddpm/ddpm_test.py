@@ -535,9 +535,8 @@ def test_learned_variance_trains_samples_saves_and_round_trips(tmp_path):
     model.save(path)
     restored = keras.models.load_model(path)
     assert restored.variance_type == "learned_range"
-    np.testing.assert_allclose(
-        restored.generate(2, num_steps=5, seed=0), ancestral, atol=1e-5
-    )
+    for a, b in zip(model.get_weights(), restored.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_vlb_term_trains_the_variance_only():
