@@ -94,6 +94,12 @@ def parse_args(argv=None):
     parser.add_argument("--budget-cpu-s", type=float, default=240.0)
     parser.add_argument("--num-eval", type=int, default=1000)
     parser.add_argument(
+        "--ddpm-num-eval",
+        type=int,
+        default=500,
+        help="samples of the DDPM row (DDIM-50 on one core is slow)",
+    )
+    parser.add_argument(
         "--nll-num", type=int, default=500, help="test images for the VAE NLL"
     )
     parser.add_argument(
@@ -114,7 +120,9 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="smoke mode")
     parser.add_argument(
-        "--out", default=None, help="folder of samples and results"
+        "--out",
+        default=None,
+        help="folder of the samples (.npy); the JSON goes to benchmarks/",
     )
     parser.add_argument("--plots", default=os.path.join(HERE, "plots"))
     parser.add_argument(
@@ -124,15 +132,12 @@ def parse_args(argv=None):
     if args.quick:
         args.budget_cpu_s = min(args.budget_cpu_s, 15.0)
         args.num_eval = min(args.num_eval, 100)
+        args.ddpm_num_eval = min(args.ddpm_num_eval, 100)
         args.nll_num = min(args.nll_num, 10)
         args.bpd_num = min(args.bpd_num, 100)
         args.train_subset = args.train_subset or 2000
     if args.out is None:
-        args.out = (
-            "/tmp/fashion_peers_quick"
-            if args.quick
-            else os.path.join(HERE, "fashion_peers_out")
-        )
+        args.out = "/tmp/fashion_peers" + ("_quick" if args.quick else "")
     return args
 
 
@@ -619,7 +624,7 @@ def run_normflows(args, budget, target_params):
     # The hidden width whose parameter count is closest to keras_gen's.
     counts = {
         h: bench_utils.count_params_torch(build_glow(h))
-        for h in range(16, 161, 4)
+        for h in range(16, 257, 4)
     }
     hidden = min(counts, key=lambda h: abs(counts[h] - target_params))
     torch.manual_seed(args.seed)
@@ -783,17 +788,16 @@ def main():
     info = bench_utils.machine_info()
     info["versions"]["pythae"] = bench_utils.package_version("pythae")
     print(json.dumps(info), flush=True)
-    x_test = keras_gen.datasets.load_fashion_mnist(
-        "test", num_samples=args.num_eval
-    )
-    floor = keras_gen.metrics.real_data_floor(
-        "fashion_mnist", METRICS, num_samples=args.num_eval
-    )
-    print(f"floor (train vs test, n={args.num_eval}): {floor}", flush=True)
+    floors, tests = {}, {}
+    for n in sorted({num_eval(row, args) for row in args.rows}):
+        tests[n] = keras_gen.datasets.load_fashion_mnist("test", num_samples=n)
+        floors[n] = keras_gen.metrics.real_data_floor(
+            "fashion_mnist", METRICS, num_samples=n
+        )
+        print(f"floor (train vs test, n={n}): {floors[n]}", flush=True)
     flow_params = keras_gen_flow_params() if "real_nvp" in args.rows else 0
     common = [
         "--budget-cpu-s", args.budget_cpu_s,
-        "--num-eval", args.num_eval,
         "--nll-num", args.nll_num,
         "--nll-k", args.nll_k,
         "--bpd-num", args.bpd_num,
@@ -818,17 +822,21 @@ def main():
                 f"[{time.strftime('%H:%M:%S')}] {row}: {contender} ({backend})",
                 flush=True,
             )
+            n = num_eval(row, args)
             result = bench_utils.run_json(
                 "fashion_peers.py",
-                ["--child", row, contender, *common],
+                ["--child", row, contender, "--num-eval", n, *common],
                 backend=backend,
                 timeout=timeout,
                 env=env,
             )
-            result.update(row=row, contender=contender, order=position + 1)
+            result.update(
+                row=row, contender=contender, order=position + 1, num_eval=n
+            )
+            result["floor"] = floors[n]
             result["label"] = contender_label(row, contender, backend)
             if "error" not in result:
-                scores, samples = evaluate_samples(result["samples"], x_test)
+                scores, samples = evaluate_samples(result["samples"], tests[n])
                 result.update(scores)
                 grid = os.path.join(
                     args.plots, f"fashion_peers_{row}_{contender}.png"
@@ -844,27 +852,29 @@ def main():
     out = {
         "machine": info,
         "args": {k: v for k, v in vars(args).items()},
-        "floor": floor,
+        "floors": {str(n): f for n, f in floors.items()},
     }
     out["results"] = results
-    path = os.path.join(args.out, "fashion_peers.json")
+    path = os.path.join(args.out if args.quick else HERE, "fashion_peers.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
-    print(markdown(results, floor, args))
+    print(markdown(results, args))
     print(f"wrote {path}")
 
 
-def markdown(results, floor, args):
-    fd0, kid0 = (
-        floor["classifier_frechet_distance"],
-        floor["classifier_kernel_distance"],
-    )
+def num_eval(row, args):
+    return args.ddpm_num_eval if row == "ddpm" else args.num_eval
+
+
+def markdown(results, args):
     rows = []
     for r in results:
+        fd0 = r["floor"]["classifier_frechet_distance"]
+        kid0 = r["floor"]["classifier_kernel_distance"]
         if "error" in r:
             rows.append(
                 [r["row"], r["label"], "error: " + r["error"][:200]]
-                + [None] * 9
+                + [None] * 10
             )
             continue
         likelihood = None
@@ -887,6 +897,7 @@ def markdown(results, floor, args):
                 r["train_cpu_s"],
                 r["train_wall_s"],
                 f"{r['load_before'][0]:.2f} -> {r['load_after'][0]:.2f}",
+                r["num_eval"],
                 r["classifier_frechet_distance"],
                 f"{r['classifier_kernel_distance']:.4f}",
                 likelihood,
@@ -895,7 +906,7 @@ def markdown(results, floor, args):
         )
     header = [
         "row", "contender", "parameters", "ran", "steps", "train CPU s", "train wall s",
-        "load 1 min before -> after", f"FD (n={args.num_eval})", "KID", "likelihood", "floor",
+        "load 1 min before -> after", "n eval", "FD", "KID", "likelihood", "floor",
     ]  # fmt: skip
     return bench_utils.markdown_table(header, rows)
 
