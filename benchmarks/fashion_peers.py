@@ -126,6 +126,17 @@ def parse_args(argv=None):
     )
     parser.add_argument("--plots", default=os.path.join(HERE, "plots"))
     parser.add_argument(
+        "--contenders",
+        nargs="+",
+        default=None,
+        help="run only these contenders of each row (e.g. keras_gen)",
+    )
+    parser.add_argument(
+        "--json",
+        default=None,
+        help="results file (default: benchmarks/fashion_peers.json)",
+    )
+    parser.add_argument(
         "--child", nargs=2, metavar=("ROW", "CONTENDER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -724,7 +735,8 @@ def child(args):
 
     samples = np.nan_to_num(np.asarray(samples, "float32"), nan=0.0).clip(0, 1)
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, f"{row}_{contender}.npy")
+    backend = os.environ.get("KERAS_BACKEND", "jax")
+    path = os.path.join(args.out, f"{row}_{contender}_{backend}.npy")
     np.save(path, samples)
     result.update(
         row=row,
@@ -811,6 +823,8 @@ def main():
     for i, row in enumerate(args.rows):
         order = ROWS[row] if i % 2 == 0 else ROWS[row][::-1]
         for position, contender in enumerate(order):
+            if args.contenders and contender not in args.contenders:
+                continue
             backend = (
                 args.backend
                 if contender == "keras_gen"
@@ -838,8 +852,11 @@ def main():
             if "error" not in result:
                 scores, samples = evaluate_samples(result["samples"], tests[n])
                 result.update(scores)
+                name = contender
+                if contender == "keras_gen" and args.backend != "jax":
+                    name = f"keras_gen_{args.backend}"
                 grid = os.path.join(
-                    args.plots, f"fashion_peers_{row}_{contender}.png"
+                    args.plots, f"fashion_peers_{row}_{name}.png"
                 )
                 if args.quick:
                     grid = os.path.join(args.out, os.path.basename(grid))
@@ -855,7 +872,9 @@ def main():
         "floors": {str(n): f for n, f in floors.items()},
     }
     out["results"] = results
-    path = os.path.join(args.out if args.quick else HERE, "fashion_peers.json")
+    path = args.json or os.path.join(
+        args.out if args.quick else HERE, "fashion_peers.json"
+    )
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
     print(markdown(results, args))
