@@ -52,6 +52,8 @@ PNG grids of 64 samples per contender go to `benchmarks/plots/`.
 
     taskset -c 0 python benchmarks/fashion_peers.py --quick
     taskset -c 0 python benchmarks/fashion_peers.py --budget-cpu-s 240
+    taskset -c 0 python benchmarks/fashion_peers.py --rows real_nvp \
+        --contenders keras_gen --backend tensorflow --json /tmp/rnvp_tf.json
 """
 
 import argparse
