@@ -28,8 +28,9 @@ def keras_gen_unet(image_size=IMAGE_SIZE, data_format="channels_last"):
     )
 
 
-def diffusers_unet(image_size=IMAGE_SIZE):
-    """diffusers' `UNet2DModel` with the same widths and attention."""
+def diffusers_unet(image_size=IMAGE_SIZE, **overrides):
+    """diffusers' `UNet2DModel` with the same widths and attention;
+    `overrides` go to `UNet2DModel` (e.g. `num_class_embeds`)."""
     from diffusers import UNet2DModel
 
     return UNet2DModel(
@@ -42,4 +43,5 @@ def diffusers_unet(image_size=IMAGE_SIZE):
         up_block_types=("AttnUpBlock2D", "UpBlock2D", "UpBlock2D"),
         attention_head_dim=WIDTHS[-1],  # one head as wide as the channels
         norm_num_groups=8,
+        **overrides,
     )
