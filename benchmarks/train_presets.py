@@ -353,7 +353,9 @@ def cyclegan_photos():
 # figure beside the real-data floor (1,000 test images against 1,000 train
 # images) computed with the same number of images.
 
-FASHION = "Fashion-MNIST train split (60,000 28x28 images in [0, 1], the IDX files)"
+FASHION = (
+    "Fashion-MNIST train split (60,000 28x28 images in [0, 1], the IDX files)"
+)
 NUM_EVAL = 1000  # generated samples and test images per Fréchet distance
 BUDGET = "one CPU core (JAX, taskset -c 1, one thread per library) on a shared 2-core x86_64 machine"
 
@@ -368,9 +370,7 @@ def _fashion(num_samples=None):
 def _fashion_fd(samples):
     """Classifier FD of `samples` to the first `NUM_EVAL` test images, and
     the real-data floor at the same size (Fashion-MNIST CNN features)."""
-    x_test = keras_gen.datasets.load_fashion_mnist(
-        "test", num_samples=NUM_EVAL
-    )
+    x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=NUM_EVAL)
     key = "classifier_frechet_distance"
     fd = keras_gen.metrics.evaluate(
         None, x_test, (key,), samples=samples, classifier="fashion_mnist"
