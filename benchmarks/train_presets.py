@@ -347,7 +347,7 @@ def cyclegan_photos():
 # -- Fashion-MNIST (28x28) ------------------------------------------------------
 #
 # The registry's "fashion_mnist" configurations, trained for a fixed number of
-# steps on JAX pinned to one CPU core (the four take about an hour in all);
+# steps on JAX pinned to one shared CPU core (the four take about an hour);
 # measured on the test split with the shipped Fashion-MNIST classifier (its
 # 128 penultimate activations: a classifier Fréchet distance, not FID), each
 # figure beside the real-data floor (1,000 test images against 1,000 train
@@ -402,7 +402,7 @@ def vae_fashion_mnist():
     x_train, _ = _fashion()
     x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=500)
     model = family.build("fashion_mnist", seed=SEED)
-    epochs, batch = 3, config.batch_size
+    epochs, batch = 2, config.batch_size
     steps = epochs * -(-len(x_train) // batch)
     model.compile(optimizer=keras.optimizers.Adam(_cosine(1e-3, steps)))
     model.fit(x_train, epochs=epochs, batch_size=batch, verbose=0)
@@ -461,7 +461,7 @@ def gan_fashion_mnist():
 def ddpm_fashion_mnist():
     family = keras_gen.models.registry.get("ddpm")
     config = family.configuration("fashion_mnist")
-    x_train, y_train = _fashion()
+    x_train, y_train = _fashion(44_800)  # 350 steps of 128
     model = family.build("fashion_mnist", seed=SEED)
     epochs, batch = 1, config.batch_size
     steps = epochs * -(-len(x_train) // batch)
@@ -480,7 +480,7 @@ def ddpm_fashion_mnist():
         "description": "Class-conditional DDPM (U-Net width 32, multipliers 1-2-2, attention at 7x7, "
         "1,000 linear-beta steps, label dropout 0.1 for classifier-free guidance, EMA 0.999) on "
         "Fashion-MNIST 28x28 in [0, 1]: the registry's ddpm 'fashion_mnist' configuration.",
-        "training_data": FASHION + " with labels",
+        "training_data": "Fashion-MNIST train split, first 44,800 images, with labels",
         "training": f"Adam, cosine decay from {config.learning_rate} (50 warm-up steps), {epochs} epoch "
         f"({steps} steps), batch {batch}",
         "budget": BUDGET,
@@ -496,7 +496,7 @@ def ddpm_fashion_mnist():
 def real_nvp_fashion_mnist():
     family = keras_gen.models.registry.get("real_nvp")
     config = family.configuration("fashion_mnist")
-    x_train, _ = _fashion(30_000)
+    x_train, _ = _fashion(20_000)
     x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=NUM_EVAL)
     model = family.build("fashion_mnist", seed=SEED)
     epochs, batch = 1, config.batch_size
@@ -510,7 +510,7 @@ def real_nvp_fashion_mnist():
     return model, {
         "description": "Multi-scale RealNVP (2 scales, 32 filters, 2 residual blocks) on dequantised "
         "Fashion-MNIST 28x28 (256 grey levels): the registry's real_nvp 'fashion_mnist' configuration.",
-        "training_data": "Fashion-MNIST train split, first 30,000 images",
+        "training_data": "Fashion-MNIST train split, first 20,000 images",
         "training": f"Adam, cosine decay from {config.learning_rate}, {epochs} epoch ({steps} steps), batch {batch}",
         "budget": BUDGET,
         "metrics": {
