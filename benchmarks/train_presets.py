@@ -15,10 +15,21 @@ classifier is not retrained: its shipped weights
 (`keras_gen/metrics/digits_classifier.weights.h5`, from
 `benchmarks/digits_classifier_train.py`) are registered as a preset.
 
-The presets are small on purpose (all together a few MB): they are
-starting points for fine-tuning and demos, not state-of-the-art models.
-Quality figures are on the test split (digits [1350:], 447 images) or on
-fresh toy samples.
+The presets are small on purpose: they are starting points for
+fine-tuning and demos, not state-of-the-art models. Quality figures are on
+the test split (digits [1350:], 447 images) or on fresh toy samples.
+
+The four `*_fashion_mnist` presets (VAE, class-conditional DCGAN,
+class-conditional DDPM, RealNVP) are the exception to "embedded data":
+they train on Fashion-MNIST at 28x28 (`keras_gen.datasets.load_fashion_mnist`,
+the IDX files installed locally) with the registry's "fashion_mnist"
+configurations, for a fixed number of steps each, and are measured on the
+test split with the shipped Fashion-MNIST classifier. Run on one pinned
+core of a shared 2-core CPU (2026-12-06, load 5-8) they took about 100 min
+in all (`seconds` in each `metadata.json`); together they add about 30 MB.
+
+    KERAS_BACKEND=jax taskset -c 1 python benchmarks/train_presets.py \
+        --only vae_fashion_mnist gan_fashion_mnist ddpm_fashion_mnist real_nvp_fashion_mnist
 """
 
 import argparse
@@ -347,7 +358,7 @@ def cyclegan_photos():
 # -- Fashion-MNIST (28x28) ------------------------------------------------------
 #
 # The registry's "fashion_mnist" configurations, trained for a fixed number of
-# steps on JAX pinned to one shared CPU core (the four take about an hour);
+# steps on JAX pinned to one shared CPU core;
 # measured on the test split with the shipped Fashion-MNIST classifier (its
 # 128 penultimate activations: a classifier Fréchet distance, not FID), each
 # figure beside the real-data floor (1,000 test images against 1,000 train

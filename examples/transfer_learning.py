@@ -45,7 +45,20 @@ The default run (2026-11-21, JAX, shared 2-core CPU, 51 s in all) printed:
 fine-tuned preset: classifier Fréchet distance 17.1, requested digit read
 93.0 %; from scratch: 59.5 and 45.5 % (200 steps, 12 s each). Frozen
 `vae_digits` encoder + softmax from 50 labels: 70.0 % test accuracy; raw
-pixels + softmax: 66.7 %.
+pixels + softmax: 66.7 %. Re-run 2026-12-06 (JAX, pinned to one core of a
+shared 2-core CPU at load 5-8): parts 1 and 2 gave 16.4 / 91.5 % against
+30.7 / 58.5 %, and 70.5 % against 67.1 %.
+
+Part 3 (2026-12-06, JAX, one pinned core of a shared 2-core CPU at load
+5-8, so the one core ran this at a quarter to a half of its speed):
+fine-tuned `gan_fashion_mnist`: classifier Fréchet distance 5.72, requested
+digit read 98.4 % (304 steps, 298 s); from scratch: 10.04 and 90.2 % (304
+steps, 357 s); real digits on the same path: 4.39. The preset needs those
+steps to unlearn clothes: with 160 steps (`--fashion-steps 160`) the two
+were even (10.04 / 96.9 % fine-tuned against 9.66 / 96.4 % from scratch),
+so the gain shows at 300 steps, not before. Part 3 alone took 12 min of
+wall time at that load (the 160-step run: 485 s of wall time, 111 s of CPU
+time); `--skip-fashion` leaves it out.
 """
 
 import argparse

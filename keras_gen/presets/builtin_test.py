@@ -20,7 +20,8 @@ def test_the_built_in_presets_are_there_and_small():
         for name in NAMES
         for f in handles.PRESET_FILES
     )
-    assert total <= 30 * 2**20
+    # Well under 100 MB with the four 28x28 Fashion-MNIST presets.
+    assert total <= 64 * 2**20
 
 
 @pytest.mark.parametrize("name", NAMES)
