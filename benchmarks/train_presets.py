@@ -25,8 +25,10 @@ they train on Fashion-MNIST at 28x28 (`keras_gen.datasets.load_fashion_mnist`,
 the IDX files installed locally) with the registry's "fashion_mnist"
 configurations, for a fixed number of steps each, and are measured on the
 test split with the shipped Fashion-MNIST classifier. Run on one pinned
-core of a shared 2-core CPU (2026-12-06, load 5-8) they took about 100 min
-in all (`seconds` in each `metadata.json`); together they add about 30 MB.
+core of a shared 2-core CPU (2026-12-06, load 5-8) their `seconds` (in each
+`metadata.json`) add up to 2 h 22 min (1 h 43 min of wall time, two runs at once; the DDPM alone 78 min
+for 350 steps, too few: its samples are not yet read as their class);
+together they add 26 MB.
 
     KERAS_BACKEND=jax taskset -c 1 python benchmarks/train_presets.py \
         --only vae_fashion_mnist gan_fashion_mnist ddpm_fashion_mnist real_nvp_fashion_mnist
