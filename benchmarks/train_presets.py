@@ -15,10 +15,23 @@ classifier is not retrained: its shipped weights
 (`keras_gen/metrics/digits_classifier.weights.h5`, from
 `benchmarks/digits_classifier_train.py`) are registered as a preset.
 
-The presets are small on purpose (all together a few MB): they are
-starting points for fine-tuning and demos, not state-of-the-art models.
-Quality figures are on the test split (digits [1350:], 447 images) or on
-fresh toy samples.
+The presets are small on purpose: they are starting points for
+fine-tuning and demos, not state-of-the-art models. Quality figures are on
+the test split (digits [1350:], 447 images) or on fresh toy samples.
+
+The four `*_fashion_mnist` presets (VAE, class-conditional DCGAN,
+class-conditional DDPM, RealNVP) are the exception to "embedded data":
+they train on Fashion-MNIST at 28x28 (`keras_gen.datasets.load_fashion_mnist`,
+the IDX files installed locally) with the registry's "fashion_mnist"
+configurations, for a fixed number of steps each, and are measured on the
+test split with the shipped Fashion-MNIST classifier. Run on one pinned
+core of a shared 2-core CPU (2026-12-06, load 5-8) their `seconds` (in each
+`metadata.json`) add up to 2 h 22 min (1 h 43 min of wall time, two runs at once; the DDPM alone 78 min
+for 350 steps, too few: its samples are not yet read as their class);
+together they add 26 MB.
+
+    KERAS_BACKEND=jax taskset -c 1 python benchmarks/train_presets.py \
+        --only vae_fashion_mnist gan_fashion_mnist ddpm_fashion_mnist real_nvp_fashion_mnist
 """
 
 import argparse
@@ -344,6 +357,186 @@ def cyclegan_photos():
     }
 
 
+# -- Fashion-MNIST (28x28) ------------------------------------------------------
+#
+# The registry's "fashion_mnist" configurations, trained for a fixed number of
+# steps on JAX pinned to one shared CPU core;
+# measured on the test split with the shipped Fashion-MNIST classifier (its
+# 128 penultimate activations: a classifier Fréchet distance, not FID), each
+# figure beside the real-data floor (1,000 test images against 1,000 train
+# images) computed with the same number of images.
+
+FASHION = (
+    "Fashion-MNIST train split (60,000 28x28 images in [0, 1], the IDX files)"
+)
+NUM_EVAL = 1000  # generated samples and test images per Fréchet distance
+BUDGET = "one CPU core (JAX, taskset -c 1, one thread per library) on a shared 2-core x86_64 machine"
+
+
+def _fashion(num_samples=None):
+    x, y = keras_gen.datasets.load_fashion_mnist(
+        "train", with_labels=True, num_samples=num_samples
+    )
+    return x, y.astype("int32")
+
+
+def _fashion_fd(samples):
+    """Classifier FD of `samples` to the first `NUM_EVAL` test images, and
+    the real-data floor at the same size (Fashion-MNIST CNN features)."""
+    x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=NUM_EVAL)
+    key = "classifier_frechet_distance"
+    fd = keras_gen.metrics.evaluate(
+        None, x_test, (key,), samples=samples, classifier="fashion_mnist"
+    )[key]
+    floor = keras_gen.metrics.real_data_floor(
+        "fashion_mnist", (key,), num_samples=NUM_EVAL
+    )[key]
+    return float(fd), float(floor)
+
+
+def _label_accuracy(samples, labels):
+    """How often the shipped Fashion-MNIST classifier reads the requested class."""
+    classifier = keras_gen.metrics.shipped_classifier("fashion_mnist")
+    predicted = classifier.predict(samples, verbose=0).argmax(-1)
+    return float((predicted == labels).mean())
+
+
+def _cosine(rate, steps, warmup=0):
+    if warmup:
+        return keras.optimizers.schedules.CosineDecay(
+            0.0, steps - warmup, warmup_target=rate, warmup_steps=warmup
+        )
+    return keras.optimizers.schedules.CosineDecay(rate, steps)
+
+
+def vae_fashion_mnist():
+    family = keras_gen.models.registry.get("vae")
+    config = family.configuration("fashion_mnist")
+    x_train, _ = _fashion()
+    x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=500)
+    model = family.build("fashion_mnist", seed=SEED)
+    epochs, batch = 1, config.batch_size
+    steps = epochs * -(-len(x_train) // batch)
+    model.compile(optimizer=keras.optimizers.Adam(_cosine(1e-3, steps)))
+    model.fit(x_train, epochs=epochs, batch_size=batch, verbose=0)
+    samples = model.generate(NUM_EVAL, seed=1)
+    fd, floor = _fashion_fd(samples)
+    return model, {
+        "description": "VAE (16-D latent, conv encoder/decoder 32-64, dense 256x2, Bernoulli likelihood "
+        "on grey levels) on Fashion-MNIST 28x28: the registry's vae 'fashion_mnist' configuration.",
+        "training_data": FASHION,
+        "training": f"Adam, cosine decay from 1e-3, {epochs} epoch ({steps} steps), batch {batch}",
+        "budget": BUDGET,
+        "metrics": {
+            "test_nll_iwae100_nats": float(
+                -model.log_prob(x_test, num_samples=100).mean()
+            ),
+            "test_negative_elbo_nats": float(
+                -model.log_prob(x_test, num_samples=1).mean()
+            ),
+            "test_images_for_nll": len(x_test),
+            "note_nll": "Bernoulli cross-entropy of the grey levels (continuous targets), "
+            "not the likelihood of 256-level pixels: compare VAEs with each other only",
+            "classifier_frechet_distance": fd,
+            "classifier_frechet_distance_real_floor": floor,
+            "fd_num_images": NUM_EVAL,
+        },
+    }
+
+
+def gan_fashion_mnist():
+    family = keras_gen.models.registry.get("gan")
+    config = family.configuration("fashion_mnist")
+    x_train, y_train = _fashion()
+    model = family.build("fashion_mnist", seed=SEED)
+    family.compile(model, "fashion_mnist")  # Adam(2e-4, beta_1=0.5) x 2
+    epochs, batch = 3, config.batch_size
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch, verbose=0)
+    labels = np.arange(NUM_EVAL) % 10
+    samples = model.generate(NUM_EVAL, labels=labels, seed=1)
+    fd, floor = _fashion_fd(samples)
+    steps = epochs * -(-len(x_train) // batch)
+    return model, {
+        "description": "Class-conditional DCGAN (projection discriminator, 64-D latent, EMA generator "
+        "0.999) on Fashion-MNIST 28x28 in [0, 1]: the registry's gan 'fashion_mnist' configuration.",
+        "training_data": FASHION + " with labels",
+        "training": f"Adam(2e-4, beta_1=0.5) for both networks, {epochs} epochs ({steps} steps), batch {batch}",
+        "budget": BUDGET,
+        "metrics": {
+            "classifier_frechet_distance": fd,
+            "classifier_frechet_distance_real_floor": floor,
+            "label_accuracy": _label_accuracy(samples, labels),
+            "fd_num_images": NUM_EVAL,
+        },
+    }
+
+
+def ddpm_fashion_mnist():
+    family = keras_gen.models.registry.get("ddpm")
+    config = family.configuration("fashion_mnist")
+    x_train, y_train = _fashion(44_800)  # 350 steps of 128
+    model = family.build("fashion_mnist", seed=SEED)
+    epochs, batch = 1, config.batch_size
+    steps = epochs * -(-len(x_train) // batch)
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            _cosine(config.learning_rate, steps, warmup=50)
+        )
+    )
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch, verbose=0)
+    labels = np.arange(NUM_EVAL) % 10
+    samples = model.generate(
+        NUM_EVAL, num_steps=25, scheduler="ddim", labels=labels, seed=1
+    )
+    fd, floor = _fashion_fd(samples)
+    return model, {
+        "description": "Class-conditional DDPM (U-Net width 32, multipliers 1-2-2, attention at 7x7, "
+        "1,000 linear-beta steps, label dropout 0.1 for classifier-free guidance, EMA 0.999) on "
+        "Fashion-MNIST 28x28 in [0, 1]: the registry's ddpm 'fashion_mnist' configuration.",
+        "training_data": "Fashion-MNIST train split, first 44,800 images, with labels",
+        "training": f"Adam, cosine decay from {config.learning_rate} (50 warm-up steps), {epochs} epoch "
+        f"({steps} steps), batch {batch}",
+        "budget": BUDGET,
+        "metrics": {
+            "classifier_frechet_distance_ddim25": fd,
+            "classifier_frechet_distance_real_floor": floor,
+            "label_accuracy_ddim25": _label_accuracy(samples, labels),
+            "fd_num_images": NUM_EVAL,
+        },
+    }
+
+
+def real_nvp_fashion_mnist():
+    family = keras_gen.models.registry.get("real_nvp")
+    config = family.configuration("fashion_mnist")
+    x_train, _ = _fashion(12_800)  # 200 steps of 64
+    x_test = keras_gen.datasets.load_fashion_mnist("test", num_samples=NUM_EVAL)
+    model = family.build("fashion_mnist", seed=SEED)
+    epochs, batch = 1, config.batch_size
+    steps = epochs * -(-len(x_train) // batch)
+    model.compile(
+        optimizer=keras.optimizers.Adam(_cosine(config.learning_rate, steps))
+    )
+    model.fit(x_train, epochs=epochs, batch_size=batch, verbose=0)
+    samples = model.generate(NUM_EVAL, seed=1)
+    fd, floor = _fashion_fd(samples)
+    return model, {
+        "description": "Multi-scale RealNVP (2 scales, 32 filters, 2 residual blocks) on dequantised "
+        "Fashion-MNIST 28x28 (256 grey levels): the registry's real_nvp 'fashion_mnist' configuration.",
+        "training_data": "Fashion-MNIST train split, first 12,800 images",
+        "training": f"Adam, cosine decay from {config.learning_rate}, {epochs} epoch ({steps} steps), batch {batch}",
+        "budget": BUDGET,
+        "metrics": {
+            "test_bits_per_dim": float(model.bits_per_dim(x_test).mean()),
+            "uniform_bits_per_dim": 8.0,
+            "test_images_for_bits_per_dim": NUM_EVAL,
+            "classifier_frechet_distance": fd,
+            "classifier_frechet_distance_real_floor": floor,
+            "fd_num_images": NUM_EVAL,
+        },
+    }
+
+
 def digits_classifier():
     # Not retrained: the shipped weights of keras_gen.metrics are registered.
     model = keras_gen.metrics.digits_classifier()
@@ -371,6 +564,10 @@ PRESETS = {
     "stylegan2_digits": stylegan2_digits,
     "cyclegan_photos": cyclegan_photos,
     "digits_classifier": digits_classifier,
+    "vae_fashion_mnist": vae_fashion_mnist,
+    "gan_fashion_mnist": gan_fashion_mnist,
+    "ddpm_fashion_mnist": ddpm_fashion_mnist,
+    "real_nvp_fashion_mnist": real_nvp_fashion_mnist,
 }
 
 

@@ -54,7 +54,7 @@ registry.register(
                     attention_resolutions=(7,),
                     ema_decay=0.999,
                 ),
-                "class-conditional U-Net on Fashion-MNIST 28x28 in [0, 1]",
+                "class-conditional U-Net on Fashion-MNIST 28x28 in [0, 1] (the ddpm_fashion_mnist preset)",
                 "fashion_mnist",
                 batch_size=128,
                 learning_rate=1e-3,

@@ -48,7 +48,7 @@ registry.register(
                     conditioning="projection",
                     ema_decay=0.999,
                 ),
-                "class-conditional DCGAN on Fashion-MNIST 28x28 in [0, 1]",
+                "class-conditional DCGAN on Fashion-MNIST 28x28 in [0, 1] (the gan_fashion_mnist preset)",
                 "fashion_mnist",
                 batch_size=128,
             ),

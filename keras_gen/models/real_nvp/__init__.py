@@ -52,7 +52,7 @@ registry.register(
                     num_bins=256,
                     value_range=(0.0, 1.0),
                 ),
-                "dequantised Fashion-MNIST 28x28, 256 grey levels",
+                "dequantised Fashion-MNIST 28x28, 256 grey levels (the real_nvp_fashion_mnist preset)",
                 "fashion_mnist",
                 learning_rate=1e-3,
             ),

@@ -42,7 +42,7 @@ registry.register(
             ),
             "fashion_mnist": registry.Configuration(
                 dict(data_shape=(28, 28, 1), latent_dim=16),
-                "Fashion-MNIST 28x28 in [0, 1] (Bernoulli likelihood on grey levels)",
+                "Fashion-MNIST 28x28 in [0, 1] (Bernoulli likelihood on grey levels; the vae_fashion_mnist preset)",
                 "fashion_mnist",
                 batch_size=128,
             ),
