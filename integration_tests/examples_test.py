@@ -23,6 +23,13 @@ def test_transfer_learning_example_runs(tmp_path):
             "20",
             "--num-labelled",
             "20",
+            # The Fashion-MNIST part: a few steps on 64 digits.
+            "--fashion-steps",
+            "4",
+            "--fashion-num-train",
+            "64",
+            "--fashion-batch-size",
+            "16",
             "--out",
             str(tmp_path),
         ],
@@ -40,6 +47,8 @@ def test_transfer_learning_example_runs(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [
         "fine_tuned.png",
         "from_scratch.png",
+        "gan_digits28_fine_tuned.png",
+        "gan_digits28_from_scratch.png",
     ]
 
 
