@@ -56,11 +56,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The backends run at the same time (TEST_PARALLEL=0: one after the other):
-# much of a pass is single-threaded (XLA compiling tiny models, Python), so
-# the passes share the cores better than one pass uses them.  Each pass
+# The backends run one after the other; TEST_PARALLEL=1 runs them side by
+# side (on the 2-core CI machine that took about as long: 2026-12-06, each
+# pass got ~0.55 of a core, see the README's Tests section).  Each pass
 # writes test-logs/<backend>.log, printed when it ends, with its duration.
-TEST_PARALLEL ?= 1
+TEST_PARALLEL ?= 0
 test: install
 	@mkdir -p test-logs; start=$$(date +%s); \
 	run() { s=$$(date +%s); \
