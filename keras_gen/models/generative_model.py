@@ -83,13 +83,7 @@ class GenerativeModel(PresetMixin, keras.Model):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (
-            not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
-        ):
-            raise ValueError(
-                f"`seed` must be an int or None. Received: seed={seed!r}"
-            )
-        self.seed = None if seed is None else int(seed)
+        self.seed = validation.check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(
             seed, name="seed_generator"
         )

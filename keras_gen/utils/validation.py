@@ -14,6 +14,17 @@ def check_positive_int(value, name, allow_zero=False):
     return int(value)
 
 
+def check_seed(seed):
+    """An int seed (as a Python int), or `None`."""
+    if seed is not None and (
+        not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
+    ):
+        raise ValueError(
+            f"`seed` must be an int or None. Received: seed={seed!r}"
+        )
+    return None if seed is None else int(seed)
+
+
 def check_in_range(value, name, low, high=np.inf, description=None):
     """A finite number in [low, high]."""
     try:

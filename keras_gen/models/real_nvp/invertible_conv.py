@@ -8,6 +8,7 @@ import numpy as np
 from keras import ops
 
 from keras_gen.models.real_nvp.bijector import BijectorMixin
+from keras_gen.utils import validation
 
 
 def lu_decomposition(a):
@@ -70,13 +71,7 @@ class InvertibleConv1x1(BijectorMixin, keras.layers.Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (
-            not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
-        ):
-            raise ValueError(
-                f"`seed` must be an int or None. Received: seed={seed!r}"
-            )
-        self.seed = None if seed is None else int(seed)
+        self.seed = validation.check_seed(seed)
 
     def build(self, input_shape):
         channels = input_shape[-1]
