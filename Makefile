@@ -57,8 +57,8 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # The backends run one after the other; TEST_PARALLEL=1 runs them side by
-# side (on the 2-core CI machine that took about as long: 2026-12-06, each
-# pass got ~0.55 of a core, see the README's Tests section).  Each pass
+# side (on a 2-core machine that was no faster: 2026-12-06, see the
+# README's Tests section).  Each pass
 # writes test-logs/<backend>.log, printed when it ends, with its duration.
 TEST_PARALLEL ?= 0
 test: install
