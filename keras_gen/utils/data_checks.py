@@ -300,7 +300,15 @@ def _checked_tf_dataset(dataset, checker):
             f"Received: a tf.data.Dataset of dicts with keys {sorted(dataset.element_spec)}"
         )
     options = dataset.options()
-    return dataset.map(mapped).with_options(options)
+    # The check is Python, so it must run only while the consumer waits for
+    # a batch. tf.data otherwise injects a prefetch after the last `map`,
+    # whose thread keeps calling the check after `fit` has stopped; on JAX
+    # that thread ran the check while the dataset was being collected and
+    # the process died of a segmentation fault (CI, 2026-12-06; see
+    # docs/architecture.md, "Data flow of one fit").
+    synchronous = tf.data.Options()
+    synchronous.experimental_optimization.inject_prefetch = False
+    return dataset.map(mapped).with_options(options).with_options(synchronous)
 
 
 def checked_data(x, y, checker):
