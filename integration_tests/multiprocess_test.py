@@ -46,7 +46,7 @@ def build(name):
         value_range=None,
         hidden_dim=16,
         num_layers=1,
-        scheduler=DDPMScheduler(num_train_timesteps=50),
+        scheduler=DDPMScheduler(num_train_timesteps=50, clip_sample=False),
         seed=0,
     )
 

@@ -8,6 +8,9 @@ from keras_gen.models.beta_tcvae.beta_tcvae import BetaTCVAE
 from keras_gen.models.cyclegan.cyclegan import CycleGAN
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.flow_matching.flow_matching import FlowMatching
+from keras_gen.models.flow_matching.latent_flow_matching import (
+    LatentFlowMatching,
+)
 from keras_gen.models.gan.gan import GAN
 from keras_gen.models.gan.wgan_gp import WGANGP
 from keras_gen.models.generative_model import GenerativeModel

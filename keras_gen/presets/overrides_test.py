@@ -64,7 +64,7 @@ def saved(tmp_path_factory):
     [
         n
         for n in registry.names()
-        if n not in ("latent_diffusion", "vq_vae_prior")
+        if n not in ("latent_diffusion", "latent_flow_matching", "vq_vae_prior")
     ],
 )
 def test_shape_and_width_overrides_take_effect(name, saved):

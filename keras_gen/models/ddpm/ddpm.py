@@ -27,7 +27,8 @@ _TRAINING_NUM_BINS = 256
 
 class DiffusionSampling:
     """The sampling interface of the diffusion families (`DDPM`,
-    `LatentDiffusion`): `generate` with the sampler's options as keywords."""
+    `LatentDiffusion`): `generate` and `image_to_image` with the sampler's
+    options as keywords."""
 
     def generate(
         self,
@@ -106,6 +107,40 @@ class DiffusionSampling:
             classifier_scale=classifier_scale,
             use_ema=use_ema,
             verbose=verbose,
+        )
+
+    def image_to_image(
+        self,
+        x,
+        strength=0.5,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """SDEdit (Meng et al., 2022): `x` is noised by the forward process
+        to the timestep `strength` of the way through the sampler's
+        timesteps, and the reverse process run from there (the last
+        `round(strength * evaluations)` evaluations; see
+        `keras_gen.models.editing.ImageEditing.image_to_image`). The
+        options are those of `generate`; the sampler must work in the
+        model's VP space (`"ddpm"`, `"ddim"`, `"dpm_solver"`,
+        `"score_sde_vp"`)."""
+        return ImageEditing.image_to_image(
+            self,
+            x,
+            strength,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
         )
 
 
@@ -275,6 +310,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             raise ValueError(
                 f"`scheduler` must be a `keras_gen.schedulers.Scheduler`. Received: scheduler={scheduler!r}"
             )
+        self._check_clipping(scheduler)
         # The model's own copy walks the full training chain (log_prob);
         # samplers get fresh copies with their own timesteps.
         config = dict(scheduler.get_config())
@@ -361,12 +397,27 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
 
     # -- sampling ------------------------------------------------------------
 
+    def _check_clipping(self, scheduler):
+        """Unbounded data (`value_range=None`) must not be clipped: a
+        scheduler that clips x̂_0 to [-1, 1] would cut latents and other
+        vectors of unit scale (a third of a standard normal's values)."""
+        if self.value_range is None and getattr(
+            scheduler, "clip_sample", False
+        ):
+            raise ValueError(
+                "`scheduler` clips the predicted x_0 to [-1, 1] (clip_sample=True), but this model's data "
+                "are unbounded (value_range=None) and would be cut. Pass a scheduler with "
+                "clip_sample=False, or the data's value_range. Received: scheduler="
+                f"{scheduler.__class__.__name__}(clip_sample=True) with value_range=None"
+            )
+
     def _sampler(self, scheduler, num_steps):
         """A fresh scheduler for one sampling run, with its timesteps set."""
         scheduler = schedulers_lib.get(
             self.scheduler if scheduler is None else scheduler,
             like=self.scheduler,
         )
+        self._check_clipping(scheduler)
         if scheduler.num_train_timesteps != self.scheduler.num_train_timesteps:
             raise ValueError(
                 f"`scheduler` must run the model's forward process of {self.scheduler.num_train_timesteps} "
@@ -611,38 +662,6 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             use_ema=use_ema,
             jump_length=jump_length,
             jump_n_sample=jump_n_sample,
-        )
-
-    def image_to_image(
-        self,
-        x,
-        strength=0.5,
-        *,
-        seed=None,
-        labels=None,
-        batch_size=256,
-        scheduler=None,
-        num_steps=None,
-        guidance_scale=1.0,
-        use_ema=True,
-    ):
-        """SDEdit (Meng et al., 2022): `x` is noised by the forward process
-        to the timestep `strength` of the way through the sampler's
-        timesteps, and the reverse process run from there (the last
-        `round(strength * evaluations)` evaluations; see
-        `keras_gen.models.editing.ImageEditing.image_to_image`). The
-        options are those of `inpaint`."""
-        return ImageEditing.image_to_image(
-            self,
-            x,
-            strength,
-            seed=seed,
-            labels=labels,
-            batch_size=batch_size,
-            scheduler=scheduler,
-            num_steps=num_steps,
-            guidance_scale=guidance_scale,
-            use_ema=use_ema,
         )
 
     def _editing_sampler(self, scheduler, num_steps):

@@ -597,6 +597,8 @@ def test_learned_variance_errors():
         toy_model().generate(
             2,
             scheduler=DDPMScheduler(
-                num_train_timesteps=100, variance_type="learned_range"
+                num_train_timesteps=100,
+                variance_type="learned_range",
+                clip_sample=False,
             ),
         )

@@ -3,6 +3,9 @@ a velocity field trained by regression and sampled by an ODE solver."""
 
 from keras_gen.models import registry
 from keras_gen.models.flow_matching.flow_matching import FlowMatching
+from keras_gen.models.flow_matching.latent_flow_matching import (
+    LatentFlowMatching,
+)
 
 registry.register(
     registry.Family(
@@ -57,6 +60,38 @@ registry.register(
                 "class-conditional U-Net on Fashion-MNIST 28x28 in [0, 1] (DDPM's Fashion-MNIST U-Net)",
                 "fashion_mnist",
                 batch_size=128,
+                learning_rate=1e-3,
+            ),
+        },
+    )
+)
+
+registry.register(
+    registry.Family(
+        name="latent_flow_matching",
+        model_class=LatentFlowMatching,
+        description="flow matching on the latents of a frozen VAE or AutoEncoder",
+        configurations={
+            "tiny": registry.Configuration(
+                dict(
+                    autoencoder=registry.Nested("vae", "tiny"),
+                    hidden_dim=8,
+                    num_layers=1,
+                ),
+                "tests",
+                "tiny",
+                generate_options={"num_steps": 3},
+            ),
+            "digits": registry.Configuration(
+                dict(
+                    autoencoder=registry.Nested(
+                        "vae", "digits", {"beta": 0.1, "kl_warmup_epochs": 0}
+                    ),
+                    hidden_dim=128,
+                    ema_decay=0.999,
+                ),
+                "an MLP velocity network on the 8-D codes of a VAE (beta 0.1) of the 8x8 digits; train the VAE first",
+                "digits",
                 learning_rate=1e-3,
             ),
         },

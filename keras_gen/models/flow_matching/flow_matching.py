@@ -39,9 +39,9 @@ def _per_sample(t, x):
 
 
 class FlowSampling:
-    """The sampling interface of the flow-matching families: `generate`,
-    `inpaint` and `image_to_image` with the ODE solver's options as
-    keywords."""
+    """The sampling interface of the flow-matching families (`FlowMatching`,
+    `LatentFlowMatching`): `generate` and `image_to_image` with the ODE
+    solver's options as keywords."""
 
     def generate(
         self,
@@ -93,44 +93,6 @@ class FlowSampling:
             guidance_scale=guidance_scale,
             use_ema=use_ema,
             verbose=verbose,
-        )
-
-    def inpaint(
-        self,
-        x,
-        mask,
-        *,
-        seed=None,
-        labels=None,
-        batch_size=256,
-        solver=DEFAULT_SOLVER,
-        num_steps=DEFAULT_STEPS,
-        guidance_scale=1.0,
-        use_ema=True,
-    ):
-        """Fills in the pixels of `x` where `mask` is 1 (see
-        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
-        others exactly.
-
-        At every step the known pixels are replaced by the known data
-        carried along the probability path, `x_t = (1 − (1 − σ_min) t) z +
-        t x` with `z` the sample's initial noise (the flow-matching
-        analogue of RePaint, Lugmayr et al., 2022, eq. 8), so that the
-        solver moves the unknown pixels consistently with them. The
-        options are those of `generate`; a conditional model takes
-        `labels`, or `guidance_scale=0` to inpaint unconditionally.
-        """
-        return ImageEditing.inpaint(
-            self,
-            x,
-            mask,
-            seed=seed,
-            labels=labels,
-            batch_size=batch_size,
-            solver=solver,
-            num_steps=num_steps,
-            guidance_scale=guidance_scale,
-            use_ema=use_ema,
         )
 
     def image_to_image(
@@ -309,6 +271,46 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
                 f"`sigma_min` must be a number in [0, 1). Received: sigma_min={sigma_min!r}"
             )
         self._functions = {}
+
+    # -- editing ---------------------------------------------------------------
+
+    def inpaint(
+        self,
+        x,
+        mask,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        solver=DEFAULT_SOLVER,
+        num_steps=DEFAULT_STEPS,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """Fills in the pixels of `x` where `mask` is 1 (see
+        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
+        others exactly.
+
+        At every step the known pixels are replaced by the known data
+        carried along the probability path, `x_t = (1 − (1 − σ_min) t) z +
+        t x` with `z` the sample's initial noise (the flow-matching
+        analogue of RePaint, Lugmayr et al., 2022, eq. 8), so that the
+        solver moves the unknown pixels consistently with them. The
+        options are those of `generate`; a conditional model takes
+        `labels`, or `guidance_scale=0` to inpaint unconditionally.
+        """
+        return ImageEditing.inpaint(
+            self,
+            x,
+            mask,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            solver=solver,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+        )
 
     # -- the probability path --------------------------------------------------
 

@@ -9,6 +9,7 @@ from keras_gen.models.latent_diffusion import LatentDiffusion
 from keras_gen.models.vae.vae import VAE
 from keras_gen.schedulers import DDPMScheduler
 from keras_gen.testing import contract
+from keras_gen.testing.latent_editing import latent_edit_distances
 
 X, Y = keras_gen.datasets.load_digits("train", with_labels=True)
 X, Y = X[:256], Y[:256]
@@ -20,16 +21,21 @@ def test_family_contract(tmp_path):
 
 @pytest.fixture(scope="module")
 def vae():
-    """A small VAE, shared: LatentDiffusion freezes it. (Untrained: its
-    random encoder gives latents enough for these checks, and the tests
+    """A small VAE, shared: LatentDiffusion freezes it. (Trained a few
+    epochs only: its decodings must depend on the latents, and the tests
     stay fast.)"""
-    return VAE(data_shape=(8, 8, 1), latent_dim=4, seed=0)
+    vae = VAE(data_shape=(8, 8, 1), latent_dim=4, seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(3e-3))
+    vae.fit(X, epochs=3, batch_size=64, verbose=0)
+    return vae
 
 
 def tiny_model(autoencoder, **kwargs):
     kwargs.setdefault(
         "scheduler",
-        DDPMScheduler(num_train_timesteps=50, beta_schedule="cosine"),
+        DDPMScheduler(
+            num_train_timesteps=50, beta_schedule="cosine", clip_sample=False
+        ),
     )
     return LatentDiffusion(
         autoencoder,
@@ -184,6 +190,19 @@ def test_bad_arguments_and_data(trained):
         LatentDiffusion(vae.encoder)
     with pytest.raises(ValueError, match="latent_scale"):
         tiny_model(vae, latent_scale=-1.0)
+    # Latents are unbounded: a scheduler that clips x̂_0 to [-1, 1] would
+    # cut them (DDPMScheduler clips by default, for images).
+    with pytest.raises(
+        ValueError, match=r"clip_sample=True\) with value_range=None"
+    ):
+        tiny_model(vae, scheduler=DDPMScheduler())
+    with pytest.raises(ValueError, match="clip_sample=True"):
+        trained.generate(
+            2,
+            scheduler=keras_gen.schedulers.DDIMScheduler(
+                num_train_timesteps=50
+            ),
+        )
     with pytest.raises(ValueError, match="sample_posterior"):
         tiny_model(
             keras_gen.models.AutoEncoder(data_shape=(8, 8, 1), latent_dim=2),
@@ -200,3 +219,14 @@ def test_bad_arguments_and_data(trained):
         model.fit(X[:8], Y[:8], verbose=0)
     with pytest.raises(ValueError, match="scheduler='no_such_sampler'"):
         model.generate(2, scheduler="no_such_sampler")
+
+
+def test_image_to_image_edits_in_the_latent_space(trained):
+    # A light edit keeps the latents of `x` nearly as they are; strength 1
+    # starts from pure noise and forgets them.
+    light, full = latent_edit_distances(
+        trained, X[:16], (0.05, 1.0), scheduler="ddim", num_steps=20, seed=0
+    )
+    assert light < 0.5 * full, (light, full)
+    with pytest.raises(NotImplementedError, match="cannot inpaint"):
+        trained.inpaint(X[:4], np.ones((8, 8)))
