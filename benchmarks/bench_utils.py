@@ -256,3 +256,23 @@ def fmt(value):
 
 def count_params_torch(module):
     return int(sum(p.numel() for p in module.parameters()))
+
+
+def append_markdown_section(path, title, facts, lines):
+    """Appends a dated section to a results file.
+
+    The heading carries the UTC date and `title` (backend, epochs, seeds...);
+    a line with `uptime` at the end of the run follows (on the shared CPU the
+    load decides how far the training times can be compared), then `facts`
+    (a string, may be empty) and the `lines` of the section.
+    """
+    load = os.popen("uptime").read().strip()
+    header = (
+        f"\n## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {title}\n\n"
+        f"`uptime` at the end: `{load}` (a shared 2-core CPU, loaded by other jobs: "
+        "the training times are inflated and only roughly comparable).\n\n"
+    )
+    if facts:
+        header += facts.rstrip() + "\n\n"
+    with open(path, "a") as f:
+        f.write(header + "\n".join(lines) + "\n")

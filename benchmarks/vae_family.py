@@ -25,14 +25,18 @@ Data: `keras_gen.datasets.load_digits`, fixed split train [:1000] / test
 """
 
 import argparse
-import datetime
 import os
+import sys
 import time
 
 import keras
 import numpy as np
 
 import keras_gen
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench_utils  # noqa: E402
 
 
 def parse_args():
@@ -143,15 +147,13 @@ def main():
 
 def finish(args, lines):
     if args.results:
-        load = os.popen("uptime").read().strip()
-        header = (
-            f"\n## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, "
-            f"backend {keras.backend.backend()}, {args.epochs} epochs, beta {args.beta:g}, batch {args.batch_size}, seed {args.seed}\n\n"
-            f"`uptime` at the end: `{load}` (a shared 2-core CPU, loaded by other jobs: "
-            "the training times are inflated and only roughly comparable).\n\n"
+        bench_utils.append_markdown_section(
+            args.results,
+            f"backend {keras.backend.backend()}, {args.epochs} epochs, beta {args.beta:g}, "
+            f"batch {args.batch_size}, seed {args.seed}",
+            "",
+            lines,
         )
-        with open(args.results, "a") as f:
-            f.write(header + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -46,3 +46,27 @@ def test_checkerboard_fills_half_of_its_box():
     cells = np.floor(x / 2.0).astype(int)
     # Only the 8 squares whose cell indices have an even sum are occupied.
     assert np.all((cells[:, 0] + cells[:, 1]) % 2 == 0)
+
+
+def test_sprites_enumerate_independent_factors():
+    x, factors = datasets.load_sprites(image_size=16, num_positions=8)
+    assert x.shape == (3 * 4 * 8 * 8, 16, 16, 1) and x.dtype == np.float32
+    assert set(np.unique(x)) == {0.0, 1.0}
+    assert factors.shape == (len(x), 4)
+    # Every combination exactly once: the factors are independent.
+    assert len({tuple(f) for f in factors}) == len(x)
+    area = x.sum(axis=(1, 2, 3))
+    # Bigger scale, more pixels (for each shape and position).
+    by_scale = area.reshape(3, 4, 64).mean(axis=(0, 2))
+    assert np.all(np.diff(by_scale) > 0)
+    # Moving right moves the shape's centre of mass right.
+    cols = (x[..., 0].sum(axis=1) * np.arange(16)).sum(1) / area
+    by_x = cols.reshape(3, 4, 8, 8).mean(axis=(0, 1, 3))
+    assert np.all(np.diff(by_x) > 0)
+    # The shapes differ at equal scale and position.
+    assert not np.array_equal(x[factors[:, 0] == 0], x[factors[:, 0] == 1])
+
+
+def test_sprites_reject_unknown_shape():
+    with pytest.raises(ValueError, match="star"):
+        datasets.load_sprites(shapes=("star",))

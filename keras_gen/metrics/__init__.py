@@ -8,6 +8,7 @@ from keras_gen.metrics.classifiers import (
 )
 from keras_gen.metrics.digits_cnn import digits_classifier, digits_features
 from keras_gen.metrics.digits_probe import DigitsProbe
+from keras_gen.metrics.disentanglement import mutual_information_gap
 from keras_gen.metrics.domain_classifier import DomainClassifier
 from keras_gen.metrics.evaluation import METRIC_NAMES, evaluate, get_metric
 from keras_gen.metrics.fashion_mnist_cnn import fashion_mnist_classifier
