@@ -23,7 +23,14 @@ from keras_gen.presets import reference
 ROOT = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 )
-MODELS = ("vae", "gan", "real_nvp", "ddpm")
+MODELS = (
+    "vae",
+    "gan",
+    "real_nvp",
+    "ddpm",
+    "flow_matching",
+    "latent_flow_matching",
+)
 TOLERANCE = 1e-5
 
 
@@ -63,6 +70,29 @@ def _build(name):
         )
         x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
         model.initialize(x * 3.0 + 1.0)
+        return _randomize(model)
+    if name == "flow_matching":
+        return _randomize(
+            models.FlowMatching(
+                data_shape=(3,),
+                num_classes=2,
+                hidden_dim=16,
+                num_layers=2,
+                seed=0,
+            )
+        )
+    if name == "latent_flow_matching":
+        # A family built on two others: the frozen autoencoder's weights
+        # and the scale factor travel with the flow's.
+        vae = models.VAE(data_shape=(6,), latent_dim=3, seed=0)
+        model = models.LatentFlowMatching(
+            vae,
+            num_classes=2,
+            hidden_dim=16,
+            num_layers=1,
+            latent_scale=0.7,
+            seed=0,
+        )
         return _randomize(model)
     return _randomize(
         models.DDPM(
