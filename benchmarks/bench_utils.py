@@ -165,6 +165,56 @@ def thread_env(threads):
     return env
 
 
+def pin_one_thread():
+    """One core (the first of this process's affinity), one thread per library."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    os.environ.update(thread_env(1))
+
+
+class Budget:
+    """Process CPU seconds since `start()`; counts steps."""
+
+    def __init__(self, seconds):
+        self.seconds = float(seconds)
+        self.steps = 0
+
+    def start(self):
+        self.load_before = [round(v, 2) for v in os.getloadavg()]
+        self.cpu0, self.wall0 = time.process_time(), time.time()
+
+    def spent(self):
+        return time.process_time() - self.cpu0
+
+    def step(self):
+        """Counts one step; True once the budget is spent."""
+        self.steps += 1
+        return self.spent() >= self.seconds
+
+    def record(self):
+        return dict(
+            steps=self.steps,
+            train_cpu_s=round(self.spent(), 1),
+            train_wall_s=round(time.time() - self.wall0, 1),
+            load_before=self.load_before,
+            load_after=[round(v, 2) for v in os.getloadavg()],
+        )
+
+
+def stop_at_budget(budget):
+    import keras
+
+    class StopAtBudget(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            budget.start()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if budget.step():
+                self.model.stop_training = True
+
+    return StopAtBudget()
+
+
 def emit(result):
     """Prints `result` as the JSON line `run_json` reads back."""
     result = dict(result)

@@ -159,56 +159,6 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------------------
 
 
-def pin_one_thread():
-    """One core (the first of this process's affinity), one thread per library."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    os.environ.update(bench_utils.thread_env(1))
-
-
-class Budget:
-    """Process CPU seconds since `start()`; counts steps."""
-
-    def __init__(self, seconds):
-        self.seconds = float(seconds)
-        self.steps = 0
-
-    def start(self):
-        self.load_before = [round(v, 2) for v in os.getloadavg()]
-        self.cpu0, self.wall0 = time.process_time(), time.time()
-
-    def spent(self):
-        return time.process_time() - self.cpu0
-
-    def step(self):
-        """Counts one step; True once the budget is spent."""
-        self.steps += 1
-        return self.spent() >= self.seconds
-
-    def record(self):
-        return dict(
-            steps=self.steps,
-            train_cpu_s=round(self.spent(), 1),
-            train_wall_s=round(time.time() - self.wall0, 1),
-            load_before=self.load_before,
-            load_after=[round(v, 2) for v in os.getloadavg()],
-        )
-
-
-def stop_at_budget(budget):
-    import keras
-
-    class StopAtBudget(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            budget.start()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if budget.step():
-                self.model.stop_training = True
-
-    return StopAtBudget()
-
-
 def train_data(args):
     import keras_gen
 
@@ -248,7 +198,7 @@ def run_keras_gen(row, args, budget):
         epochs=10_000,
         shuffle=True,
         verbose=0,
-        callbacks=[stop_at_budget(budget)],
+        callbacks=[bench_utils.stop_at_budget(budget)],
     )
     result = budget.record()
     result["batch_size"] = config.batch_size
@@ -463,7 +413,10 @@ def run_keras_io(args, budget):
         .batch(batch_size, drop_remainder=True)
     )
     gan.fit(
-        dataset, epochs=10_000, verbose=0, callbacks=[stop_at_budget(budget)]
+        dataset,
+        epochs=10_000,
+        verbose=0,
+        callbacks=[bench_utils.stop_at_budget(budget)],
     )
     result = budget.record()
     g, d = generator.count_params(), discriminator.count_params()
@@ -706,7 +659,7 @@ def run_normflows(args, budget, target_params):
 
 
 def child(args):
-    pin_one_thread()
+    bench_utils.pin_one_thread()
     row, contender = args.child
     backend = os.environ.get("KERAS_BACKEND", "jax")
     if contender != "keras_gen" or backend == "torch":
@@ -719,7 +672,7 @@ def child(args):
 
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    budget = Budget(args.budget_cpu_s)
+    budget = bench_utils.Budget(args.budget_cpu_s)
     wall0 = time.time()
     if contender == "keras_gen":
         result, samples = run_keras_gen(row, args, budget)
@@ -792,7 +745,7 @@ def main():
             os.environ.get("FASHION_PEERS_FLOW_PARAMS", "0")
         )
         return child(args)
-    pin_one_thread()
+    bench_utils.pin_one_thread()
     os.environ.setdefault("KERAS_BACKEND", "jax")
 
     import keras_gen

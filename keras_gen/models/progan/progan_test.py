@@ -199,3 +199,75 @@ def test_generate_in_value_range_at_the_final_resolution():
         tiny(data_shape=(8, 4, 1))
     with pytest.raises(ValueError, match="power of two"):
         ProgressiveGenerator(resolution=24, base_resolution=5)
+
+
+class _InterruptAfter(keras.callbacks.Callback):
+    """Raises after `steps` training steps: a kill in the middle of `fit`."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps, self.seen = steps, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.steps:
+            raise KeyboardInterrupt(f"interrupted after {self.steps} steps")
+
+
+class _GrowthAtEachStep(keras.callbacks.Callback):
+    """Records `(images_seen, growth)` before each step that runs."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.seen.append(
+            (int(numpy(self.model.images_seen)), self.model.growth)
+        )
+
+
+def test_a_fit_killed_mid_fade_resumes_the_fade_where_it_stopped(tmp_path):
+    from keras_gen.callbacks import BackupAndRestore
+
+    x = data(8)  # 2 steps of 4 images an epoch; the fade: images 4 to 20
+
+    def run(backup, *callbacks):
+        keras.utils.set_random_seed(0)
+        model = tiny()
+        model.compile()
+        model.fit(
+            x,
+            epochs=3,
+            batch_size=4,
+            shuffle=False,
+            verbose=0,
+            callbacks=[BackupAndRestore(str(backup), save_freq=1), *callbacks],
+        )
+        return model
+
+    def state(model):
+        # In order (the optimizers' paths differ by their instance number).
+        variables = list(model.variables) + list(model.optimizer.variables)
+        return [(v.path, numpy(v)) for v in variables]
+
+    reference = run(tmp_path / "reference")
+    # Killed after its third step, the first of epoch 2: 12 images seen,
+    # the 8x8 level half faded in.
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "backup", _InterruptAfter(3))
+    probe = _GrowthAtEachStep()
+    resumed = run(tmp_path / "backup", probe)
+    # The resumed run restarts at the kill, at the same alpha (its first
+    # batch, trained on before the kill, is skipped and changes nothing),
+    # and goes on through the rest of the fade.
+    assert [seen for seen, _ in probe.seen] == [12, 12, 16, 20]
+    np.testing.assert_allclose(
+        [growth for _, growth in probe.seen], [0.5, 0.5, 0.75, 1.0]
+    )
+    assert int(numpy(resumed.images_seen)) == 24 and resumed.growth == 1.0
+    # ... and ends where the uninterrupted run does, bit for bit.
+    expected, got = state(reference), state(resumed)
+    assert len(got) == len(expected)
+    for (path, value), (_, resumed_value) in zip(expected, got):
+        np.testing.assert_array_equal(resumed_value, value, err_msg=path)
