@@ -161,34 +161,6 @@ def test_fit_follows_the_schedule_and_resumes_mid_fade(tmp_path):
     )
 
 
-def test_backup_and_restore_keeps_the_schedule(tmp_path):
-    from keras_gen.callbacks import BackupAndRestore
-
-    x = data(8)
-    model = tiny()
-    model.compile()
-    model.fit(
-        x,
-        epochs=1,
-        batch_size=4,
-        verbose=0,
-        callbacks=[BackupAndRestore(str(tmp_path / "backup"))],
-    )
-    again = tiny()
-    again.compile()
-    # Restores at the start of fit: epoch 1 of 2 is done, one more to go.
-    again.fit(
-        x,
-        epochs=2,
-        batch_size=4,
-        verbose=0,
-        callbacks=[BackupAndRestore(str(tmp_path / "backup"))],
-    )
-    assert int(
-        numpy(again.images_seen)
-    ) == 16 and again.growth == pytest.approx(0.75)
-
-
 def test_generate_in_value_range_at_the_final_resolution():
     model = tiny(value_range=(0.0, 1.0), data_shape=(8, 8, 3), ema_decay=None)
     model.images_seen.assign(model.schedule_images)
