@@ -1,8 +1,9 @@
 """
 Title: Latent diffusion on the embedded digits
-Description: Train a VAE, freeze it, and train a DDPM with an MLP denoiser
-    on its latent vectors (Rombach et al., 2022); compare the decoded
-    samples with the VAE's own samples by a classifier Fréchet distance.
+Description: Train a VAE, freeze it, and train a DDPM (Rombach et al.,
+    2022) and a flow-matching model, each with an MLP, on its latent
+    vectors; compare the decoded samples with the VAE's own samples by a
+    classifier Fréchet distance, and edit digits in the latent space.
 
 Runs with no arguments, offline, on any backend:
 
@@ -22,35 +23,43 @@ of 4 residual layers of 256 units) trained on the posterior means, rescaled
 by 1 / sigma of the first batch (the paper's scale factor). Samples are
 reverse chains in the 8-D latent space, decoded by the VAE.
 
-The script writes `samples.png` (64 latent-diffusion samples, DDIM-50) and
-`vae_samples.png` (64 draws from the VAE's prior), and prints the
-classifier Frechet distance (on the features of the digits classifier
-shipped with keras_gen; not FID) of 1,000 samples of each to the test
-split, next to the VAE's reconstructions of the train digits (the best the
-decoder allows) and the real train digits (the floor). Lower is better.
+The script writes `samples.png` (64 latent-diffusion samples, DDIM-50),
+`flow_samples.png` (64 latent flow-matching samples, Heun-10),
+`vae_samples.png` (64 draws from the VAE's prior) and `image_to_image.png`
+(test digits, then SDEdit at strength 0.5 in the latent space by each
+model), and prints the classifier Frechet distance (on the features of the
+digits classifier shipped with keras_gen; not FID) of 1,000 samples of
+each to the test split, next to the VAE's reconstructions of the train
+digits (the best the decoder allows) and the real train digits (the
+floor). Lower is better. A third stage trains `LatentFlowMatching` on the
+same frozen VAE (same MLP, epochs and learning rate): a velocity regressed
+along straight paths, sampled by an ODE solver in 10 Heun steps.
 
-Measured 2026-11-21 with the default arguments on JAX, pinned to one core
-of a 2-core x86_64 CPU shared with other jobs (`taskset -c 0`, one thread;
-load average 7-10), keras 3.15.1. Classifier Frechet distance of 1,000
-samples to the test split:
+Measured 2026-12-06 14:08 UTC with the default arguments on JAX, one
+thread on the shared 2-core CPU (load 4-5 from other jobs), keras 3.15.1:
 
 | samples | distance |
 | --- | --- |
 | real train digits (the floor) | 4.88 |
-| VAE reconstructions of the train digits | 5.34 |
-| VAE prior samples, z ~ N(0, I) | 18.45 |
-| latent diffusion, DDPM-1000 | 6.58 |
-| latent diffusion, DDIM-50 | 6.23 |
+| VAE reconstructions of the train digits | 5.50 |
+| VAE prior samples, z ~ N(0, I) | 16.05 |
+| latent diffusion, DDPM-1000 | 6.67 |
+| latent diffusion, DDIM-50 | 6.22 |
+| latent flow matching, Heun-10 (20 evaluations) | 5.54 |
 
-Latent diffusion cuts the VAE's distance about 3x, to within 1.3x of the
-floor (for scale: the class-conditional pixel-space DDPM of
-`examples/ddpm.py`, a 1.0M-parameter U-Net, scores 6.57 with DDIM-50 in
-`benchmarks/ddpm_results.md`). The whole script used 1 min
-51 s of CPU time (VAE 60 epochs, latent DDPM 600 epochs, scale factor
-1.071, final loss 0.234; sampling 1,000: DDIM-50 14 s, DDPM-1000 30 s);
-its wall time on the shared core was 3 min 34 s at load ~7 and 7 min 18 s
-at load ~10. The figures were identical in both runs (JAX is
-deterministic here).
+The latent flow reaches the decoder's own limit (its reconstructions,
+5.50) in 20 network evaluations and 3.3 s for 1,000 samples, against 6.22
+for DDIM-50 (12.5 s) and 6.67 for DDPM-1000 (37.7 s); training took about
+the same time (131 s and 123 s wall for 600 epochs each; VAE 32 s).
+
+Measured 2026-11-21 (before the flow stage existed) with the default
+arguments on JAX, pinned to one core of a 2-core x86_64 CPU shared with
+other jobs (`taskset -c 0`, one thread; load average 7-10), keras 3.15.1:
+DDIM-50 6.23, DDPM-1000 6.58, reconstructions 5.34, prior samples 18.45.
+The whole script then used 1 min 51 s of CPU time (VAE 60 epochs, latent
+DDPM 600 epochs, scale factor 1.071, final loss 0.234; sampling 1,000:
+DDIM-50 14 s, DDPM-1000 30 s); its wall time on the shared core was 3 min
+34 s at load ~7 and 7 min 18 s at load ~10.
 
 The other backends, same command and core (each backend draws its own
 random streams, so the figures differ a little):
