@@ -31,3 +31,47 @@ def latent_edit_distances(model, x, strengths, **options):
     finally:
         del model.decode_latents
     return distances
+
+
+def identity_autoencoder(data_shape=(8, 8, 1)):
+    """An `AutoEncoder` whose code is the image itself, flattened: with it a
+    latent model works on pixels, so what its inpainting does to the known
+    pixels can be read off its latents."""
+    import keras
+
+    from keras_gen.models import AutoEncoder
+
+    size = int(np.prod(data_shape))
+    encoder = keras.Sequential(
+        [keras.Input(data_shape), keras.layers.Flatten()], name="flatten"
+    )
+    decoder = keras.Sequential(
+        [keras.Input((size,)), keras.layers.Reshape(data_shape)],
+        name="reshape",
+    )
+    return AutoEncoder(
+        encoder,
+        decoder,
+        latent_dim=size,
+        data_shape=data_shape,
+        value_range=(0.0, 1.0),
+    )
+
+
+def inpainting_before_paste(model, x, mask, **options):
+    """`model.inpaint(x, mask, **options)` and the decoding of the latents
+    its sampler ended at, before `inpaint` copies the known pixels back."""
+    decode = model.decode_latents
+    captured = []
+
+    def spy(z, batch_size=256):
+        decoded = decode(z, batch_size=batch_size)
+        captured.append(decoded)
+        return decoded
+
+    model.decode_latents = spy
+    try:
+        filled = model.inpaint(x, mask, **options)
+    finally:
+        del model.decode_latents
+    return captured[-1], filled

@@ -27,8 +27,8 @@ _TRAINING_NUM_BINS = 256
 
 class DiffusionSampling:
     """The sampling interface of the diffusion families (`DDPM`,
-    `LatentDiffusion`): `generate` and `image_to_image` with the sampler's
-    options as keywords."""
+    `LatentDiffusion`): `generate`, `inpaint` and `image_to_image` with the
+    sampler's options as keywords."""
 
     def generate(
         self,
@@ -141,6 +141,74 @@ class DiffusionSampling:
             num_steps=num_steps,
             guidance_scale=guidance_scale,
             use_ema=use_ema,
+        )
+
+    def inpaint(
+        self,
+        x,
+        mask,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        scheduler=None,
+        num_steps=None,
+        guidance_scale=1.0,
+        use_ema=True,
+        jump_length=10,
+        jump_n_sample=1,
+    ):
+        """Fills in the pixels of `x` where `mask` is 1 (see
+        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
+        others exactly.
+
+        `DDPM`: before every evaluation of the reverse process the known
+        pixels are replaced by the known data noised to that timestep,
+        x_t = √ᾱ_t x + √(1 − ᾱ_t) z with `z` the sample's initial noise
+        (RePaint, Lugmayr et al., 2022, eq. 8), so that the sampler moves
+        the unknown pixels consistently with them. `LatentDiffusion`: at
+        every evaluation the estimate of the clean latents is decoded, the
+        known pixels pasted in and the result encoded again, and the step
+        heads for it (see `LatentModel`). The options are those of
+        `generate`; the sampler must work in the model's VP space
+        (`"ddpm"`, `"ddim"`, `"dpm_solver"`, `"score_sde_vp"`).
+
+        With `jump_n_sample` r > 1, RePaint's resampling (algorithm 1 with
+        the jumps of sec. 4.2, the ancestral `"ddpm"` sampler only): every
+        `jump_length` j steps the state x_{t-j} is carried back j steps by
+        the forward process q(x_t | x_{t-1}) (Ho et al., 2020, eq. 2) and
+        denoised again, r - 1 times, which harmonises the generated pixels
+        with the known ones. Each jump costs j more denoiser calls (see
+        `keras_gen.models.editing.repaint_schedule`); the whole schedule
+        still runs as one compiled loop.
+
+        Args:
+            jump_length: j, the steps of each jump back (RePaint: 10).
+            jump_n_sample: r, the passes over each stretch of j steps
+                (1: no resampling; RePaint: 10).
+
+        Example:
+
+        ```python
+        model = keras_gen.models.DDPM.from_preset("ddpm_digits")
+        mask = np.zeros((8, 8)); mask[4:] = 1      # generate the lower half
+        filled = model.inpaint(digits, mask, scheduler="ddpm", num_steps=100,
+                               jump_length=10, jump_n_sample=5, seed=0)
+        ```
+        """
+        return ImageEditing.inpaint(
+            self,
+            x,
+            mask,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            scheduler=scheduler,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
+            jump_length=jump_length,
+            jump_n_sample=jump_n_sample,
         )
 
 
@@ -454,10 +522,13 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         guidance_scale,
         classifier,
         classifier_scale,
+        correct_x0=None,
     ):
         """The denoiser's output at (x_t, t) with the requested guidance
         (`t_batch`: the time of each sample, int or float), with the learned
-        variance's channels when the sampler uses them."""
+        variance's channels when the sampler uses them. `correct_x0`, if
+        given, maps the predicted x̂_0 to a corrected one (see
+        `_inpaint`)."""
         out = self.guided_output(network, x, t_batch, labels, guidance_scale)
         out, v = self.split_output(out)
         if classifier is not None:
@@ -477,6 +548,16 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
             eps = eps - sqrt_one_minus_a * classifier_scale * grad
             out = scheduler.output_from_epsilon(eps, t_batch, x)
+        if correct_x0 is not None:
+            # The sampler steps toward a corrected estimate of x_0: ε is
+            # re-derived from it at x_t (Ho et al., eq. 4 solved for ε), so
+            # every sampler's update uses it (DDNM, Wang et al., 2023,
+            # eq. 13: x̂_0 ← A†y + (I − A†A) x̂_0, before the step).
+            x0, _ = scheduler.split_prediction(out, t_batch, x)
+            x0 = ops.cast(correct_x0(x0), x0.dtype)
+            out = scheduler.output_from_epsilon(
+                scheduler.epsilon_from_sample(x0, t_batch, x), t_batch, x
+            )
         if getattr(scheduler, "learned_variance", False):
             # The ancestral step draws with the learned variance; the
             # other samplers take the prediction alone.
@@ -599,71 +680,6 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
 
     # -- editing (RePaint-style inpainting, SDEdit) ---------------------------
 
-    def inpaint(
-        self,
-        x,
-        mask,
-        *,
-        seed=None,
-        labels=None,
-        batch_size=256,
-        scheduler=None,
-        num_steps=None,
-        guidance_scale=1.0,
-        use_ema=True,
-        jump_length=10,
-        jump_n_sample=1,
-    ):
-        """Fills in the pixels of `x` where `mask` is 1 (see
-        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
-        others exactly.
-
-        Before every evaluation of the reverse process the known pixels are
-        replaced by the known data noised to that timestep, x_t = √ᾱ_t x +
-        √(1 − ᾱ_t) z with `z` the sample's initial noise (RePaint, Lugmayr
-        et al., 2022, eq. 8), so that the sampler moves the unknown pixels
-        consistently with them. The options are those of `generate`; the
-        sampler must work in the model's VP space (`"ddpm"`, `"ddim"`,
-        `"dpm_solver"`, `"score_sde_vp"`).
-
-        With `jump_n_sample` r > 1, RePaint's resampling (algorithm 1 with
-        the jumps of sec. 4.2, the ancestral `"ddpm"` sampler only): every
-        `jump_length` j steps the state x_{t-j} is carried back j steps by
-        the forward process q(x_t | x_{t-1}) (Ho et al., 2020, eq. 2) and
-        denoised again, r - 1 times, which harmonises the generated pixels
-        with the known ones. Each jump costs j more denoiser calls (see
-        `keras_gen.models.editing.repaint_schedule`); the whole schedule
-        still runs as one compiled loop.
-
-        Args:
-            jump_length: j, the steps of each jump back (RePaint: 10).
-            jump_n_sample: r, the passes over each stretch of j steps
-                (1: no resampling; RePaint: 10).
-
-        Example:
-
-        ```python
-        model = keras_gen.models.DDPM.from_preset("ddpm_digits")
-        mask = np.zeros((8, 8)); mask[4:] = 1      # generate the lower half
-        filled = model.inpaint(digits, mask, scheduler="ddpm", num_steps=100,
-                               jump_length=10, jump_n_sample=5, seed=0)
-        ```
-        """
-        return ImageEditing.inpaint(
-            self,
-            x,
-            mask,
-            seed=seed,
-            labels=labels,
-            batch_size=batch_size,
-            scheduler=scheduler,
-            num_steps=num_steps,
-            guidance_scale=guidance_scale,
-            use_ema=use_ema,
-            jump_length=jump_length,
-            jump_n_sample=jump_n_sample,
-        )
-
     def _editing_sampler(self, scheduler, num_steps):
         sampler = self._sampler(scheduler, num_steps)
         if (
@@ -677,10 +693,13 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
         return sampler
 
-    def _editing_function(self, network, scheduler, guidance_scale, jumps):
+    def _editing_function(
+        self, network, scheduler, guidance_scale, jumps, correction=None
+    ):
         """The reverse process from evaluation `start`, with the known
         pixels replaced before every evaluation when a mask is given; with
-        `jumps`, RePaint's schedule of moves (see `repaint_moves`)."""
+        `jumps`, RePaint's schedule of moves (see `repaint_moves`); with
+        `correction`, x̂_0 corrected at every evaluation (see `_inpaint`)."""
         key = (
             "edit",
             id(network),
@@ -688,14 +707,19 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             scheduler.num_inference_steps,
             float(guidance_scale),
             bool(jumps),
+            None if correction is None else correction.key,
         )
         if key in self._sampling_functions:
             return self._sampling_functions[key]
         variables = list(network.variables)
+        if correction is not None:
+            variables += list(correction.variables)
         noise_seed = keras.random.SeedGenerator(0)
         timesteps = ops.convert_to_tensor(scheduler.timesteps)
 
-        def reverse_step(i, carry, weights, labels, known, mask, noise):
+        def reverse_step(
+            i, carry, weights, labels, known, mask, noise, context
+        ):
             """Evaluation `i` after the known pixels are put back."""
             x, seed_state, state = carry
             t = ops.full(
@@ -703,6 +727,11 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
             x = mask * x + (1.0 - mask) * ops.cast(
                 scheduler.add_noise(known, noise, t), x.dtype
+            )
+            correct_x0 = (
+                None
+                if correction is None
+                else lambda x0: correction(x0, *context)
             )
             return run_reverse_process(
                 lambda x_in, t_batch: self._guided_output(
@@ -714,6 +743,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                     guidance_scale,
                     None,
                     1.0,
+                    correct_x0,
                 ),
                 scheduler,
                 x,
@@ -749,20 +779,38 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             )
 
         def run(
-            weights, x, seed_state, labels, start, stop, known, mask, noise
+            weights,
+            x,
+            seed_state,
+            labels,
+            start,
+            stop,
+            known,
+            mask,
+            noise,
+            context,
         ):
             x, seed_state, _ = ops.fori_loop(
                 start,
                 stop,
                 lambda i, carry: reverse_step(
-                    i, carry, weights, labels, known, mask, noise
+                    i, carry, weights, labels, known, mask, noise, context
                 ),
                 (x, seed_state, tuple(scheduler.initial_state(x))),
             )
             return x, seed_state
 
         def run_jumps(
-            weights, x, seed_state, labels, index, up, known, mask, noise
+            weights,
+            x,
+            seed_state,
+            labels,
+            index,
+            up,
+            known,
+            mask,
+            noise,
+            context,
         ):
             def move(k, carry):
                 i = ops.take(index, k)
@@ -770,7 +818,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                     ops.take(up, k),
                     lambda: forward_step(i, carry),
                     lambda: reverse_step(
-                        i, carry, weights, labels, known, mask, noise
+                        i, carry, weights, labels, known, mask, noise, context
                     ),
                 )
 
@@ -800,13 +848,19 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         mask,
         noise,
         jumps=None,
+        correction=None,
     ):
         guidance_scale = self.check_guidance_scale(guidance_scale)
         network = self.sampling_network(use_ema)
         function = self._editing_function(
-            network, sampler, guidance_scale, jumps is not None
+            network, sampler, guidance_scale, jumps is not None, correction
         )
-        weights = [v.value for v in network.variables]
+        variables = list(network.variables)
+        context = ()
+        if correction is not None:
+            variables += list(correction.variables)
+            context = correction.context
+        weights = [v.value for v in variables]
         if jumps is None:  # evaluations [start, stop)
             schedule = (
                 ops.convert_to_tensor(start, "int32"),
@@ -829,6 +883,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
                 part(known),
                 part(mask),
                 part(noise),
+                tuple(part(a) for a in context),
             )
             # The chain's noise continues the caller's stream, which
             # resumes after it (as in `generate`).
@@ -849,7 +904,14 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
         use_ema=True,
         jump_length=10,
         jump_n_sample=1,
+        correction=None,
     ):
+        """RePaint in the model's space. A `correction` (the latent models'
+        inpainting, see `keras_gen.models.latent_diffusion.latent_model`)
+        also maps every x̂_0 to a corrected one: an object with
+        `__call__(x0, *context)`, the `variables` it reads, the arrays of
+        its `context` (split into batches with `x`) and a `key` naming it
+        for the cache of compiled loops."""
         sampler = self._editing_sampler(scheduler, num_steps)
         jumps = self._resampling_jumps(sampler, jump_length, jump_n_sample)
         noise = ops.convert_to_numpy(keras.random.normal(x.shape, seed=seed))
@@ -868,6 +930,7 @@ class DDPM(DiffusionSampling, ImageEditing, DenoiserModel):
             mask,
             noise,
             jumps,
+            correction,
         )
 
     @staticmethod

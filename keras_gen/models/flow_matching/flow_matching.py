@@ -40,8 +40,8 @@ def _per_sample(t, x):
 
 class FlowSampling:
     """The sampling interface of the flow-matching families (`FlowMatching`,
-    `LatentFlowMatching`): `generate` and `image_to_image` with the ODE
-    solver's options as keywords."""
+    `LatentFlowMatching`): `generate`, `inpaint` and `image_to_image` with
+    the ODE solver's options as keywords."""
 
     def generate(
         self,
@@ -93,6 +93,47 @@ class FlowSampling:
             guidance_scale=guidance_scale,
             use_ema=use_ema,
             verbose=verbose,
+        )
+
+    def inpaint(
+        self,
+        x,
+        mask,
+        *,
+        seed=None,
+        labels=None,
+        batch_size=256,
+        solver=DEFAULT_SOLVER,
+        num_steps=DEFAULT_STEPS,
+        guidance_scale=1.0,
+        use_ema=True,
+    ):
+        """Fills in the pixels of `x` where `mask` is 1 (see
+        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
+        others exactly.
+
+        `FlowMatching`: at every step the known pixels are replaced by the
+        known data carried along the probability path, `x_t = (1 − (1 −
+        σ_min) t) z + t x` with `z` the sample's initial noise (the
+        flow-matching analogue of RePaint, Lugmayr et al., 2022, eq. 8),
+        so that the solver moves the unknown pixels consistently with them.
+        `LatentFlowMatching`: every velocity is turned toward the latents
+        of the decoded estimate with the known pixels pasted in (see
+        `LatentModel`). The options are those of `generate`; a
+        conditional model takes `labels`, or `guidance_scale=0` to inpaint
+        unconditionally.
+        """
+        return ImageEditing.inpaint(
+            self,
+            x,
+            mask,
+            seed=seed,
+            labels=labels,
+            batch_size=batch_size,
+            solver=solver,
+            num_steps=num_steps,
+            guidance_scale=guidance_scale,
+            use_ema=use_ema,
         )
 
     def image_to_image(
@@ -274,44 +315,6 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
 
     # -- editing ---------------------------------------------------------------
 
-    def inpaint(
-        self,
-        x,
-        mask,
-        *,
-        seed=None,
-        labels=None,
-        batch_size=256,
-        solver=DEFAULT_SOLVER,
-        num_steps=DEFAULT_STEPS,
-        guidance_scale=1.0,
-        use_ema=True,
-    ):
-        """Fills in the pixels of `x` where `mask` is 1 (see
-        `keras_gen.models.editing.ImageEditing.inpaint`), keeping the
-        others exactly.
-
-        At every step the known pixels are replaced by the known data
-        carried along the probability path, `x_t = (1 − (1 − σ_min) t) z +
-        t x` with `z` the sample's initial noise (the flow-matching
-        analogue of RePaint, Lugmayr et al., 2022, eq. 8), so that the
-        solver moves the unknown pixels consistently with them. The
-        options are those of `generate`; a conditional model takes
-        `labels`, or `guidance_scale=0` to inpaint unconditionally.
-        """
-        return ImageEditing.inpaint(
-            self,
-            x,
-            mask,
-            seed=seed,
-            labels=labels,
-            batch_size=batch_size,
-            solver=solver,
-            num_steps=num_steps,
-            guidance_scale=guidance_scale,
-            use_ema=use_ema,
-        )
-
     # -- the probability path --------------------------------------------------
 
     def path(self, x0, x1, t):
@@ -360,33 +363,54 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
 
     # -- sampling ------------------------------------------------------------
 
-    def _velocity(self, network, labels, guidance_scale):
-        """`(t, x) -> v(x, t)` with the requested guidance, in x's dtype."""
+    def _velocity(self, network, labels, guidance_scale, correct_x1=None):
+        """`(t, x) -> v(x, t)` with the requested guidance, in x's dtype;
+        with `correct_x1`, the velocity toward a corrected estimate of the
+        data (see `_inpaint`)."""
 
         def velocity(t, x):
             t_batch = ops.ones((ops.shape(x)[0],), "float32") * (t * TIME_SCALE)
-            return ops.cast(
+            v = ops.cast(
                 self.guided_output(network, x, t_batch, labels, guidance_scale),
                 x.dtype,
+            )
+            if correct_x1 is None:
+                return v
+            # x̂_1 = (1 − (1 − σ_min) t) v + (1 − σ_min) x_t, eq. 22 and 23
+            # solved for x_1; the velocity that heads for the corrected
+            # x̂_1' instead differs by (x̂_1' − x̂_1) / (1 − (1 − σ_min) t).
+            # At t = 1 (σ_min = 0) the state is the estimate itself: no
+            # correction.
+            remaining = 1.0 - (1.0 - self.sigma_min) * t
+            x1 = remaining * v + (1.0 - self.sigma_min) * x
+            change = ops.cast(correct_x1(x1), x.dtype) - x1
+            return v + ops.where(
+                remaining > 1e-4, change / ops.maximum(remaining, 1e-4), 0.0
             )
 
         return velocity
 
-    def _trajectory_function(self, network, solver, guidance_scale, inpaint):
+    def _trajectory_function(
+        self, network, solver, guidance_scale, inpaint, correction=None
+    ):
         """The compiled solver loop `run(weights, x, times, labels, start,
-        stop, known, mask, noise)`: steps `start..stop-1` of the grid
-        `times`; with `inpaint`, the pixels where `mask` is 0 are put back
-        on the path from `noise` to `known` before each step."""
+        stop, known, mask, noise, context)`: steps `start..stop-1` of the
+        grid `times`; with `inpaint`, the pixels where `mask` is 0 are put
+        back on the path from `noise` to `known` before each step; with
+        `correction`, every velocity heads for a corrected x̂_1."""
         key = (
             "trajectory",
             id(network),
             solver,
             float(guidance_scale),
             inpaint,
+            None if correction is None else correction.key,
         )
         if key in self._functions:
             return self._functions[key]
         variables = list(network.variables)
+        if correction is not None:
+            variables += list(correction.variables)
 
         def run(
             weights,
@@ -398,8 +422,16 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
             known=None,
             mask=None,
             noise=None,
+            context=(),
         ):
-            velocity = self._velocity(network, labels, guidance_scale)
+            velocity = self._velocity(
+                network,
+                labels,
+                guidance_scale,
+                None
+                if correction is None
+                else lambda x1: correction(x1, *context),
+            )
 
             def body(i, x):
                 t0, t1 = ops.take(times, i), ops.take(times, i + 1)
@@ -436,6 +468,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         known=None,
         mask=None,
         noise=None,
+        correction=None,
     ):
         """Solves the ODE from `start_time` to 1 for the model-space states
         `x` (NumPy), `batch_size` at a time; returns NumPy."""
@@ -443,9 +476,14 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         network = self.sampling_network(use_ema)
         inpaint = known is not None
         function = self._trajectory_function(
-            network, solver, guidance_scale, inpaint
+            network, solver, guidance_scale, inpaint, correction
         )
-        weights = [v.value for v in network.variables]
+        variables = list(network.variables)
+        context = ()
+        if correction is not None:
+            variables += list(correction.variables)
+            context = correction.context
+        weights = [v.value for v in variables]
         times = ops.convert_to_tensor(
             np.linspace(start_time, 1.0, num_steps + 1).astype("float32")
         )
@@ -463,7 +501,12 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         for first in range(0, len(x), batch_size):
             state = part(x, first)
             extra = (
-                (part(known, first), part(mask, first), part(noise, first))
+                (
+                    part(known, first),
+                    part(mask, first),
+                    part(noise, first),
+                    tuple(part(a, first) for a in context),
+                )
                 if inpaint
                 else ()
             )
@@ -521,7 +564,14 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
         num_steps=DEFAULT_STEPS,
         guidance_scale=1.0,
         use_ema=True,
+        correction=None,
     ):
+        """Inpainting on the ODE. A `correction` (the latent models'
+        inpainting, see `keras_gen.models.latent_diffusion.latent_model`)
+        also maps every estimate x̂_1 of the data to a corrected one: an
+        object with `__call__(x1, *context)`, the `variables` it reads, the
+        arrays of its `context` (split into batches with `x`) and a `key`
+        naming it for the cache of compiled loops."""
         num_steps = self._check_solver(solver, num_steps)
         noise = self._noise_like(x, seed)
         return self._integrate(
@@ -535,6 +585,7 @@ class FlowMatching(FlowSampling, ImageEditing, DenoiserModel):
             known=x,
             mask=mask,
             noise=noise,
+            correction=correction,
         )
 
     def _image_to_image(

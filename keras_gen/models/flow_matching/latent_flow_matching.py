@@ -25,8 +25,10 @@ class LatentFlowMatching(FlowSampling, LatentModel):
     coupling, EMA, the compiled ODE solvers, classifier-free guidance) is
     the `keras_gen.models.FlowMatching` held in `self.flow`, which sees
     latent vectors as its data; `generate` integrates it from noise and
-    decodes with the autoencoder's `decode`, and `image_to_image` (SDEdit)
-    edits in the latent space. A straight flow in a small latent space
+    decodes with the autoencoder's `decode`, `image_to_image` (SDEdit)
+    edits in the latent space, and `inpaint` turns every velocity toward
+    the latents of the decoded estimate with the known pixels pasted in
+    (see `LatentModel`). A straight flow in a small latent space
     needs few solver steps: this is the cheap sampler of the two latent
     families.
 
@@ -69,6 +71,8 @@ class LatentFlowMatching(FlowSampling, LatentModel):
     model.fit(x, epochs=20, batch_size=64)                 # the VAE stays fixed
     images = model.generate(16, solver="heun", num_steps=10, seed=0)
     edited = model.image_to_image(x[:4], strength=0.5, seed=0)
+    mask = np.zeros((8, 8)); mask[4:] = 1                  # redraw the lower half
+    filled = model.inpaint(x[:4], mask, seed=0)
     ```
     """
 

@@ -7,7 +7,11 @@ import keras_gen
 from keras_gen.models.flow_matching import LatentFlowMatching
 from keras_gen.models.vae.vae import VAE
 from keras_gen.testing import contract
-from keras_gen.testing.latent_editing import latent_edit_distances
+from keras_gen.testing.latent_editing import (
+    identity_autoencoder,
+    inpainting_before_paste,
+    latent_edit_distances,
+)
 
 X, Y = keras_gen.datasets.load_digits("train", with_labels=True)
 X, Y = X[:256], Y[:256]
@@ -109,7 +113,30 @@ def test_bad_arguments_are_named(trained):
         LatentFlowMatching()
     with pytest.raises(ValueError, match="solver='rk45'"):
         model.generate(2, labels=0, solver="rk45")
-    with pytest.raises(NotImplementedError, match="cannot inpaint"):
-        model.inpaint(X[:2], np.ones((8, 8)), labels=0)
     with pytest.raises(ValueError, match="strength"):
         model.image_to_image(X[:2], 1.5, labels=0)
+
+
+def test_inpaint_steers_every_step_by_the_known_pixels():
+    # With an autoencoder whose code is the image, the latents the last
+    # Euler step lands on hold the known pixels themselves (not only the
+    # pixels copied back afterwards), and the generated pixels depend on
+    # them.
+    model = LatentFlowMatching(
+        identity_autoencoder(),
+        hidden_dim=16,
+        num_layers=1,
+        latent_scale=1.0,
+        seed=1,
+    )
+    mask = np.zeros((8, 8))
+    mask[:, 4:] = 1
+    known = ~mask.astype(bool)
+    options = dict(solver="euler", num_steps=4, seed=0)
+    raw, filled = inpainting_before_paste(model, X[:4], mask, **options)
+    np.testing.assert_allclose(raw[:, known], X[:4, known], atol=1e-4)
+    np.testing.assert_array_equal(filled[:, known], X[:4, known])
+    other, _ = inpainting_before_paste(model, X[4:8], mask, **options)
+    assert np.abs(raw[:, :, 4:] - other[:, :, 4:]).mean() > 1e-3
+    with pytest.raises(ValueError, match="mask"):
+        model.inpaint(X[:2], np.full((8, 8), 0.5))

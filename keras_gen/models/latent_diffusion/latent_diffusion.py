@@ -20,8 +20,9 @@ class LatentDiffusion(DiffusionSampling, LatentModel):
     diffusion (loss, EMA, schedulers, the compiled DDPM/DDIM sampling loop,
     classifier-free guidance) is the `keras_gen.models.DDPM` held in
     `self.diffusion`, which sees latent vectors as its data; `generate`
-    decodes its samples with the autoencoder's `decode`, and
-    `image_to_image` (SDEdit) edits in the latent space.
+    decodes its samples with the autoencoder's `decode`, `image_to_image`
+    (SDEdit) edits in the latent space, and `inpaint` steers every reverse
+    step by the known pixels through the autoencoder (see `LatentModel`).
 
     Latents are the encoder's posterior mean for a VAE (or a sample of the
     posterior with `sample_posterior=True`), and the code of a
@@ -65,6 +66,8 @@ class LatentDiffusion(DiffusionSampling, LatentModel):
     model.fit(x, epochs=20, batch_size=64)                 # the VAE stays fixed
     images = model.generate(16, scheduler="ddim", num_steps=50, seed=0)
     edited = model.image_to_image(x[:4], strength=0.5, scheduler="ddim", num_steps=50, seed=0)
+    mask = np.zeros((8, 8)); mask[4:] = 1                  # redraw the lower half
+    filled = model.inpaint(x[:4], mask, scheduler="ddim", num_steps=50, seed=0)
     ```
     """
 

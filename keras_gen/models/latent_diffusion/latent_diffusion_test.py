@@ -9,7 +9,11 @@ from keras_gen.models.latent_diffusion import LatentDiffusion
 from keras_gen.models.vae.vae import VAE
 from keras_gen.schedulers import DDPMScheduler
 from keras_gen.testing import contract
-from keras_gen.testing.latent_editing import latent_edit_distances
+from keras_gen.testing.latent_editing import (
+    identity_autoencoder,
+    inpainting_before_paste,
+    latent_edit_distances,
+)
 
 X, Y = keras_gen.datasets.load_digits("train", with_labels=True)
 X, Y = X[:256], Y[:256]
@@ -228,5 +232,27 @@ def test_image_to_image_edits_in_the_latent_space(trained):
         trained, X[:16], (0.05, 1.0), scheduler="ddim", num_steps=20, seed=0
     )
     assert light < 0.5 * full, (light, full)
-    with pytest.raises(NotImplementedError, match="cannot inpaint"):
-        trained.inpaint(X[:4], np.ones((8, 8)))
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "ddpm"])
+def test_inpaint_steers_every_step_by_the_known_pixels(scheduler):
+    # With an autoencoder whose code is the image, the latents the sampler
+    # ends at hold the known pixels themselves (not only the pixels copied
+    # back afterwards), and the generated pixels depend on them.
+    model = tiny_model(identity_autoencoder(), latent_scale=1.0)
+    mask = np.zeros((8, 8))
+    mask[4:] = 1
+    known = ~mask.astype(bool)
+    options = dict(scheduler=scheduler, num_steps=5, seed=0)
+    raw, filled = inpainting_before_paste(model, X[:4], mask, **options)
+    np.testing.assert_allclose(raw[:, known], X[:4, known], atol=1e-4)
+    np.testing.assert_array_equal(filled[:, known], X[:4, known])
+    other, _ = inpainting_before_paste(model, X[4:8], mask, **options)
+    assert np.abs(raw[:, 4:] - other[:, 4:]).mean() > 1e-3
+    if scheduler != "ddpm":
+        return
+    # RePaint's resampling jumps run through the latent sampler too.
+    raw, _ = inpainting_before_paste(
+        model, X[:4], mask, jump_length=2, jump_n_sample=2, **options
+    )
+    np.testing.assert_allclose(raw[:, known], X[:4, known], atol=1e-4)
