@@ -64,7 +64,7 @@ TEST_PARALLEL ?= 0
 test: install
 	@mkdir -p test-logs; start=$$(date +%s); \
 	run() { s=$$(date +%s); \
-	  KERAS_BACKEND=$$1 $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) \
+	  KERAS_BACKEND=$$1 $(PY) -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS) \
 	    > test-logs/$$1.log 2>&1; rc=$$?; \
 	  echo "=== KERAS_BACKEND=$$1 ===" ; cat test-logs/$$1.log; \
 	  echo "=== KERAS_BACKEND=$$1 took $$(( $$(date +%s) - s )) s, exit $$rc ==="; \
@@ -110,4 +110,4 @@ bench-gpu-dry-run: install
 	$(PY) benchmarks/gpu.py --dry-run --out /tmp/keras_gen_gpu_dry_run.md
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(GPU_VENV) demo_out test-logs .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) $(GPU_VENV) demo_out test-logs .pytest_cache .jax_cache

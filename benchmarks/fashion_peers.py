@@ -37,6 +37,11 @@ process CPU seconds, each in its own subprocess (its own framework and
   (256 levels as unit bins: `-(log p(x) - D log 256) / (D ln 2)` for the
   density on [0, 1)).
 
+Rows without a peer (`--rows aae wgan_gp autoencoder flow_matching
+progan`): the family's registry `"fashion_mnist"` configuration alone, at
+the same budget, against the floor (the "every other family" figures of
+issue 18); FlowMatching sampled with its default solver (Heun, 25 steps).
+
 Budget: process CPU seconds spent from just before the first training step
 (compilation included) until the step that crosses `--budget-cpu-s`;
 recorded with wall time, steps done and the load average before/after.
@@ -52,6 +57,8 @@ PNG grids of 64 samples per contender go to `benchmarks/plots/`.
 
     taskset -c 0 python benchmarks/fashion_peers.py --quick
     taskset -c 0 python benchmarks/fashion_peers.py --budget-cpu-s 240
+    taskset -c 0 python benchmarks/fashion_peers.py --rows aae wgan_gp autoencoder \
+        flow_matching progan --json benchmarks/fashion_families.json
     taskset -c 0 python benchmarks/fashion_peers.py --rows real_nvp \
         --contenders keras_gen --backend tensorflow --json /tmp/rnvp_tf.json
 """
@@ -76,7 +83,15 @@ ROWS = {
     "gan": ("keras_gen", "keras_io"),
     "vae": ("keras_gen", "pythae"),
     "real_nvp": ("keras_gen", "normflows"),
+    # The families without a peer row: keras_gen alone, against the floor.
+    "aae": ("keras_gen",),
+    "wgan_gp": ("keras_gen",),
+    "autoencoder": ("keras_gen",),
+    "flow_matching": ("keras_gen",),
+    "progan": ("keras_gen",),
 }
+# The rows run by default: the peer comparisons.
+PEER_ROWS = ("ddpm", "gan", "vae", "real_nvp")
 PEER_LABELS = {
     "diffusers": "diffusers UNet2DModel + DDPMScheduler loop (torch)",
     "keras_io": "keras.io DCGAN recipe (TensorFlow)",
@@ -91,7 +106,7 @@ GRID = 64
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--rows", nargs="+", default=list(ROWS), choices=list(ROWS)
+        "--rows", nargs="+", default=list(PEER_ROWS), choices=list(ROWS)
     )
     parser.add_argument("--budget-cpu-s", type=float, default=240.0)
     parser.add_argument("--num-eval", type=int, default=1000)
