@@ -38,9 +38,13 @@ process CPU seconds, each in its own subprocess (its own framework and
   density on [0, 1)).
 
 Rows without a peer (`--rows aae wgan_gp autoencoder flow_matching
-progan`): the family's registry `"fashion_mnist"` configuration alone, at
-the same budget, against the floor (the "every other family" figures of
-issue 18); FlowMatching sampled with its default solver (Heun, 25 steps).
+progan latent_diffusion latent_flow_matching`): the family's registry
+`"fashion_mnist"` configuration alone, at the same budget, against the
+floor (the "every other family" figures of issue 18); FlowMatching sampled
+with its default solver (Heun, 25 steps). The latent families spend a
+quarter of the budget training their VAE (beta 0.1) and the rest on the
+latent model; LatentDiffusion samples with DDIM-50 (as the `ddpm` row),
+LatentFlowMatching with Heun-25.
 
 Budget: process CPU seconds spent from just before the first training step
 (compilation included) until the step that crosses `--budget-cpu-s`;
@@ -89,7 +93,13 @@ ROWS = {
     "autoencoder": ("keras_gen",),
     "flow_matching": ("keras_gen",),
     "progan": ("keras_gen",),
+    "latent_diffusion": ("keras_gen",),
+    "latent_flow_matching": ("keras_gen",),
 }
+# Rows whose model is built on an autoencoder trained first (a VAE with
+# beta 0.1), and the part of the budget it gets.
+LATENT_ROWS = ("latent_diffusion", "latent_flow_matching")
+AUTOENCODER_SHARE = 0.25
 # The rows run by default: the peer comparisons.
 PEER_ROWS = ("ddpm", "gan", "vae", "real_nvp")
 PEER_LABELS = {
@@ -203,9 +213,33 @@ def run_keras_gen(row, args, budget):
     keras.utils.set_random_seed(args.seed)
     family = registry.get(row)
     config = family.configuration("fashion_mnist")
-    model = family.build("fashion_mnist", seed=args.seed)
-    family.compile(model, "fashion_mnist")
     x, y = train_data(args)
+    autoencoder = None
+    if row in LATENT_ROWS:
+        # The autoencoder trains first, for `AUTOENCODER_SHARE` of the
+        # budget, then the latent model on its frozen latents for the rest.
+        autoencoder_budget = bench_utils.Budget(
+            args.budget_cpu_s * AUTOENCODER_SHARE
+        )
+        budget.seconds -= autoencoder_budget.seconds
+        autoencoder = registry.get("vae").build(
+            "fashion_mnist", beta=0.1, seed=args.seed
+        )
+        registry.get("vae").compile(autoencoder, "fashion_mnist")
+        autoencoder.fit(
+            x,
+            batch_size=128,
+            epochs=10_000,
+            shuffle=True,
+            verbose=0,
+            callbacks=[bench_utils.stop_at_budget(autoencoder_budget)],
+        )
+        model = family.build(
+            "fashion_mnist", autoencoder=autoencoder, seed=args.seed
+        )
+    else:
+        model = family.build("fashion_mnist", seed=args.seed)
+    family.compile(model, "fashion_mnist")
     fit_args = (x, y) if getattr(model, "num_classes", None) else (x,)
     model.fit(
         *fit_args,
@@ -216,14 +250,32 @@ def run_keras_gen(row, args, budget):
         callbacks=[bench_utils.stop_at_budget(budget)],
     )
     result = budget.record()
+    if autoencoder is not None:
+        # The whole budget: the autoencoder's training and the latent
+        # model's.
+        first = autoencoder_budget.record()
+        result["autoencoder_steps"] = first["steps"]
+        result["train_cpu_s"] = round(
+            result["train_cpu_s"] + first["train_cpu_s"], 1
+        )
+        result["train_wall_s"] = round(
+            result["train_wall_s"] + first["train_wall_s"], 1
+        )
+        result["load_before"] = first["load_before"]
     result["batch_size"] = config.batch_size
     result["optimizer"] = "family defaults" + (
         f", lr {config.learning_rate:g}" if config.learning_rate else ""
     )
     start = time.time()
-    if row == "ddpm":
+    if autoencoder is not None:
         result["params"] = count(model.denoiser.trainable_variables)
-        result["params_note"] = "denoiser U-Net"
+        result["params_note"] = (
+            f"latent MLP; + VAE {count(autoencoder.variables):,}"
+        )
+    if row in ("ddpm", "latent_diffusion"):
+        if autoencoder is None:
+            result["params"] = count(model.denoiser.trainable_variables)
+            result["params_note"] = "denoiser U-Net"
         samples = model.generate(
             args.num_eval,
             scheduler="ddim",
@@ -237,7 +289,7 @@ def run_keras_gen(row, args, budget):
         result["params_note"] = f"G {g:,} + D {d:,}"
         samples = model.generate(args.num_eval, seed=args.seed + 1)
     else:
-        result["params"] = count(model.trainable_variables)
+        result.setdefault("params", count(model.trainable_variables))
         samples = model.generate(args.num_eval, seed=args.seed + 1)
     result["sample_wall_s"] = round(time.time() - start, 1)
     start = time.time()

@@ -31,6 +31,19 @@ registry.register(
                 "digits",
                 learning_rate=1e-3,
             ),
+            "fashion_mnist": registry.Configuration(
+                dict(
+                    autoencoder=registry.Nested(
+                        "vae", "fashion_mnist", {"beta": 0.1}
+                    ),
+                    hidden_dim=256,
+                    ema_decay=0.999,
+                ),
+                "an MLP denoiser (4 residual layers of 256) on the 16-D codes of a VAE (beta 0.1) of Fashion-MNIST 28x28 in [0, 1]; train the VAE first",
+                "fashion_mnist",
+                batch_size=128,
+                learning_rate=1e-3,
+            ),
         },
     )
 )
