@@ -234,6 +234,7 @@ def run_keras_gen(row, args, budget):
             verbose=0,
             callbacks=[bench_utils.stop_at_budget(autoencoder_budget)],
         )
+        autoencoder_record = autoencoder_budget.record()
         model = family.build(
             "fashion_mnist", autoencoder=autoencoder, seed=args.seed
         )
@@ -253,7 +254,7 @@ def run_keras_gen(row, args, budget):
     if autoencoder is not None:
         # The whole budget: the autoencoder's training and the latent
         # model's.
-        first = autoencoder_budget.record()
+        first = autoencoder_record
         result["autoencoder_steps"] = first["steps"]
         result["train_cpu_s"] = round(
             result["train_cpu_s"] + first["train_cpu_s"], 1
