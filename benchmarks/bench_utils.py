@@ -326,3 +326,12 @@ def append_markdown_section(path, title, facts, lines):
         header += facts.rstrip() + "\n\n"
     with open(path, "a") as f:
         f.write(header + "\n".join(lines) + "\n")
+
+
+def uptime():
+    """`uptime`'s line (the time and the load averages), for results files."""
+    import subprocess
+
+    return subprocess.run(
+        ["uptime"], capture_output=True, text=True
+    ).stdout.strip()

@@ -19,9 +19,9 @@ import argparse
 import datetime
 import os
 import platform
-import subprocess
 import time
 
+import bench_utils
 import keras
 import numpy as np
 
@@ -44,12 +44,6 @@ def parse_args():
     )
     parser.add_argument("--no-write", action="store_true")
     return parser.parse_args()
-
-
-def uptime():
-    return subprocess.run(
-        ["uptime"], capture_output=True, text=True
-    ).stdout.strip()
 
 
 def run(variance_type, x_train, x_test, epochs, num_timesteps):
@@ -92,12 +86,12 @@ def main():
     args = parse_args()
     x_train = keras_gen.datasets.load_digits("train")
     x_test = keras_gen.datasets.load_digits("test")
-    load_before = uptime()
+    load_before = bench_utils.uptime()
     results = [
         run(v, x_train, x_test, args.epochs, args.num_timesteps)
         for v in ("fixed_small", "learned_range")
     ]
-    load_after = uptime()
+    load_after = bench_utils.uptime()
     fixed, learned = results
     met = learned["bits_per_dim"] < fixed["bits_per_dim"]
     terms = (

@@ -35,9 +35,9 @@ date, backend and the machine's load (`uptime`).
 import argparse
 import datetime
 import os
-import subprocess
 import time
 
+import bench_utils
 import keras
 import numpy as np
 
@@ -57,12 +57,6 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-write", action="store_true")
     return parser.parse_args()
-
-
-def uptime():
-    return subprocess.run(
-        ["uptime"], capture_output=True, text=True
-    ).stdout.strip()
 
 
 def cosine_adam(epochs, steps_per_epoch, learning_rate=1e-3):
@@ -115,7 +109,7 @@ def vae_projection(vae, x, mask, mean_image, rounds=20):
 def main():
     args = parse_args()
     keras.utils.set_random_seed(args.seed)
-    before = uptime()
+    before = bench_utils.uptime()
     x_train = keras_gen.datasets.load_digits("train")
     x_test, y_test = keras_gen.datasets.load_digits("test", with_labels=True)
     probe = DigitsProbe()
@@ -214,7 +208,7 @@ def main():
             if mask_name == "lower half":
                 grids.append(filled[:10])
         rows.append(row)
-    after = uptime()
+    after = bench_utils.uptime()
     out = os.path.join(os.path.dirname(RESULTS), "plots")
     os.makedirs(out, exist_ok=True)
     keras_gen.utils.images.save_image_grid(

@@ -31,9 +31,9 @@ date, backend and the machine's load (`uptime`).
 import argparse
 import datetime
 import os
-import subprocess
 import time
 
+import bench_utils
 import keras
 import numpy as np
 
@@ -70,12 +70,6 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-write", action="store_true")
     return parser.parse_args()
-
-
-def uptime():
-    return subprocess.run(
-        ["uptime"], capture_output=True, text=True
-    ).stdout.strip()
 
 
 def score(generate, num_samples):
@@ -146,7 +140,7 @@ def train(family, x, y, args):
 def main():
     args = parse_args()
     keras.utils.set_random_seed(args.seed)
-    before = uptime()
+    before = bench_utils.uptime()
     _, floor = DigitsProbe.frechet_distance(
         keras_gen.datasets.load_digits("train")
     )
@@ -175,7 +169,7 @@ def main():
         )
         rows = ddpm_rows(ddpm, DDPM_SAMPLERS["flow"], args.num_samples)
         rows += flow_rows(flow, args.num_samples)
-    after = uptime()
+    after = bench_utils.uptime()
     lines = [
         "| sampler | NFE | classifier FD | sampling wall s |",
         "| --- | --- | --- | --- |",
