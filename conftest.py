@@ -7,8 +7,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # the tests build many models of the same few tiny configurations, whose
 # compiled training and sampling steps are the same XLA programs (weights
 # are arguments), so later tests load them instead of compiling again.
-# Measured 2026-12-06 on the vae and gan tests: 244 s -> 210 s from an
-# empty cache (one run, as in CI); a developer's second run starts warm.
+# Measured 2026-12-06 on the vae and gan tests (one core): 244 s without
+# it, 210 s from an empty cache (a run as in CI), 63 s with the cache a
+# whole JAX pass left (a developer's next run).
 # The entries are keyed by the program, jax version and flags, so a stale
 # entry is never used; `make clean` removes the folder. Must be set before
 # jax is imported.
