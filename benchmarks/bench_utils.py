@@ -335,3 +335,13 @@ def uptime():
     return subprocess.run(
         ["uptime"], capture_output=True, text=True
     ).stdout.strip()
+
+
+def append_results(path, preamble, text):
+    """Appends `text` to the results file `path`, writing `preamble` (its
+    title and what writes it) first when the file is new."""
+    new = not os.path.exists(path)
+    with open(path, "a") as f:
+        if new:
+            f.write(preamble)
+        f.write(text)

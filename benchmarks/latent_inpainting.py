@@ -238,14 +238,12 @@ def main():
     )
     print(text)
     if not args.no_write:
-        new = not os.path.exists(RESULTS)
-        with open(RESULTS, "a") as f:
-            if new:
-                f.write(
-                    "# Inpainting with the latent families on the digits\n\n"
-                    "Written by `benchmarks/latent_inpainting.py`.\n\n"
-                )
-            f.write(text)
+        bench_utils.append_results(
+            RESULTS,
+            "# Inpainting with the latent families on the digits\n\n"
+            "Written by `benchmarks/latent_inpainting.py`.\n\n",
+            text,
+        )
 
 
 if __name__ == "__main__":

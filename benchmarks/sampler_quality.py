@@ -187,16 +187,14 @@ def main():
     )
     print(text)
     if not args.no_write:
-        new = not os.path.exists(RESULTS)
-        with open(RESULTS, "a") as f:
-            if new:
-                f.write(
-                    "# Sample quality per network evaluation on the digits\n\n"
-                    "Written by `benchmarks/sampler_quality.py` (see its docstring); each run "
-                    "appends a section. Classifier FD: the digits CNN shipped with keras_gen, "
-                    "1,000 class-conditional samples against the 447 test digits (not FID).\n\n"
-                )
-            f.write(text)
+        bench_utils.append_results(
+            RESULTS,
+            "# Sample quality per network evaluation on the digits\n\n"
+            "Written by `benchmarks/sampler_quality.py` (see its docstring); each run "
+            "appends a section. Classifier FD: the digits CNN shipped with keras_gen, "
+            "1,000 class-conditional samples against the 447 test digits (not FID).\n\n",
+            text,
+        )
 
 
 if __name__ == "__main__":
