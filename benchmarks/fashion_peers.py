@@ -38,7 +38,7 @@ process CPU seconds, each in its own subprocess (its own framework and
   density on [0, 1)).
 
 Rows without a peer (`--rows aae wgan_gp autoencoder flow_matching
-progan latent_diffusion latent_flow_matching`): the family's registry
+progan stylegan2 latent_diffusion latent_flow_matching`): the family's registry
 `"fashion_mnist"` configuration alone, at the same budget, against the
 floor (the "every other family" figures of issue 18); FlowMatching sampled
 with its default solver (Heun, 25 steps). The latent families spend a
@@ -93,6 +93,7 @@ ROWS = {
     "autoencoder": ("keras_gen",),
     "flow_matching": ("keras_gen",),
     "progan": ("keras_gen",),
+    "stylegan2": ("keras_gen",),
     "latent_diffusion": ("keras_gen",),
     "latent_flow_matching": ("keras_gen",),
 }

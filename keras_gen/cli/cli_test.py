@@ -217,11 +217,11 @@ def test_presets_lists_quality_figures(capsys):
                 "--data",
                 "digits",
                 "--image-size",
-                "12",
+                "9",
                 "--out",
                 "x",
             ],
-            "argument --image-size: `resolution` must be a power of two >= 4. Received: resolution=12",
+            "argument --image-size: `resolution` must be 4, 5, 6 or 7 times a power of two (e.g. 16, 28, 32, 64). Received: resolution=9",
         ),
         (["sample", "no_such_preset", "--out", "x.png"], "argument preset"),
         (

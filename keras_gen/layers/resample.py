@@ -10,6 +10,8 @@ differentiate through them twice). Borders repeat the edge pixel.
 
 from keras import ops
 
+from keras_gen.utils import validation
+
 
 def _pad_edge(x, axis):
     n = x.shape[axis]
@@ -86,3 +88,25 @@ def downsample_average(x, factor=2):
         )
     blocks = ops.reshape(x, (-1, h // factor, factor, w // factor, factor, c))
     return ops.mean(blocks, axis=(2, 4))
+
+
+def base_resolution_of(resolution, base_resolution=None):
+    """The lowest resolution of the growth: `base_resolution`, or (`None`)
+    `resolution` halved while it stays even and at least 4 (16 -> 4,
+    28 -> 7, 24 -> 6). `resolution` must be `base * 2**k`."""
+    resolution = validation.check_positive_int(resolution, "resolution")
+    if base_resolution is None:
+        base_resolution = resolution
+        while base_resolution % 2 == 0 and base_resolution // 2 >= 4:
+            base_resolution //= 2
+        return base_resolution
+    base_resolution = validation.check_positive_int(
+        base_resolution, "base_resolution"
+    )
+    ratio = resolution // base_resolution
+    if resolution % base_resolution or ratio & (ratio - 1):
+        raise ValueError(
+            "The resolution must be `base_resolution` times a power of two (the networks grow by "
+            f"doubling). Received: base_resolution={base_resolution} for resolution={resolution}"
+        )
+    return base_resolution

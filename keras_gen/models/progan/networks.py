@@ -37,30 +37,12 @@ from keras import ops
 from keras_gen.layers.equalized import EqualizedConv2D, EqualizedDense
 from keras_gen.layers.minibatch_stddev import MinibatchStdDev
 from keras_gen.layers.pixel_norm import pixel_norm
-from keras_gen.layers.resample import downsample_average, upsample_nearest
+from keras_gen.layers.resample import (
+    base_resolution_of,
+    downsample_average,
+    upsample_nearest,
+)
 from keras_gen.utils import validation
-
-
-def base_resolution_of(resolution, base_resolution=None):
-    """The lowest resolution of the growth: `base_resolution`, or (`None`)
-    `resolution` halved while it stays even and at least 4 (16 -> 4,
-    28 -> 7, 24 -> 6). `resolution` must be `base * 2**k`."""
-    resolution = validation.check_positive_int(resolution, "resolution")
-    if base_resolution is None:
-        base_resolution = resolution
-        while base_resolution % 2 == 0 and base_resolution // 2 >= 4:
-            base_resolution //= 2
-        return base_resolution
-    base_resolution = validation.check_positive_int(
-        base_resolution, "base_resolution"
-    )
-    ratio = resolution // base_resolution
-    if resolution % base_resolution or ratio & (ratio - 1):
-        raise ValueError(
-            "The resolution must be `base_resolution` times a power of two (the networks grow by "
-            f"doubling). Received: base_resolution={base_resolution} for resolution={resolution}"
-        )
-    return base_resolution
 
 
 def channels_at(level, channel_base, channel_max):

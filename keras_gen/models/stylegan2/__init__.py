@@ -49,6 +49,23 @@ registry.register(
                 batch_size=32,
                 learning_rate=0.0025,
             ),
+            "fashion_mnist": registry.Configuration(
+                dict(
+                    data_shape=(28, 28, 1),
+                    value_range=(0.0, 1.0),
+                    latent_dim=64,
+                    w_dim=64,
+                    channel_base=512,
+                    channel_max=64,
+                    r1_gamma=0.1,
+                    ema_decay=0.995,
+                ),
+                "Fashion-MNIST 28x28 in [0, 1]: a 7x7 constant, 7 -> 14 -> 28, "
+                "as wide as the 16x16 digits model",
+                "fashion_mnist",
+                batch_size=32,
+                learning_rate=0.0025,
+            ),
         },
     )
 )

@@ -18,12 +18,14 @@ class StyleGAN2Discriminator(keras.Model):
     fromRGB (1x1 conv) at full resolution, then one residual block per
     resolution down to 8x8: two 3x3 convolutions (the second after a
     [1, 3, 3, 1] downsampling) plus a 1x1 downsampled skip, summed and
-    scaled by 1/sqrt(2). At 4x4 a minibatch standard-deviation channel
+    scaled by 1/sqrt(2). At 4x4 (7x7 for a 28x28 input, as the synthesis
+    network's base) a minibatch standard-deviation channel
     (Karras et al., 2018, sec. 3), a 3x3 convolution and two dense layers
     give one logit per image. All layers have an equalised learning rate.
 
     Args:
-        resolution: input side, a power of two >= 4.
+        resolution: input side, 4 to 7 times a power of two (16, 28,
+            32...).
         image_channels: channels of the input images.
         channel_base, channel_max: as in `SynthesisNetwork`.
         mbstd_group_size: samples per minibatch-stddev group (the official
@@ -48,9 +50,8 @@ class StyleGAN2Discriminator(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.resolution = architecture.check_power_of_two(
-            resolution, "resolution", minimum=4
-        )
+        self.resolution = architecture.check_resolution(resolution)
+        self.base = b = architecture.base_of(self.resolution)
         self.image_channels = validation.check_positive_int(
             image_channels, "image_channels"
         )
@@ -73,7 +74,7 @@ class StyleGAN2Discriminator(keras.Model):
         )
         self.blocks = []
         res = self.resolution
-        while res > 4:
+        while res > b:
             self.blocks.append(
                 (
                     EqualizedConv2D(
@@ -98,19 +99,19 @@ class StyleGAN2Discriminator(keras.Model):
             res //= 2
         self.mbstd = MinibatchStdDev(self.mbstd_group_size, name="mbstd")
         self.epilogue_conv = EqualizedConv2D(
-            ch(4), 3, activation="lrelu", name="b4_conv"
+            ch(b), 3, activation="lrelu", name=f"b{b}_conv"
         )
         self.epilogue_dense = EqualizedDense(
-            ch(4), activation="lrelu", name="b4_fc"
+            ch(b), activation="lrelu", name=f"b{b}_fc"
         )
-        self.out = EqualizedDense(1, name="b4_out")
+        self.out = EqualizedDense(1, name=f"b{b}_out")
         self.build(
             (None, self.resolution, self.resolution, self.image_channels)
         )
 
     def _channels(self, res):
         return architecture.channels_at(
-            res, self.channel_base, self.channel_max
+            res, self.channel_base, self.channel_max, self.base
         )
 
     def build(self, input_shape):
@@ -126,8 +127,8 @@ class StyleGAN2Discriminator(keras.Model):
         self.mbstd.build(shape)
         shape = shape[:-1] + (shape[-1] + 1,)  # the minibatch-stddev channel
         self.epilogue_conv.build(shape)
-        c4 = self._channels(4)
-        self.epilogue_dense.build((None, 16 * c4))
+        c4 = self._channels(self.base)
+        self.epilogue_dense.build((None, self.base * self.base * c4))
         self.out.build((None, c4))
         self.built = True
 

@@ -22,7 +22,8 @@ class StyleGAN2(AdversarialModel):
 
     The generator maps `z` to `w` with an 8-layer MLP (learning rate x0.01)
     and keeps a running average of `w` for the truncation trick. The
-    synthesis network starts from a learned 4x4 constant; each layer is a
+    synthesis network starts from a learned 4x4 constant (7x7 for 28x28
+    images: 7 -> 14 -> 28, no padding); each layer is a
     modulated 3x3 convolution with weight demodulation (eq. 1-3), per-pixel
     noise with a learned strength, and the toRGB outputs of all resolutions
     are summed (skip generator). The discriminator is residual, with a
@@ -73,7 +74,9 @@ class StyleGAN2(AdversarialModel):
         data_shape: `(resolution, resolution, image_channels)`, or `None`
             to use the two arguments below.
         value_range: `(low, high)` of the images (default (-1, 1)).
-        resolution: image side, a power of two >= 4.
+        resolution: image side, 4 to 7 times a power of two (16, 28 for
+            Fashion-MNIST, 32...): the synthesis starts from a constant of
+            side 4 to 7 and doubles.
         image_channels: image channels.
         latent_dim: size of `z`.
         w_dim: size of `w`.

@@ -199,10 +199,32 @@ def test_networks_follow_the_requested_sizes():
     )
 
 
+def test_a_28x28_model_grows_from_7x7_and_trains_without_padding():
+    """Fashion-MNIST's side: a 7x7 constant, blocks at 7, 14, 28 as wide as
+    a 16x16 model's at 4, 8, 16; one training step on 28x28 images."""
+    model = tiny(data_shape=(28, 28, 1), channel_base=64, ema_decay=None)
+    synthesis = model.generator.synthesis
+    assert synthesis.resolutions == [7, 14, 28]
+    assert tuple(synthesis.const.shape) == (7, 7, 8)
+    assert model.num_ws == 6
+    assert [layer.filters for layer in synthesis.conv_layers] == [8, 8, 8, 4, 4]
+    assert [conv0.filters for conv0, _, _ in model.discriminator.blocks] == [
+        4,
+        8,
+    ]
+    x = np.random.RandomState(0).uniform(-1, 1, (8, 28, 28, 1))
+    model.compile()
+    history = model.fit(x.astype("float32"), batch_size=8, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+    assert model.generate(2, seed=0).shape == (2, 28, 28, 1)
+    assert numpy(model.discriminator(x[:2])).shape == (2,)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(resolution=12), "resolution=12"),
+        (dict(resolution=9), "resolution=9"),
+        (dict(resolution=36), "resolution=36"),
         (dict(resolution=2), "resolution=2"),
         (dict(channel_base=100), "channel_base=100"),
         (dict(channel_max=0), "channel_max=0"),

@@ -20,16 +20,20 @@ class SynthesisNetwork(keras.Model):
     A learned 4x4 constant enters a stack of blocks, one per resolution
     4, 8, ..., `resolution`; each block has two modulated 3x3 convolutions
     with weight demodulation and noise injection (one at 4x4, the first one
-    of the others upsamples), and a toRGB layer. The "skip" architecture
+    of the others upsamples), and a toRGB layer. A side that is 5, 6 or 7
+    times a power of two starts from a constant of that side instead
+    (28: 7 -> 14 -> 28). The "skip" architecture
     sums the toRGB outputs of all resolutions, each upsampled to the next
     (fig. 7b). The output is linear (images in about [-1, 1]).
 
     Args:
         w_dim: size of each `w`.
-        resolution: output side, a power of two >= 4.
+        resolution: output side, 4 to 7 times a power of two (16, 28,
+            32...).
         image_channels: channels of the output images.
         channel_base, channel_max: feature maps at resolution `r` are
-            `min(channel_base // r, channel_max)`; powers of two.
+            `min(channel_base // r, channel_max)`, with `r` counted as the
+            power of two of the same depth (28 as 16); powers of two.
 
     Call arguments:
         ws: `(batch, num_ws, w_dim)`, one latent per layer.
@@ -56,9 +60,8 @@ class SynthesisNetwork(keras.Model):
     ):
         super().__init__(**kwargs)
         self.w_dim = validation.check_positive_int(w_dim, "w_dim")
-        self.resolution = architecture.check_power_of_two(
-            resolution, "resolution", minimum=4
-        )
+        self.resolution = architecture.check_resolution(resolution)
+        self.base = architecture.base_of(self.resolution)
         self.image_channels = validation.check_positive_int(
             image_channels, "image_channels"
         )
@@ -74,7 +77,7 @@ class SynthesisNetwork(keras.Model):
         self.torgb_layers = []
         for res in self.resolutions:
             filters = self._channels(res)
-            if res > 4:
+            if res > self.base:
                 self.conv_layers.append(
                     SynthesisLayer(
                         filters, res, upsample=True, name=f"b{res}_conv0"
@@ -90,21 +93,22 @@ class SynthesisNetwork(keras.Model):
 
     def _channels(self, res):
         return architecture.channels_at(
-            res, self.channel_base, self.channel_max
+            res, self.channel_base, self.channel_max, self.base
         )
 
     def build(self, input_shape):
-        c4 = self._channels(4)
+        b = self.base
+        c4 = self._channels(b)
         self.const = self.add_weight(
-            shape=(4, 4, c4),
+            shape=(b, b, c4),
             initializer=keras.initializers.RandomNormal(stddev=1.0),
             name="const",
         )
         w_shape = (None, self.w_dim)
-        shape = (None, 4, 4, c4)
+        shape = (None, b, b, c4)
         convs = iter(self.conv_layers)
         for res, torgb in zip(self.resolutions, self.torgb_layers):
-            for _ in range(1 if res == 4 else 2):
+            for _ in range(1 if res == self.base else 2):
                 conv = next(convs)
                 conv.build(shape, w_shape)
                 shape = conv.compute_output_shape(shape)
@@ -120,7 +124,7 @@ class SynthesisNetwork(keras.Model):
         convs = iter(self.conv_layers)
         index = 0  # the w of the next layer
         for res, torgb in zip(self.resolutions, self.torgb_layers):
-            for _ in range(1 if res == 4 else 2):
+            for _ in range(1 if res == self.base else 2):
                 x = next(convs)(
                     x, ws[:, index], noise_mode=noise_mode, seed=seed
                 )
