@@ -56,15 +56,19 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# The backends run one after the other; TEST_PARALLEL=1 runs them side by
-# side (on a 2-core machine that was no faster: 2026-12-06, see the
-# README's Tests section).  Each pass
+# The backends run one after the other, each with TEST_WORKERS pytest-xdist
+# workers (default 2, one per core of the CI machine; a test file stays in
+# one worker, so its module fixtures are built once; 0 runs in-process).
+# TEST_PARALLEL=1 runs the backends side by side (on a 2-core machine that
+# was no faster: 2026-12-06, see the README's Tests section).  Each pass
 # writes test-logs/<backend>.log, printed when it ends, with its duration.
 TEST_PARALLEL ?= 0
+TEST_WORKERS ?= 2
 test: install
 	@mkdir -p test-logs; start=$$(date +%s); \
 	run() { s=$$(date +%s); \
-	  KERAS_BACKEND=$$1 $(PY) -m pytest -q -p no:cacheprovider --durations=15 $(PYTEST_ARGS) \
+	  KERAS_BACKEND=$$1 $(PY) -m pytest -q -p no:cacheprovider --durations=15 \
+	    -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS) \
 	    > test-logs/$$1.log 2>&1; rc=$$?; \
 	  echo "=== KERAS_BACKEND=$$1 ===" ; cat test-logs/$$1.log; \
 	  echo "=== KERAS_BACKEND=$$1 took $$(( $$(date +%s) - s )) s, exit $$rc ==="; \

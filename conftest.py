@@ -21,6 +21,27 @@ if os.environ.get("KERAS_BACKEND") == "jax":
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "-1")
 
+# Under pytest-xdist (`make test` runs two workers per backend, one per
+# core): one thread per library in each worker. The tests' models are tiny,
+# so a second thread per op buys nothing, and two workers each spinning
+# threads for both cores oversubscribe them (measured on a 2-core machine
+# under load: torch steps 6-60x slower). Must be set before the backends
+# are imported; the processes the tests start themselves set their own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for name in (
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "TF_NUM_INTRAOP_THREADS",
+        "TF_NUM_INTEROP_THREADS",
+    ):
+        os.environ.setdefault(name, "1")
+    if "intra_op_parallelism_threads" not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (
+            os.environ.get("XLA_FLAGS", "")
+            + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        ).strip()
+
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
@@ -31,3 +52,9 @@ def seeded():
     Python and NumPy), so each backend's run is reproducible."""
     keras.utils.set_random_seed(0)
     yield
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and keras.backend.backend() == "torch":
+    import torch
+
+    torch.set_num_threads(1)
