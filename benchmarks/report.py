@@ -451,10 +451,38 @@ def scaling_section(results, out_dir):
     return lines
 
 
+def step_times_28_section(out_dir):
+    """The per-family step times at 28x28 from `step_times_fashion.json`
+    (written by `step_times_fashion.py`, run on its own: it takes 15-30
+    minutes on one core), when the file exists."""
+    import json
+
+    import step_times_fashion
+
+    path = os.path.join(out_dir, "step_times_fashion.json")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    families = list(next(iter(data["results"].values()))["families"])
+    return [
+        "",
+        "### Training-step time of every family at 28x28 (Fashion-MNIST), ms",
+        "",
+        f"`benchmarks/step_times_fashion.py`, {data['machine']['date']}: each family's "
+        'registry `"fashion_mnist"` configuration, one core, one thread per library; '
+        "mean (median) of the timed steps. Load and the reading of each gap: "
+        "`benchmarks/step_times_fashion_results.md`.",
+        "",
+        step_times_fashion.markdown(data["results"], families),
+    ]
+
+
 def markdown(results, out_dir):
     lines = header(results)
     for section in (
         throughput_section(results),
+        step_times_28_section(out_dir),
         overhead_section(results),
         ddpm_section(results),
         real_nvp_section(results),
