@@ -49,6 +49,7 @@ import keras
 import numpy as np
 
 import keras_gen
+from keras_gen.cli.data import FASHION_MNIST_DOMAINS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -62,8 +63,6 @@ def load(args):
         train = keras_gen.datasets.load_sample_photos("train", args.image_size)
         test = keras_gen.datasets.load_sample_photos("test", args.image_size)
         return train, test
-    from keras_gen.cli.data import FASHION_MNIST_DOMAINS
-
     domains = []
     for split in ("train", "test"):
         x, y = keras_gen.datasets.load_fashion_mnist(split, with_labels=True)
@@ -97,35 +96,40 @@ def build(args, data_shape, steps, seed):
     return model
 
 
-def judge_fashion_mnist(x_b_train, x_a_train, t_a, t_b, fake_a, fake_b):
-    """The shipped classifier's reading of the translations, and their
+def reads_as(images, label):
+    """The share of `images` the shipped Fashion-MNIST classifier reads as
+    class `label`."""
+    labels = np.full(len(images), label)
+    return keras_gen.metrics.requested_class_accuracy(
+        images, labels, classifier="fashion_mnist"
+    )["accuracy"]
+
+
+def classifier_fd(samples, reference):
+    return keras_gen.metrics.evaluate(
+        None,
+        reference,
+        ["classifier_frechet_distance"],
+        samples=samples,
+        classifier="fashion_mnist",
+    )["classifier_frechet_distance"]
+
+
+def judge_fashion_mnist(x_a, x_b, t_a, t_b, fake_a, fake_b):
+    """The shipped classifier's reading of the translations and their
     classifier FD to the target class, with ceilings and floors."""
-    from keras_gen.cli.data import FASHION_MNIST_DOMAINS
-
     label_a, label_b = FASHION_MNIST_DOMAINS
-
-    def reads_as(images, label):
-        labels = np.full(len(images), label)
-        return keras_gen.metrics.requested_class_accuracy(
-            images, labels, classifier="fashion_mnist"
-        )["accuracy"]
-
-    def fd(samples, reference):
-        return keras_gen.metrics.evaluate(
-            None,
-            reference,
-            ["classifier_frechet_distance"],
-            samples=samples,
-            classifier="fashion_mnist",
-        )["classifier_frechet_distance"]
-
     return {
         "real": 0.5 * (reads_as(t_a, label_a) + reads_as(t_b, label_b)),
-        "fd_a_to_b": fd(fake_b, t_b),
-        "fd_b_to_a": fd(fake_a, t_a),
-        "fd_floor_b": fd(x_b_train[: len(t_b)], t_b),
-        "fd_floor_a": fd(x_a_train[: len(t_a)], t_a),
-    }, reads_as
+        "a_to_b": reads_as(fake_b, label_b),
+        "b_to_a": reads_as(fake_a, label_a),
+        "floor_a_to_b": reads_as(t_a, label_b),
+        "floor_b_to_a": reads_as(t_b, label_a),
+        "fd_a_to_b": classifier_fd(fake_b, t_b),
+        "fd_b_to_a": classifier_fd(fake_a, t_a),
+        "fd_floor_b": classifier_fd(x_b[: len(t_b)], t_b),
+        "fd_floor_a": classifier_fd(x_a[: len(t_a)], t_a),
+    }
 
 
 def run(args, seed):
@@ -147,18 +151,7 @@ def run(args, seed):
         model.translate_a_to_b(fake_a),
     )
     if args.data == "fashion_mnist":
-        result, reads_as = judge_fashion_mnist(
-            x_b, x_a, t_a, t_b, fake_a, fake_b
-        )
-        from keras_gen.cli.data import FASHION_MNIST_DOMAINS
-
-        label_a, label_b = FASHION_MNIST_DOMAINS
-        result.update(
-            a_to_b=reads_as(fake_b, label_b),
-            b_to_a=reads_as(fake_a, label_a),
-            floor_a_to_b=reads_as(t_a, label_b),
-            floor_b_to_a=reads_as(t_b, label_a),
-        )
+        result = judge_fashion_mnist(x_a, x_b, t_a, t_b, fake_a, fake_b)
         grid = np.concatenate([t_a[:8], fake_b[:8], t_b[:8], fake_a[:8]])
         keras_gen.utils.images.save_image_grid(
             grid,
