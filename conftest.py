@@ -69,3 +69,26 @@ if keras.backend.backend() == "jax":
     from keras_gen.testing import sized_draws
 
     sized_draws.install()
+
+
+if keras.backend.backend() == "tensorflow":
+    # No tf.data autotuning in the test process. An iterator that an
+    # earlier test left in a reference cycle is freed by Python's cyclic
+    # garbage collector at any later moment, and its destructor joins the
+    # iterator's autotuning thread, which may be asleep for up to 60 s
+    # between rounds (`Model::OptimizeLoop`): so each full TensorFlow pass
+    # had one or two unrelated tests 40-150 s slow (py-spy and gdb stacks:
+    # docs/architecture.md, "Test-suite speed"). Autotuning only sizes
+    # buffers and thread pools; the elements and their order are the same.
+    import tensorflow as tf
+
+    _no_autotune = tf.data.Options()
+    _no_autotune.autotune.enabled = False
+    _dataset_iter = tf.data.Dataset.__iter__
+
+    def _iter_without_autotune(dataset):
+        if dataset.options().autotune.enabled is not False:
+            dataset = dataset.with_options(_no_autotune)
+        return _dataset_iter(dataset)
+
+    tf.data.Dataset.__iter__ = _iter_without_autotune
