@@ -6,6 +6,7 @@ import random
 
 import keras
 import numpy as np
+import pytest
 from keras import ops
 
 from keras_gen import compat
@@ -91,3 +92,26 @@ def test_default_seeds_come_from_pythons_random():
         ops.convert_to_numpy(a.kernel), ops.convert_to_numpy(b.kernel)
     )
     assert random.getstate() == state  # the caller's stream is untouched
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax", reason="Keras' JAX random functions"
+)
+def test_keras_random_calls_the_jax_random_functions():
+    module = compat.jax_random_functions()
+    calls = []
+    uniform = module.uniform
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return uniform(*args, **kwargs)
+
+    module.uniform = counted
+    try:
+        keras.random.uniform((2, 3), seed=1)
+    finally:
+        module.uniform = uniform
+    assert calls and all(
+        callable(getattr(module, name))
+        for name in ("normal", "truncated_normal", "jax_draw_seed")
+    )

@@ -21,12 +21,15 @@ import math
 
 import numpy as np
 
+from keras_gen import compat
+
 _NAMES = ("uniform", "normal", "truncated_normal")
 
 
 def _by_size(draw):
     import jax
-    from keras.src.backend.jax import random as jax_random
+
+    jax_random = compat.jax_random_functions()
 
     def drawn(shape, *args, seed=None, **kwargs):
         seed = jax_random.jax_draw_seed(seed)
@@ -51,8 +54,8 @@ def _by_size(draw):
 def install():
     """Patches Keras' JAX random draws (JAX backend only; idempotent)."""
     import jax
-    from keras.src.backend.jax import random as jax_random
 
+    jax_random = compat.jax_random_functions()
     if not jax.config.jax_threefry_partitionable:
         raise RuntimeError(
             "sized draws need jax_threefry_partitionable=True (JAX's "
