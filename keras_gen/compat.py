@@ -133,7 +133,7 @@ def jax_random_functions():
     """The module holding Keras' JAX random functions (`uniform`, `normal`,
     `truncated_normal`...), which `keras.random` calls at each draw, and
     `jax_draw_seed`. The test suite wraps three of them
-    (`keras_gen.testing.sized_draws`). Keras 3.15:
+    (`conftest.py`, sized draws). Keras 3.15:
     `keras.src.backend.jax.random`."""
     from keras.src.backend.jax import random
 

@@ -1,13 +1,10 @@
+"""The test process's speed-ups (conftest.py) change no value."""
+
 import keras
 import numpy as np
 import pytest
 
 from keras_gen import compat
-from keras_gen.testing import sized_draws
-
-pytestmark = pytest.mark.skipif(
-    keras.backend.backend() != "jax", reason="patches JAX's random draws"
-)
 
 ARGS = {
     "uniform": {"minval": -1.0, "maxval": 3.0},
@@ -16,15 +13,16 @@ ARGS = {
 }
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax", reason="sized draws are JAX's"
+)
 @pytest.mark.parametrize("name", sorted(ARGS))
 @pytest.mark.parametrize("shape", [(3, 3, 5, 7), (1,), (300,), (0, 4)])
 def test_a_sized_draw_equals_the_draw_of_that_shape(name, shape):
     import jax
 
-    jax_random = compat.jax_random_functions()
-    sized_draws.install()  # conftest.py's call; a second one changes nothing
-    draw = getattr(jax_random, name)
-    exact = draw.__wrapped__
+    draw = getattr(compat.jax_random_functions(), name)
+    exact = draw.__wrapped__  # conftest.py's sized draw wraps JAX's own
     for seed in (3, lambda: keras.random.SeedGenerator(5)):
         make = seed if callable(seed) else lambda: seed
         got = draw(shape, seed=make(), **ARGS[name])
@@ -38,3 +36,22 @@ def test_a_sized_draw_equals_the_draw_of_that_shape(name, shape):
         for f in (draw, exact)
     ]
     np.testing.assert_array_equal(*map(np.asarray, traced))
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="tf.data's autotuning"
+)
+def test_datasets_iterate_without_autotuning_and_give_the_same_elements():
+    import tensorflow as tf
+
+    dataset = (
+        tf.data.Dataset.range(40)
+        .map(lambda i: i * 2, num_parallel_calls=tf.data.AUTOTUNE)
+        .batch(8)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    assert dataset.options().autotune.enabled is not False
+    values = np.concatenate([b.numpy() for b in dataset])
+    np.testing.assert_array_equal(values, np.arange(40) * 2)
+    iterator = iter(dataset)
+    assert iterator._dataset.options().autotune.enabled is False
