@@ -84,7 +84,10 @@ if keras.backend.backend() == "jax":
     from keras_gen import compat
 
     _jax_random = compat.jax_random_functions()
-    assert jax.config.jax_threefry_partitionable
+    assert jax.config.jax_threefry_partitionable, (
+        "sized draws need jax_threefry_partitionable=True (JAX's default "
+        "since 0.5)"
+    )
 
     def _sized(draw):
         def drawn(shape, *args, seed=None, **kwargs):
