@@ -72,10 +72,8 @@ if keras.backend.backend() == "jax":
     # traced function (a tracer key) are left alone. Checked by
     # integration_tests/test_process_test.py, and by the tests that compare
     # a run here with one in a fresh process, which draws without this
-    # (kill-and-resume, cross-process determinism). Measured 2026-12-07
-    # (04:26-04:42 UTC, the two workers the only load, empty compilation
-    # cache): the JAX pass took 1,848 test-seconds and 950 s against 2,169
-    # and 1,110 s (docs/architecture.md, "Test-suite speed").
+    # (kill-and-resume, cross-process determinism). Measurements:
+    # docs/architecture.md, "Test-suite speed".
     import math
 
     import jax
