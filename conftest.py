@@ -61,50 +61,18 @@ if os.environ.get("PYTEST_XDIST_WORKER") and keras.backend.backend() == "torch":
 
 
 if keras.backend.backend() == "jax":
-    # Sized draws: every weight initialiser draws through Keras' JAX
-    # `uniform`, `normal` or `truncated_normal`, which XLA compiles once per
-    # shape (0.3-1 s each on one core), and the tests' tiny models have
-    # hundreds of kernel shapes. With `jax_threefry_partitionable` (JAX's
-    # default since 0.5) element i of a draw depends only on the key and i,
-    # so the first n values of a longer draw are bit for bit the draw of n
-    # values: an eager draw here takes the next power of two (at least 256)
-    # and keeps the first n, one compiled program per size. Draws inside a
-    # traced function (a tracer key) are left alone. Checked by
-    # integration_tests/test_process_test.py, and by the tests that compare
-    # a run here with one in a fresh process, which draws without this
-    # (kill-and-resume, cross-process determinism). Measurements:
-    # docs/architecture.md, "Test-suite speed".
-    import math
+    # Sized draws for the whole test process, not only while keras_gen
+    # builds its default networks and loads presets: the tests' own networks
+    # and layers draw the same initialisers, and the tiny models have
+    # hundreds of kernel shapes. The values are bit for bit JAX's own
+    # (`keras_gen.backend.sized_draws`), checked by
+    # integration_tests/test_process_test.py and by the tests that compare a
+    # run here with one in a fresh process (kill-and-resume, cross-process
+    # determinism). Measurements: docs/architecture.md, "Test-suite speed".
+    from keras_gen import backend as _backend
 
-    import jax
-    import numpy as np
-
-    from keras_gen import compat
-
-    _jax_random = compat.jax_random_functions()
-    assert jax.config.jax_threefry_partitionable, (
-        "sized draws need jax_threefry_partitionable=True (JAX's default "
-        "since 0.5)"
-    )
-
-    def _sized(draw):
-        def drawn(shape, *args, seed=None, **kwargs):
-            seed = _jax_random.jax_draw_seed(seed)
-            shape = tuple(shape)
-            if isinstance(seed, jax.core.Tracer) or not all(
-                type(d) is int for d in shape
-            ):
-                return draw(shape, *args, seed=seed, **kwargs)
-            size = math.prod(shape)
-            sized = (max(256, 1 << (size - 1).bit_length()),)
-            flat = draw(sized, *args, seed=seed, **kwargs)
-            return jax.numpy.asarray(np.asarray(flat)[:size].reshape(shape))
-
-        drawn.__wrapped__ = draw
-        return drawn
-
-    for _name in ("uniform", "normal", "truncated_normal"):
-        setattr(_jax_random, _name, _sized(getattr(_jax_random, _name)))
+    _SIZED_DRAWS = _backend.sized_draws()  # held open for the process
+    _SIZED_DRAWS.__enter__()
 
 
 if keras.backend.backend() == "tensorflow":

@@ -478,11 +478,34 @@ def step_times_28_section(out_dir):
     ]
 
 
+def build_times_section(out_dir):
+    """The latest table of `build_times_results.md` (written by
+    `build_times.py`, run on its own), when the file exists."""
+    path = os.path.join(out_dir, "build_times_results.md")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        latest = f.read().rsplit("\n## ", 1)[-1]
+    heading, _, body = latest.partition("\n")
+    table = [line for line in body.splitlines() if line.startswith("|")]
+    return [
+        "",
+        "### Seconds to build a model or load a preset",
+        "",
+        f"`benchmarks/build_times.py`, {heading}: a fresh process per "
+        "measurement, one thread per library; the build alone, then import "
+        "and build together. Load and method: `benchmarks/build_times_results.md`.",
+        "",
+        *table,
+    ]
+
+
 def markdown(results, out_dir):
     lines = header(results)
     for section in (
         throughput_section(results),
         step_times_28_section(out_dir),
+        build_times_section(out_dir),
         overhead_section(results),
         ddpm_section(results),
         real_nvp_section(results),

@@ -6,36 +6,16 @@ import pytest
 
 from keras_gen import compat
 
-ARGS = {
-    "uniform": {"minval": -1.0, "maxval": 3.0},
-    "normal": {"mean": 0.5, "stddev": 2.0},
-    "truncated_normal": {"mean": 0.5, "stddev": 2.0},
-}
-
 
 @pytest.mark.skipif(
     keras.backend.backend() != "jax", reason="sized draws are JAX's"
 )
-@pytest.mark.parametrize("name", sorted(ARGS))
-@pytest.mark.parametrize("shape", [(3, 3, 5, 7), (1,), (300,), (0, 4)])
-def test_a_sized_draw_equals_the_draw_of_that_shape(name, shape):
-    import jax
-
-    draw = getattr(compat.jax_random_functions(), name)
-    exact = draw.__wrapped__  # conftest.py's sized draw wraps JAX's own
-    # An integer seed, and a fresh generator in the same state for each.
-    for make in (lambda: 3, lambda: keras.random.SeedGenerator(5)):
-        got = draw(shape, seed=make(), **ARGS[name])
-        want = exact(shape, seed=make(), **ARGS[name])
-        assert got.shape == want.shape == shape
-        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
-    # Inside a traced function the draw is JAX's own.
-    key = jax.numpy.asarray([7, 0], "uint32")
-    traced = [
-        jax.jit(lambda key, f=f: f(shape, seed=key, **ARGS[name]))(key)
-        for f in (draw, exact)
-    ]
-    np.testing.assert_array_equal(*map(np.asarray, traced))
+def test_sized_draws_stay_on_for_the_whole_test_process():
+    # conftest.py holds `keras_gen.backend.sized_draws()` open; that they
+    # give JAX's own values is keras_gen/backend_test.py's subject.
+    module = compat.jax_random_functions()
+    for name in ("uniform", "normal", "truncated_normal"):
+        assert hasattr(getattr(module, name), "__wrapped__"), name
 
 
 @pytest.mark.skipif(

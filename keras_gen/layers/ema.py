@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_gen import backend
 from keras_gen.utils import validation
 
 
@@ -12,9 +13,12 @@ def clone_network(network, name=None):
     Its variables are non-trainable, so optimizers never touch them and the
     JAX trainer carries them as model state.
     """
-    clone = keras.models.clone_model(network)
-    if not clone.built:
-        clone.build(network.input_shape)
+    # The clone's initial weights are overwritten at once: sized draws spare
+    # JAX compiling a draw per kernel shape (see `backend.sized_draws`).
+    with backend.sized_draws():
+        clone = keras.models.clone_model(network)
+        if not clone.built:
+            clone.build(network.input_shape)
     clone.set_weights(network.get_weights())
     clone.trainable = False
     if name is not None:

@@ -8,6 +8,7 @@ import warnings
 
 import keras
 
+from keras_gen import backend
 from keras_gen.presets import handles, safety, saving, upgrade
 from keras_gen.presets import weights as weights_lib
 
@@ -243,22 +244,25 @@ def from_preset(
             overrides=tuple(config_overrides),
         )
     legacy = upgrade.is_legacy(metadata)
-    with safety.safe_deserialization():
-        # (Deserialisation consumes the dicts it is given: copies.)
-        stored = keras.saving.deserialize_keras_object(
-            copy.deepcopy(config), safe_mode=True
-        )
-        model = stored
-        if config_overrides:
-            config = _apply_overrides(cls, config, config_overrides, source)
-            safety.check_config(
-                config, source, overrides=tuple(config_overrides)
-            )
-            model = keras.saving.deserialize_keras_object(
+    # Sized draws: most of a JAX build's time is compiling the initialisers'
+    # draws, whose values the weights then replace (see `sized_draws`).
+    with backend.sized_draws():
+        with safety.safe_deserialization():
+            # (Deserialisation consumes the dicts it is given: copies.)
+            stored = keras.saving.deserialize_keras_object(
                 copy.deepcopy(config), safe_mode=True
             )
-    saving.ensure_built(stored)
-    saving.ensure_built(model)
+            model = stored
+            if config_overrides:
+                config = _apply_overrides(cls, config, config_overrides, source)
+                safety.check_config(
+                    config, source, overrides=tuple(config_overrides)
+                )
+                model = keras.saving.deserialize_keras_object(
+                    copy.deepcopy(config), safe_mode=True
+                )
+        saving.ensure_built(stored)
+        saving.ensure_built(model)
     if config_overrides:
         check_overrides_applied(model, config_overrides, source)
     skipped = ()

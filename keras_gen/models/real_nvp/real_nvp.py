@@ -7,7 +7,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen import compat
 from keras_gen.models.generative_model import GenerativeModel
 from keras_gen.models.real_nvp.actnorm import ActNorm
 from keras_gen.models.real_nvp.bijector import BijectorMixin
@@ -228,7 +227,7 @@ class RealNVP(BijectorMixin, GenerativeModel):
                 self.logit_alpha,
                 name="logit",
             )
-        with compat.seeded_initializers(self._network_seed("bijectors")):
+        with self._initializing("bijectors"):
             self.bijectors, self._plan = self._build_bijectors()
         if self.actnorm:
             self.actnorm_initialized = self.add_weight(

@@ -5,7 +5,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gen import compat
 from keras_gen.layers.vector_quantizer import VectorQuantizer
 from keras_gen.models import network as network_lib
 from keras_gen.models.generative_model import GenerativeModel
@@ -143,7 +142,7 @@ class VQVAE(GenerativeModel):
             ),
         )
         self.code_shape = self._check_networks()
-        with compat.seeded_initializers(self._network_seed("quantizer")):
+        with self._initializing("quantizer"):
             self.quantizer = VectorQuantizer(
                 num_embeddings,
                 self.embedding_dim,
