@@ -497,6 +497,7 @@ def build_times_section(out_dir):
         "and build together. Load and method: `benchmarks/build_times_results.md`.",
         "",
         *table,
+        "",
     ]
 
 
