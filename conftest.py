@@ -65,10 +65,11 @@ if keras.backend.backend() == "jax":
     # builds its default networks and loads presets: the tests' own networks
     # and layers draw the same initialisers, and the tiny models have
     # hundreds of kernel shapes. The values are bit for bit JAX's own
-    # (`keras_gen.backend.sized_draws`), checked by
-    # integration_tests/test_process_test.py and by the tests that compare a
-    # run here with one in a fresh process (kill-and-resume, cross-process
-    # determinism). Measurements: docs/architecture.md, "Test-suite speed".
+    # (`keras_gen.backend.sized_draws`; keras_gen/backend_test.py), which
+    # the tests that compare a run here with one in a fresh process
+    # (kill-and-resume, cross-process determinism) check again;
+    # integration_tests/test_process_test.py checks that they stay on.
+    # Measurements: docs/architecture.md, "Test-suite speed".
     from keras_gen import backend as _backend
 
     _SIZED_DRAWS = _backend.sized_draws()  # held open for the process

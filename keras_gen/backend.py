@@ -287,7 +287,7 @@ def check_image_data_format(network, name):
 
 
 # Draws of at most this many values are sized (see `sized_draws`): a longer
-# draw is taken at its own shape, so the extra memory stays under 16 MB.
+# draw is taken at its own shape, so the padding stays under 4M values.
 _SIZED_DRAW_MAX = 1 << 22
 _SIZED_DRAW_MIN = 256
 _SIZED_DRAW_FUNCTIONS = ("uniform", "normal", "truncated_normal")
@@ -321,8 +321,9 @@ def sized_draws():
     Every Keras initializer draws through `keras.random.uniform`, `normal`
     or `truncated_normal`, which JAX compiles once per shape: building a
     network with 25 kernel shapes compiles 25 programs (about 0.4 s each
-    on a CPU core, 10 of the 15 s that `DDPM.from_preset(
-    "ddpm_fashion_mnist")` took on JAX against 3 s on torch). Inside this
+    on a CPU core: most of the 13.3 s that `DDPM.from_preset(
+    "ddpm_fashion_mnist")` took on JAX, against 3.0 s on torch; 5.5 s with
+    this, `benchmarks/build_times_results.md`). Inside this
     block an eager draw of n values (at most 4M) draws the next power of two
     (at least 256) and keeps the first n, so shapes share programs. With
     `jax_threefry_partitionable` (JAX's default since 0.5) element i of a
