@@ -214,12 +214,23 @@ def input_gradient(fn, x):
     )
 
 
+def _tf_accelerator():
+    """Whether TensorFlow sees a device other than the CPU."""
+    return any(
+        d.device_type != "CPU" for d in tf.config.list_physical_devices()
+    )
+
+
 def compile_function(fn):
     """`fn` compiled for inference (sampling loops, likelihood bounds).
 
-    JAX: `jax.jit`; TensorFlow: `tf.function(jit_compile=True)` (XLA);
-    PyTorch: eager under `torch.no_grad()` (dynamo's compile of a Keras
-    model falls back to eager and warns, see docs/design.md, section 2). `fn` must be a
+    JAX: `jax.jit`; TensorFlow: a `tf.function` graph, compiled with XLA
+    where a GPU or TPU is visible (Keras' own rule for `jit_compile="auto"`:
+    on a CPU-only machine TensorFlow's kernels sample 6-13 % faster than
+    XLA's and compile in less time, benchmarks/tf_sampling_graph_vs_xla_results.md);
+    PyTorch: eager under
+    `torch.no_grad()` (dynamo's compile of a Keras model falls back to
+    eager and warns, see docs/design.md, section 2). `fn` must be a
     pure function of its tensor arguments: pass model weights in as
     arguments and map them with a `keras.StatelessScope`, since JAX bakes
     closed-over arrays into the compiled program as constants.
@@ -227,7 +238,9 @@ def compile_function(fn):
     if BACKEND == "jax":
         return jax.jit(fn)
     if BACKEND == "tensorflow":
-        return tf.function(fn, jit_compile=True, reduce_retracing=True)
+        return tf.function(
+            fn, jit_compile=_tf_accelerator(), reduce_retracing=True
+        )
     if BACKEND == "torch":
 
         def run(*args, **kwargs):

@@ -30,8 +30,8 @@ def run_reverse_process(
     """Runs evaluations `[start, stop)` of a scheduler's reverse process.
 
     A pure function of its tensor arguments, written with `ops.fori_loop`,
-    so that it compiles into one loop under `jax.jit` or
-    `tf.function(jit_compile=True)` (and runs eagerly on torch). Each
+    so that it compiles into one loop under `jax.jit` or `tf.function`
+    (`keras_gen.backend.compile_function`; eager on torch). Each
     evaluation `i` computes
 
         out = denoise(scheduler.scale_model_input(x, i), t_batch)
