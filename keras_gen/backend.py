@@ -224,13 +224,13 @@ def _tf_accelerator():
 def compile_function(fn):
     """`fn` compiled for inference (sampling loops, likelihood bounds).
 
-    JAX: `jax.jit`; TensorFlow: a `tf.function` graph, compiled with XLA
-    where a GPU or TPU is visible (Keras' own rule for `jit_compile="auto"`:
-    on a CPU-only machine TensorFlow's kernels sample 6-13 % faster than
-    XLA's and compile in less time, benchmarks/tf_sampling_graph_vs_xla_results.md);
-    PyTorch: eager under
-    `torch.no_grad()` (dynamo's compile of a Keras model falls back to
-    eager and warns, see docs/design.md, section 2). `fn` must be a
+    JAX: `jax.jit`. TensorFlow: a `tf.function` graph, compiled with XLA
+    where a GPU or TPU is visible (Keras' own rule for
+    `jit_compile="auto"`): on a CPU-only machine TensorFlow's kernels
+    sample 6-13 % faster than XLA's and compile in less time
+    (`benchmarks/tf_sampling_graph_vs_xla_results.md`). PyTorch: eager
+    under `torch.no_grad()` (dynamo's compile of a Keras model falls back
+    to eager and warns, see docs/design.md, section 2). `fn` must be a
     pure function of its tensor arguments: pass model weights in as
     arguments and map them with a `keras.StatelessScope`, since JAX bakes
     closed-over arrays into the compiled program as constants.
