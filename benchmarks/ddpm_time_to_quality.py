@@ -206,87 +206,27 @@ def run_keras_gen(args):
 
 
 def run_diffusers(args):
-    import ddpm_unets
     import numpy as np
-    import torch
-    import torch.nn.functional as F
-    from diffusers import DDIMScheduler, DDPMScheduler
-    from diffusers.training_utils import EMAModel
-    from fashion_peers import torch_batches, train_data
+    from fashion_peers import DiffusersDDPM
 
-    from keras_gen.models import registry
-
-    config = registry.get("ddpm").configuration("fashion_mnist")
-    ema_decay = config.arguments["ema_decay"]
-    torch.manual_seed(args.seed)
-    # One more class embedding: the null class of the label dropout.
-    unet = ddpm_unets.diffusers_unet(28, num_class_embeds=NUM_CLASSES + 1)
-    betas = dict(
-        num_train_timesteps=1000,
-        beta_start=1e-4,
-        beta_end=0.02,
-        beta_schedule="linear",
-    )
-    scheduler = DDPMScheduler(**betas)
-    optimizer = torch.optim.Adam(unet.parameters(), lr=config.learning_rate)
-    ema = EMAModel(unet.parameters(), decay=ema_decay)
-    x, y = train_data(args)
-    x = torch.from_numpy(np.asarray(x)).permute(0, 3, 1, 2) * 2 - 1
-    y = torch.from_numpy(np.asarray(y, "int64"))
-    generator = torch.Generator().manual_seed(args.seed)
+    ddpm = DiffusersDDPM(args)
     saved = []
     checkpoints = Checkpoints(
-        args.checkpoints,
-        lambda i: saved.append([p.detach().clone() for p in ema.shadow_params]),
+        args.checkpoints, lambda i: saved.append(ddpm.ema_weights())
     )
-    unet.train()
     wall0 = time.time()
     checkpoints.start()
-    for idx in torch_batches(len(x), config.batch_size, generator):
-        xb, yb = x[idx], y[idx]
-        yb = torch.where(torch.rand(len(yb)) < 0.1, NUM_CLASSES, yb)
-        noise = torch.randn_like(xb)
-        t = torch.randint(0, 1000, (len(xb),))
-        loss = F.mse_loss(
-            unet(scheduler.add_noise(xb, noise, t), t, class_labels=yb).sample,
-            noise,
-        )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        ema.step(unet.parameters())
-        if checkpoints.step():
-            break
+    ddpm.train(checkpoints.step)
     train_wall = time.time() - wall0
-    unet.eval()
-    ddim = DDIMScheduler(**betas, clip_sample=True)
-    ddim.set_timesteps(DDIM_STEPS)
     for i, record in enumerate(checkpoints.done):
-        with torch.no_grad():
-            for p, s in zip(unet.parameters(), saved[i]):
-                p.copy_(s)
-        g = torch.Generator().manual_seed(args.seed + 1)
         start = time.time()
-        out = []
-        with torch.no_grad():
-            for s in range(0, args.num_eval, 250):
-                n = min(250, args.num_eval - s)
-                labels = torch.arange(s, s + n) % NUM_CLASSES
-                xt = torch.randn(n, 1, 28, 28, generator=g)
-                for t in ddim.timesteps:
-                    eps = unet(xt, t, class_labels=labels).sample
-                    xt = ddim.step(
-                        eps, t, xt, use_clipped_model_output=True
-                    ).prev_sample
-                out.append(
-                    ((xt.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()
-                )
+        samples = ddpm.sample(args.num_eval, weights=saved[i])
         record["sample_wall_s"] = round(time.time() - start, 1)
         record["samples"] = os.path.join(args.out, f"diffusers_{i}.npy")
-        np.save(record["samples"], np.concatenate(out))
+        np.save(record["samples"], samples)
     return dict(
         backend="torch (eager)",
-        params=bench_utils.count_params_torch(unet),
+        params=bench_utils.count_params_torch(ddpm.unet),
         train_wall_s=round(train_wall, 1),
         checkpoints=checkpoints.done,
     )

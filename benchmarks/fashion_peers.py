@@ -321,85 +321,129 @@ def torch_batches(n, batch_size, generator):
             yield perm[i : i + batch_size]
 
 
-def run_diffusers(args, budget):
-    import ddpm_unets
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-    from diffusers import DDIMScheduler, DDPMScheduler
-    from diffusers.training_utils import EMAModel
+class DiffusersDDPM:
+    """The diffusers side of the `ddpm` row: `UNet2DModel` with the
+    registry's widths, blocks and attention and a null class for the label
+    dropout, `DDPMScheduler` (linear betas, T = 1000), `add_noise` + MSE on
+    the noise, Adam and `EMAModel` at the registry's rate and decay.
+    `ddpm_time_to_quality.py` trains the same loop."""
 
-    from keras_gen.models import registry
+    NUM_CLASSES = 10
 
-    config = registry.get("ddpm").configuration("fashion_mnist")
-    a = config.arguments
-    widths = tuple(a["width"] * m for m in a["channel_multipliers"])
-    assert (
-        widths == ddpm_unets.WIDTHS
-        and a["num_res_blocks"] == ddpm_unets.LAYERS_PER_BLOCK
-    )
-    num_classes = a["num_classes"]
-    torch.manual_seed(args.seed)
-    # One more class embedding: the null class of the label dropout.
-    unet = ddpm_unets.diffusers_unet(28, num_class_embeds=num_classes + 1)
-    betas = dict(
-        num_train_timesteps=1000,
-        beta_start=1e-4,
-        beta_end=0.02,
-        beta_schedule="linear",
-    )
-    scheduler = DDPMScheduler(**betas)
-    optimizer = torch.optim.Adam(unet.parameters(), lr=config.learning_rate)
-    ema = EMAModel(unet.parameters(), decay=a["ema_decay"])
-    x, y = train_data(args)
-    x = torch.from_numpy(np.asarray(x)).permute(0, 3, 1, 2) * 2 - 1
-    y = torch.from_numpy(np.asarray(y, "int64"))
-    generator = torch.Generator().manual_seed(args.seed)
-    unet.train()
-    budget.start()
-    for idx in torch_batches(len(x), config.batch_size, generator):
-        xb, yb = x[idx], y[idx]
-        yb = torch.where(torch.rand(len(yb)) < 0.1, num_classes, yb)
-        noise = torch.randn_like(xb)
-        t = torch.randint(0, 1000, (len(xb),))
-        loss = F.mse_loss(
-            unet(scheduler.add_noise(xb, noise, t), t, class_labels=yb).sample,
-            noise,
+    def __init__(self, args):
+        import ddpm_unets
+        import numpy as np
+        import torch
+        from diffusers import DDPMScheduler
+        from diffusers.training_utils import EMAModel
+
+        from keras_gen.models import registry
+
+        self.config = registry.get("ddpm").configuration("fashion_mnist")
+        a = self.config.arguments
+        widths = tuple(a["width"] * m for m in a["channel_multipliers"])
+        assert (
+            widths == ddpm_unets.WIDTHS
+            and a["num_res_blocks"] == ddpm_unets.LAYERS_PER_BLOCK
+            and a["num_classes"] == self.NUM_CLASSES
         )
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        ema.step(unet.parameters())
-        if budget.step():
-            break
+        self.seed = args.seed
+        torch.manual_seed(args.seed)
+        # One more class embedding: the null class of the label dropout.
+        self.unet = ddpm_unets.diffusers_unet(
+            28, num_class_embeds=self.NUM_CLASSES + 1
+        )
+        self.betas = dict(
+            num_train_timesteps=1000,
+            beta_start=1e-4,
+            beta_end=0.02,
+            beta_schedule="linear",
+        )
+        self.scheduler = DDPMScheduler(**self.betas)
+        self.optimizer = torch.optim.Adam(
+            self.unet.parameters(), lr=self.config.learning_rate
+        )
+        self.ema = EMAModel(self.unet.parameters(), decay=a["ema_decay"])
+        x, y = train_data(args)
+        self.x = torch.from_numpy(np.asarray(x)).permute(0, 3, 1, 2) * 2 - 1
+        self.y = torch.from_numpy(np.asarray(y, "int64"))
+
+    def train(self, stop):
+        """Trains until `stop()` (called after every step) returns True;
+        returns the last loss."""
+        import torch
+        import torch.nn.functional as F
+
+        generator = torch.Generator().manual_seed(self.seed)
+        self.unet.train()
+        batches = torch_batches(len(self.x), self.config.batch_size, generator)
+        for idx in batches:
+            xb, yb = self.x[idx], self.y[idx]
+            yb = torch.where(torch.rand(len(yb)) < 0.1, self.NUM_CLASSES, yb)
+            noise = torch.randn_like(xb)
+            t = torch.randint(0, 1000, (len(xb),))
+            noisy = self.scheduler.add_noise(xb, noise, t)
+            loss = F.mse_loss(
+                self.unet(noisy, t, class_labels=yb).sample, noise
+            )
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            self.ema.step(self.unet.parameters())
+            if stop():
+                return float(loss)
+
+    def ema_weights(self):
+        return [p.detach().clone() for p in self.ema.shadow_params]
+
+    def sample(self, num_samples, weights=None):
+        """DDIM-50, eta 0, the classes cycling, with the EMA weights (or
+        `weights`, from `ema_weights()`); images in [0, 1], NHWC."""
+        import numpy as np
+        import torch
+        from diffusers import DDIMScheduler
+
+        weights = self.ema_weights() if weights is None else weights
+        with torch.no_grad():
+            for p, w in zip(self.unet.parameters(), weights):
+                p.copy_(w)
+        self.unet.eval()
+        ddim = DDIMScheduler(**self.betas, clip_sample=True)
+        ddim.set_timesteps(DDIM_STEPS)
+        g = torch.Generator().manual_seed(self.seed + 1)
+        out = []
+        with torch.no_grad():
+            for s in range(0, num_samples, 250):
+                n = min(250, num_samples - s)
+                labels = torch.arange(s, s + n) % self.NUM_CLASSES
+                xt = torch.randn(n, 1, 28, 28, generator=g)
+                for t in ddim.timesteps:
+                    eps = self.unet(xt, t, class_labels=labels).sample
+                    xt = ddim.step(
+                        eps, t, xt, use_clipped_model_output=True
+                    ).prev_sample
+                out.append(
+                    ((xt.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()
+                )
+        return np.concatenate(out)
+
+
+def run_diffusers(args, budget):
+    ddpm = DiffusersDDPM(args)
+    budget.start()
+    final_loss = ddpm.train(budget.step)
     result = budget.record()
     result.update(
-        batch_size=config.batch_size,
-        optimizer=f"Adam {config.learning_rate:g}",
-        params=bench_utils.count_params_torch(unet),
+        batch_size=ddpm.config.batch_size,
+        optimizer=f"Adam {ddpm.config.learning_rate:g}",
+        params=bench_utils.count_params_torch(ddpm.unet),
         params_note="UNet2DModel",
-        final_loss=float(loss),
+        final_loss=final_loss,
     )
-    ema.copy_to(unet.parameters())
-    unet.eval()
-    ddim = DDIMScheduler(**betas, clip_sample=True)
-    ddim.set_timesteps(DDIM_STEPS)
-    g = torch.Generator().manual_seed(args.seed + 1)
     start = time.time()
-    out = []
-    with torch.no_grad():
-        for s in range(0, args.num_eval, 250):
-            n = min(250, args.num_eval - s)
-            labels = torch.arange(s, s + n) % num_classes
-            xt = torch.randn(n, 1, 28, 28, generator=g)
-            for t in ddim.timesteps:
-                eps = unet(xt, t, class_labels=labels).sample
-                xt = ddim.step(
-                    eps, t, xt, use_clipped_model_output=True
-                ).prev_sample
-            out.append(((xt.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy())
+    samples = ddpm.sample(args.num_eval)
     result["sample_wall_s"] = round(time.time() - start, 1)
-    return result, np.concatenate(out)
+    return result, samples
 
 
 def run_keras_io(args, budget):
