@@ -107,7 +107,8 @@ def parse_args(argv=None):
 
 
 class Checkpoints:
-    """Calls `save(index)` when the CPU time crosses each checkpoint."""
+    """Calls `save(index)` when the CPU time crosses each checkpoint; has
+    `bench_utils.Budget`'s `start()` and `step()`."""
 
     def __init__(self, seconds, save):
         self.seconds, self.save = list(seconds), save
@@ -161,14 +162,6 @@ def run_keras_gen(args):
         args.checkpoints, lambda i: model.save_weights(path.format(i))
     )
 
-    class AtCheckpoints(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            checkpoints.start()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if checkpoints.step():
-                self.model.stop_training = True
-
     wall0 = time.time()
     model.fit(
         x,
@@ -177,7 +170,8 @@ def run_keras_gen(args):
         epochs=10_000,
         shuffle=True,
         verbose=0,
-        callbacks=[AtCheckpoints()],
+        # `Checkpoints` has `Budget`'s start()/step(), so the same callback.
+        callbacks=[bench_utils.stop_at_budget(checkpoints)],
     )
     train_wall = time.time() - wall0
     for i, record in enumerate(checkpoints.done):
