@@ -735,6 +735,22 @@ class GenerativeModel(PresetMixin, keras.Model):
         with atomic.atomic_path(path, label="save") as tmp:
             super().save(tmp, overwrite=True, zipped=zipped, **kwargs)
 
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """As `keras.Model.load_weights`, into a model that may never have
+        been called.
+
+        keras_gen models create their networks in `__init__`, but Keras
+        refuses to load weights into a model not yet marked built; such a
+        model is built first, so `Model(...).load_weights(path)` works as it
+        does on a functional model.
+        """
+        from keras_gen.presets.saving import ensure_built
+
+        ensure_built(self)
+        return super().load_weights(
+            filepath, skip_mismatch=skip_mismatch, **kwargs
+        )
+
     def save_own_variables(self, store):
         super().save_own_variables(store)
         # `.keras` files do not store seed generators; keep the model's own
