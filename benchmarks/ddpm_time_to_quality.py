@@ -175,6 +175,7 @@ def run_keras_gen(args):
     )
     train_wall = time.time() - wall0
     for i, record in enumerate(checkpoints.done):
+        record["weights"] = path.format(i)
         model.load_weights(path.format(i))
         start = time.time()
         samples = model.generate(
@@ -201,6 +202,7 @@ def run_keras_gen(args):
 
 def run_diffusers(args):
     import numpy as np
+    import torch
     from fashion_peers import DiffusersDDPM
 
     ddpm = DiffusersDDPM(args)
@@ -213,6 +215,9 @@ def run_diffusers(args):
     ddpm.train(checkpoints.step)
     train_wall = time.time() - wall0
     for i, record in enumerate(checkpoints.done):
+        # Kept for `ddpm_samplers.py`, which samples them again.
+        record["weights"] = os.path.join(args.out, f"diffusers_{i}.pt")
+        torch.save(saved[i], record["weights"])
         start = time.time()
         samples = ddpm.sample(args.num_eval, weights=saved[i])
         record["sample_wall_s"] = round(time.time() - start, 1)

@@ -396,32 +396,60 @@ class DiffusersDDPM:
     def ema_weights(self):
         return [p.detach().clone() for p in self.ema.shadow_params]
 
-    def sample(self, num_samples, weights=None):
-        """DDIM-50, eta 0, the classes cycling, with the EMA weights (or
-        `weights`, from `ema_weights()`); images in [0, 1], NHWC."""
+    # diffusers' schedulers by the names keras_gen gives its samplers.
+    SCHEDULERS = {
+        "ddim": ("DDIMScheduler", dict(clip_sample=True)),
+        "dpm_solver": ("DPMSolverMultistepScheduler", {}),
+        "unipc": ("UniPCMultistepScheduler", {}),
+    }
+
+    def sample(
+        self,
+        num_samples,
+        weights=None,
+        scheduler="ddim",
+        num_steps=DDIM_STEPS,
+        seed=None,
+        first_label=0,
+    ):
+        """Samples with the EMA weights (or `weights`, from
+        `ema_weights()`), the classes cycling from `first_label`; images in
+        [0, 1], NHWC. `scheduler`: a key of `SCHEDULERS` (DDIM with eta 0,
+        DPM-Solver++(2M), UniPC-bh2; diffusers' defaults otherwise)."""
+        import diffusers
         import numpy as np
         import torch
-        from diffusers import DDIMScheduler
 
         weights = self.ema_weights() if weights is None else weights
         with torch.no_grad():
             for p, w in zip(self.unet.parameters(), weights):
                 p.copy_(w)
         self.unet.eval()
-        ddim = DDIMScheduler(**self.betas, clip_sample=True)
-        ddim.set_timesteps(DDIM_STEPS)
-        g = torch.Generator().manual_seed(self.seed + 1)
+        name, options = self.SCHEDULERS[scheduler]
+        sampler = getattr(diffusers, name)(**self.betas, **options)
+        sampler.set_timesteps(num_steps)
+        seed = self.seed + 1 if seed is None else seed
+        g = torch.Generator().manual_seed(seed)
         out = []
         with torch.no_grad():
             for s in range(0, num_samples, 250):
                 n = min(250, num_samples - s)
-                labels = torch.arange(s, s + n) % self.NUM_CLASSES
+                labels = (
+                    torch.arange(s, s + n) + first_label
+                ) % self.NUM_CLASSES
                 xt = torch.randn(n, 1, 28, 28, generator=g)
-                for t in ddim.timesteps:
-                    eps = self.unet(xt, t, class_labels=labels).sample
-                    xt = ddim.step(
-                        eps, t, xt, use_clipped_model_output=True
-                    ).prev_sample
+                xt = xt * sampler.init_noise_sigma
+                for t in sampler.timesteps:
+                    eps = self.unet(
+                        sampler.scale_model_input(xt, t), t,
+                        class_labels=labels,
+                    ).sample  # fmt: skip
+                    step = (
+                        dict(use_clipped_model_output=True)
+                        if scheduler == "ddim"
+                        else {}
+                    )
+                    xt = sampler.step(eps, t, xt, **step).prev_sample
                 out.append(
                     ((xt.clamp(-1, 1) + 1) / 2).permute(0, 2, 3, 1).numpy()
                 )
