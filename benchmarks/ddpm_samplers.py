@@ -102,14 +102,13 @@ def checkpoint_record(args, contender):
 
 def keras_gen_sampler(args, run):
     import numpy as np
+    from ddpm_time_to_quality import build_keras_gen
 
-    from keras_gen.models import registry
-
-    family = registry.get("ddpm")
-    model = family.build(
-        "fashion_mnist",
-        seed=args.seed,
-        min_snr_gamma=run["results"]["keras_gen"].get("min_snr_gamma"),
+    recipe = run["results"]["keras_gen"]
+    model = build_keras_gen(
+        args.seed,
+        recipe.get("min_snr_gamma"),
+        recipe.get("prediction_type", "epsilon"),
     )
     _, record = checkpoint_record(args, "keras_gen")
     model.load_weights(record["weights"])

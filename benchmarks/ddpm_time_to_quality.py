@@ -61,6 +61,19 @@ def parse_args(argv=None):
     parser.add_argument("--num-eval", type=int, default=500)
     parser.add_argument("--min-snr-gamma", type=float, default=None)
     parser.add_argument(
+        "--prediction-type",
+        default="epsilon",
+        choices=("epsilon", "v_prediction"),
+        help="keras_gen's prediction target (diffusers' loop stays on ε)",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="keras_gen's Adam rate (default: the configuration's, which "
+        "diffusers' loop uses)",
+    )
+    parser.add_argument(
         "--backend", default="tensorflow", choices=bench_utils.BACKENDS
     )
     parser.add_argument("--train-subset", type=int, default=None)
@@ -142,6 +155,19 @@ def cycling_labels(n):
     return np.arange(n) % NUM_CLASSES
 
 
+def build_keras_gen(seed, min_snr_gamma=None, prediction_type="epsilon"):
+    """The registry's `"fashion_mnist"` DDPM with the recipe's options."""
+    from keras_gen.models import registry
+    from keras_gen.schedulers import DDPMScheduler
+
+    overrides = dict(seed=seed, min_snr_gamma=min_snr_gamma)
+    if prediction_type != "epsilon":
+        overrides["scheduler"] = DDPMScheduler(
+            clip_sample=True, prediction_type=prediction_type
+        )
+    return registry.get("ddpm").build("fashion_mnist", **overrides)
+
+
 def run_keras_gen(args):
     import keras
     import numpy as np
@@ -152,10 +178,8 @@ def run_keras_gen(args):
     keras.utils.set_random_seed(args.seed)
     family = registry.get("ddpm")
     config = family.configuration("fashion_mnist")
-    model = family.build(
-        "fashion_mnist", seed=args.seed, min_snr_gamma=args.min_snr_gamma
-    )
-    family.compile(model, "fashion_mnist")
+    model = build_keras_gen(args.seed, args.min_snr_gamma, args.prediction_type)
+    family.compile(model, "fashion_mnist", learning_rate=args.learning_rate)
     x, y = train_data(args)
     path = os.path.join(args.out, "keras_gen_{}.weights.h5")
     checkpoints = Checkpoints(
@@ -195,6 +219,8 @@ def run_keras_gen(args):
             sum(np.prod(v.shape) for v in model.denoiser.trainable_variables)
         ),
         min_snr_gamma=args.min_snr_gamma,
+        prediction_type=args.prediction_type,
+        learning_rate=args.learning_rate or config.learning_rate,
         train_wall_s=round(train_wall, 1),
         checkpoints=checkpoints.done,
     )
@@ -315,13 +341,15 @@ def markdown(results, floor, summary, args):
     ]
     for name in CONTENDERS:
         r = results[name]
+        recipe = [r["backend"]]
+        if r.get("min_snr_gamma"):
+            recipe.append(f"min-SNR {r['min_snr_gamma']:g}")
+        if r.get("prediction_type", "epsilon") != "epsilon":
+            recipe.append(r["prediction_type"])
+        if r.get("learning_rate"):
+            recipe.append(f"Adam {r['learning_rate']:g}")
         label = (
-            f"keras_gen ({r['backend']}"
-            + (
-                f", min-SNR {r['min_snr_gamma']:g})"
-                if r.get("min_snr_gamma")
-                else ")"
-            )
+            f"keras_gen ({', '.join(recipe)})"
             if name == "keras_gen"
             else "diffusers (torch)"
         )
@@ -367,6 +395,9 @@ def main():
         common += ["--train-subset", str(args.train_subset)]
     if args.min_snr_gamma:
         common += ["--min-snr-gamma", str(args.min_snr_gamma)]
+    common += ["--prediction-type", args.prediction_type]
+    if args.learning_rate:
+        common += ["--learning-rate", str(args.learning_rate)]
     procs = {}
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     for i, name in enumerate(args.contenders):
