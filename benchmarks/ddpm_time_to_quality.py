@@ -8,9 +8,13 @@ thirds, >= 1.5x).
 The two contenders are those of `fashion_peers.py`'s `ddpm` row (the
 registry's `"fashion_mnist"` U-Net, widths 32/64/64, attention at 7x7,
 1,114,209 parameters both; class-conditional with a 10 % null class; Adam
-1e-3, batch 128; EMA 0.999 with the same warm-up), with one recipe change
-allowed on keras_gen's side by the issue: `--min-snr-gamma` weights its
-loss by Min-SNR-γ (Hang et al., 2023; `keras_gen.schedulers.training`).
+1e-3, batch 128; EMA 0.999 with the same warm-up). The issue allows
+recipe changes on keras_gen's side: `--min-snr-gamma` weights its loss by
+Min-SNR-γ (Hang et al., 2023; `keras_gen.schedulers.training`) and
+`--prediction-type v_prediction` changes its target. `--learning-rate` and
+`--batch-size` change keras_gen's optimizer settings only; diffusers' loop
+would gain from them too, so a run with them is read as an experiment, not
+as the comparison.
 They train **at the same time, each pinned to its own core** with one
 thread per library, for `--budget-cpu-s` of process CPU time (compilation
 included). Each saves its EMA weights when its CPU time crosses each of
@@ -65,6 +69,13 @@ def parse_args(argv=None):
         default="epsilon",
         choices=("epsilon", "v_prediction"),
         help="keras_gen's prediction target (diffusers' loop stays on ε)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="keras_gen's batch size (default: the configuration's, which "
+        "diffusers' loop uses)",
     )
     parser.add_argument(
         "--learning-rate",
@@ -190,7 +201,7 @@ def run_keras_gen(args):
     model.fit(
         x,
         y,
-        batch_size=config.batch_size,
+        batch_size=args.batch_size or config.batch_size,
         epochs=10_000,
         shuffle=True,
         verbose=0,
@@ -221,6 +232,7 @@ def run_keras_gen(args):
         min_snr_gamma=args.min_snr_gamma,
         prediction_type=args.prediction_type,
         learning_rate=args.learning_rate or config.learning_rate,
+        batch_size=args.batch_size or config.batch_size,
         train_wall_s=round(train_wall, 1),
         checkpoints=checkpoints.done,
     )
@@ -348,6 +360,8 @@ def markdown(results, floor, summary, args):
             recipe.append(r["prediction_type"])
         if r.get("learning_rate"):
             recipe.append(f"Adam {r['learning_rate']:g}")
+        if r.get("batch_size"):
+            recipe.append(f"batch {r['batch_size']}")
         label = (
             f"keras_gen ({', '.join(recipe)})"
             if name == "keras_gen"
@@ -398,6 +412,8 @@ def main():
     common += ["--prediction-type", args.prediction_type]
     if args.learning_rate:
         common += ["--learning-rate", str(args.learning_rate)]
+    if args.batch_size:
+        common += ["--batch-size", str(args.batch_size)]
     procs = {}
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     for i, name in enumerate(args.contenders):
