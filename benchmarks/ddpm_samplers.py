@@ -10,8 +10,9 @@ only difference is the sampler and the library running it.
 Each contender runs in its own process **at the same time, pinned to its
 own core**, one thread, through the same list of samplers and step counts:
 DDIM (eta 0, the clipped x̂_0 as in the training comparison) and
-DPM-Solver++(2M) in both libraries, and UniPC (diffusers only; keras_gen has
-none). Every sampler draws 500 samples, the classes cycling, in two calls
+DPM-Solver++(2M) in both libraries (keras_gen's clips x̂_0 to the data
+range; diffusers' both as it defaults, unclipped, and with its thresholding
+held at 1, which clips), and UniPC (diffusers only; keras_gen has none). Every sampler draws 500 samples, the classes cycling, in two calls
 of 250; images/s is read from the second call, so keras_gen's one-off
 graph tracing (timed apart, in the first call) is not counted. This
 process scores every set with the shipped Fashion-MNIST classifier
@@ -40,7 +41,7 @@ import bench_utils  # noqa: E402
 CONTENDERS = ("keras_gen", "diffusers")
 SAMPLERS = {
     "keras_gen": ("ddim", "dpm_solver"),
-    "diffusers": ("ddim", "dpm_solver", "unipc"),
+    "diffusers": ("ddim", "dpm_solver", "dpm_solver_clipped", "unipc"),
 }
 NUM_CLASSES = 10
 CALL_SIZE = 250
@@ -60,6 +61,12 @@ def parse_args(argv=None):
         help="which checkpoint of that run (index; default the last)",
     )
     parser.add_argument("--steps", type=int, nargs="+", default=[10, 20, 50])
+    parser.add_argument(
+        "--samplers",
+        nargs="+",
+        default=None,
+        help="only these sampler names (default: every one of each library)",
+    )
     parser.add_argument("--num-eval", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="smoke mode")
@@ -176,6 +183,8 @@ def child(args):
     half = args.num_eval // 2
     rows = []
     for scheduler in SAMPLERS[args.child]:
+        if args.samplers and scheduler not in args.samplers:
+            continue
         for num_steps in args.steps:
             start = time.time()
             first = sample(scheduler, num_steps, half, 0, args.seed + 1)
@@ -273,6 +282,7 @@ def main():
         "--results-json", args.results_json,
         "--checkpoint", str(args.checkpoint),
         "--steps", *map(str, args.steps),
+        *(["--samplers", *args.samplers] if args.samplers else []),
         "--num-eval", str(args.num_eval),
         "--seed", str(args.seed),
         "--out", args.out,

@@ -400,6 +400,13 @@ class DiffusersDDPM:
     SCHEDULERS = {
         "ddim": ("DDIMScheduler", dict(clip_sample=True)),
         "dpm_solver": ("DPMSolverMultistepScheduler", {}),
+        # Dynamic thresholding held at 1 (s = min(max(q, 1), 1) = 1):
+        # x̂_0 clipped to [-1, 1] at every step, as keras_gen's samplers do
+        # on bounded images.
+        "dpm_solver_clipped": (
+            "DPMSolverMultistepScheduler",
+            dict(thresholding=True, sample_max_value=1.0),
+        ),
         "unipc": ("UniPCMultistepScheduler", {}),
     }
 
@@ -415,7 +422,8 @@ class DiffusersDDPM:
         """Samples with the EMA weights (or `weights`, from
         `ema_weights()`), the classes cycling from `first_label`; images in
         [0, 1], NHWC. `scheduler`: a key of `SCHEDULERS` (DDIM with eta 0,
-        DPM-Solver++(2M), UniPC-bh2; diffusers' defaults otherwise)."""
+        DPM-Solver++(2M) with or without clipping, UniPC-bh2; diffusers'
+        defaults otherwise)."""
         import diffusers
         import numpy as np
         import torch
