@@ -63,7 +63,13 @@ def parse_args(argv=None):
         "1/2, 2/3 and all of the budget)",
     )
     parser.add_argument("--num-eval", type=int, default=500)
-    parser.add_argument("--min-snr-gamma", type=float, default=None)
+    parser.add_argument(
+        "--min-snr-gamma",
+        type=float,
+        default=None,
+        help="keras_gen's Min-SNR-γ (default: off, as in diffusers' loop; "
+        "the registry's configuration has 5)",
+    )
     parser.add_argument(
         "--prediction-type",
         default="epsilon",
