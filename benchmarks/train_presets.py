@@ -515,7 +515,8 @@ def ddpm_fashion_mnist():
     )
     return model, {
         "description": "Class-conditional DDPM (U-Net width 32, multipliers 1-2-2, attention at 7x7, "
-        "1,000 linear-beta steps, label dropout 0.1 for classifier-free guidance, EMA 0.999) on "
+        "1,000 linear-beta steps, label dropout 0.1 for classifier-free guidance, EMA 0.999, "
+        f"{model.scheduler.prediction_type} target, Min-SNR-{model.min_snr_gamma} loss weights) on "
         "Fashion-MNIST 28x28 in [0, 1]: the registry's ddpm 'fashion_mnist' configuration.",
         "training_data": "Fashion-MNIST train split (60,000 images), with labels, in file order",
         "training": f"Adam, cosine decay from {config.learning_rate} (50 warm-up steps), {epochs} epochs "

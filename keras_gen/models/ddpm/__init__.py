@@ -1,6 +1,7 @@
 from keras_gen.models import registry
 from keras_gen.models.ddpm.ddpm import DDPM
 from keras_gen.models.ddpm.networks import MLPDenoiser, UNet
+from keras_gen.schedulers import DDPMScheduler
 
 registry.register(
     registry.Family(
@@ -53,13 +54,19 @@ registry.register(
                     num_res_blocks=1,
                     attention_resolutions=(7,),
                     ema_decay=0.999,
-                    # Min-SNR-5 loss weights: a lower classifier FD at every
-                    # checkpoint from 600 to 1,800 CPU-s on this data
+                    # The v-prediction target (Salimans & Ho, 2022) with
+                    # Min-SNR-5 loss weights (Hang et al., 2023): on this
+                    # data, classifier FD 38.8 after 1,200 CPU-s against
+                    # 59.1 for ε with the same weights, which beat plain ε
+                    # at every checkpoint
                     # (benchmarks/ddpm_time_to_quality_results.md).
+                    scheduler=DDPMScheduler(
+                        clip_sample=True, prediction_type="v_prediction"
+                    ),
                     min_snr_gamma=5.0,
                 ),
-                "class-conditional U-Net on Fashion-MNIST 28x28 in [0, 1], Min-SNR-5 loss weights "
-                "(the ddpm_fashion_mnist preset's network, which was trained without them)",
+                "class-conditional U-Net on Fashion-MNIST 28x28 in [0, 1], v-prediction with Min-SNR-5 "
+                "loss weights (the ddpm_fashion_mnist preset's network; the preset predicts ε)",
                 "fashion_mnist",
                 batch_size=128,
                 learning_rate=1e-3,
