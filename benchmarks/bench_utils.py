@@ -172,6 +172,62 @@ def pin_one_thread():
     os.environ.update(thread_env(1))
 
 
+def pin_to_core(core, libraries=()):
+    """This process on `core` with one thread per library; `libraries`
+    (`"torch"`, `"tensorflow"`) get their thread pools set before first
+    use."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+    os.environ.update(thread_env(1))
+    if "torch" in libraries:
+        import torch
+
+        torch.set_num_threads(1)
+        torch.set_num_interop_threads(1)
+    if "tensorflow" in libraries:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def run_side_by_side(script, names, args, env_for):
+    """Runs `script --child NAME --core CORE *args` for every name at the
+    same time, each pinned to its own core of this process's affinity
+    (cycling), one thread per library, with the variables `env_for(name)`
+    returns; returns `{name: the result its child `emit`ted}`."""
+    cores = (
+        sorted(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else [0]
+    )
+    procs = {}
+    for i, name in enumerate(names):
+        core = cores[i % len(cores)]
+        procs[name] = subprocess.Popen(
+            [sys.executable, script, "--child", name, "--core", str(core)]
+            + list(args),
+            env=dict(os.environ, **thread_env(1), **env_for(name)),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        print(
+            f"[{time.strftime('%H:%M:%S')}] {name} on core {core}", flush=True
+        )
+    results = {}
+    for name, proc in procs.items():
+        out, _ = proc.communicate()
+        lines = [
+            line for line in out.splitlines() if line.startswith(JSON_PREFIX)
+        ]
+        if proc.returncode or not lines:
+            raise RuntimeError(
+                f"{name} failed ({proc.returncode}):\n{out[-3000:]}"
+            )
+        results[name] = json.loads(lines[-1][len(JSON_PREFIX) :])
+    return results
+
+
 class Budget:
     """Process CPU seconds since `start()`; counts steps."""
 

@@ -27,7 +27,6 @@ contender, the fastest sampler that reaches a common FD target.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -37,6 +36,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, HERE)
 
 import bench_utils  # noqa: E402
+from ddpm_time_to_quality import score  # noqa: E402
 
 CONTENDERS = ("keras_gen", "diffusers")
 SAMPLERS = {
@@ -159,20 +159,11 @@ def diffusers_sampler(args, run):
 
 
 def child(args):
-    if args.core is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {args.core})
-    bench_utils.pin_one_thread()
     backend = os.environ.get("KERAS_BACKEND", "jax")
-    if args.child == "diffusers" or backend == "torch":
-        import torch
-
-        torch.set_num_threads(1)
-        torch.set_num_interop_threads(1)
-    if args.child == "keras_gen" and backend == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+    bench_utils.pin_to_core(
+        args.core,
+        ["torch"] if args.child == "diffusers" else [backend],
+    )
     import numpy as np
 
     with open(args.results_json) as f:
@@ -224,30 +215,6 @@ def child(args):
 # ---------------------------------------------------------------------------
 
 
-def score(path, x_test):
-    import numpy as np
-
-    import keras_gen
-
-    samples = np.load(path)
-    scores = keras_gen.metrics.evaluate(
-        None,
-        x_test,
-        ("classifier_frechet_distance",),
-        samples=samples,
-        classifier="fashion_mnist",
-    )
-    classifier = keras_gen.metrics.shipped_classifier("fashion_mnist")
-    predicted = classifier.predict(samples, verbose=0).argmax(-1)
-    labels = np.arange(len(samples)) % NUM_CLASSES
-    return dict(
-        classifier_frechet_distance=float(
-            scores["classifier_frechet_distance"]
-        ),
-        requested_class_rate=float((predicted == labels).mean()),
-    )
-
-
 def fastest_at(results, target_fd):
     """Per contender, the sampler with the most images/s among those whose
     FD is at most `target_fd`."""
@@ -269,12 +236,6 @@ def main():
     with open(args.results_json) as f:
         run = json.load(f)
     backend = run["results"]["keras_gen"]["backend"]
-    cores = (
-        sorted(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else [0]
-    )
-    bench_utils.pin_one_thread()
     os.makedirs(args.out, exist_ok=True)
     info = bench_utils.machine_info()
     print(json.dumps(info), flush=True)
@@ -288,32 +249,15 @@ def main():
         "--out", args.out,
     ]  # fmt: skip
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    procs = {}
-    for i, name in enumerate(CONTENDERS):
-        env = dict(os.environ, **bench_utils.thread_env(1))
-        env["KERAS_BACKEND"] = backend if name == "keras_gen" else "torch"
-        core = cores[i % len(cores)]
-        procs[name] = subprocess.Popen(
-            [sys.executable, __file__, "--child", name, "--core", str(core)]
-            + common,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        print(f"[{time.strftime('%H:%M:%S')}] {name} on core {core}")
-    results = {}
-    for name, proc in procs.items():
-        out, _ = proc.communicate()
-        lines = [
-            line
-            for line in out.splitlines()
-            if line.startswith(bench_utils.JSON_PREFIX)
-        ]
-        if proc.returncode or not lines:
-            raise RuntimeError(
-                f"{name} failed ({proc.returncode}):\n{out[-3000:]}"
-            )
-        results[name] = json.loads(lines[-1][len(bench_utils.JSON_PREFIX) :])
+    results = bench_utils.run_side_by_side(
+        __file__,
+        CONTENDERS,
+        common,
+        lambda name: dict(
+            KERAS_BACKEND=backend if name == "keras_gen" else "torch"
+        ),
+    )
+    bench_utils.pin_one_thread()
     import keras_gen
 
     x_test = keras_gen.datasets.load_fashion_mnist(
@@ -326,7 +270,7 @@ def main():
     )
     for result in results.values():
         for row in result["rows"]:
-            row.update(score(row["samples"], x_test))
+            row.update(score(row["samples"], x_test)[0])
     # The common target: the worse of the two DDIM-50 (or longest DDIM)
     # figures, which both contenders reach by construction.
     longest = max(args.steps)

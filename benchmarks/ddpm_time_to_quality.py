@@ -35,7 +35,6 @@ requested class.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -280,20 +279,11 @@ def run_diffusers(args):
 
 
 def child(args):
-    if args.core is not None and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {args.core})
-    bench_utils.pin_one_thread()
     backend = os.environ.get("KERAS_BACKEND", "jax")
-    if args.child == "diffusers" or backend == "torch":
-        import torch
-
-        torch.set_num_threads(1)
-        torch.set_num_interop_threads(1)
-    if args.child == "keras_gen" and backend == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+    bench_utils.pin_to_core(
+        args.core,
+        ["torch"] if args.child == "diffusers" else [backend],
+    )
     os.makedirs(args.out, exist_ok=True)
     load_before = [round(v, 2) for v in os.getloadavg()]
     run = run_keras_gen if args.child == "keras_gen" else run_diffusers
@@ -398,13 +388,6 @@ def main():
     if args.child:
         return child(args)
     os.environ.setdefault("KERAS_BACKEND", args.backend)
-    # One core per contender (read before this process pins itself).
-    cores = (
-        sorted(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else [0]
-    )
-    bench_utils.pin_one_thread()
     os.makedirs(args.out, exist_ok=True)
     info = bench_utils.machine_info()
     print(json.dumps(info), flush=True)
@@ -424,35 +407,16 @@ def main():
         common += ["--learning-rate", str(args.learning_rate)]
     if args.batch_size:
         common += ["--batch-size", str(args.batch_size)]
-    procs = {}
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    for i, name in enumerate(args.contenders):
-        env = dict(os.environ, **bench_utils.thread_env(1))
-        env["KERAS_BACKEND"] = args.backend if name == "keras_gen" else "torch"
-        core = cores[i % len(cores)]
-        procs[name] = subprocess.Popen(
-            [sys.executable, __file__, "--child", name, "--core", str(core)]
-            + common,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        print(
-            f"[{time.strftime('%H:%M:%S')}] {name} on core {core}", flush=True
-        )
-    results = {}
-    for name, proc in procs.items():
-        out, _ = proc.communicate()
-        lines = [
-            line
-            for line in out.splitlines()
-            if line.startswith(bench_utils.JSON_PREFIX)
-        ]
-        if proc.returncode or not lines:
-            raise RuntimeError(
-                f"{name} failed ({proc.returncode}):\n{out[-3000:]}"
-            )
-        results[name] = json.loads(lines[-1][len(bench_utils.JSON_PREFIX) :])
+    results = bench_utils.run_side_by_side(
+        __file__,
+        args.contenders,
+        common,
+        lambda name: dict(
+            KERAS_BACKEND=args.backend if name == "keras_gen" else "torch"
+        ),
+    )
+    bench_utils.pin_one_thread()
     import keras_gen
 
     x_test = keras_gen.datasets.load_fashion_mnist(
