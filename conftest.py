@@ -100,11 +100,12 @@ if keras.backend.backend() == "tensorflow":
 
 
 def pytest_collection_modifyitems(config, items):
-    """`@pytest.mark.backend_independent(reason)`: a case of a matrix whose
-    subject is the same code on every backend (where a kill lands in a
-    file-write protocol, say) runs in the torch pass only, the fastest
-    one; each such matrix keeps one unmarked case that every pass runs, for
-    that backend's own part (its state's round trip)."""
+    """`@pytest.mark.backend_independent(reason)`: a test whose subject is
+    the same code on every backend (where a kill lands in a file-write
+    protocol, say, or an example script's own code) runs in the torch pass
+    only, the fastest one; each such matrix or file keeps an unmarked case
+    that every pass runs, for that backend's own part (its state's round
+    trip, an example on that backend)."""
     if keras.backend.backend() == "torch":
         return
     for item in items:
