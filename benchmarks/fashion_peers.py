@@ -29,7 +29,8 @@ process CPU seconds, each in its own subprocess (its own framework and
   `VAE.get_nll` (the same formula). Both use the Bernoulli cross-entropy on
   grey levels, so the NLL is that objective's, not a normalised density.
 - `real_nvp`: keras_gen's RealNVP (registry `"fashion_mnist"`: 2 scales,
-  10 couplings, ResNets 2x32) against normflows' Glow (`GlowBlock`s in a
+  10 couplings, ResNets 2x32, Glow's 1x1 convolutions since 2026-12-07)
+  against normflows' Glow (`GlowBlock`s in a
   `MultiscaleFlow`, 2 levels of 5 blocks: the same 10 couplings; hidden
   width chosen so the parameter counts are within 10 %), the same logit
   transform (alpha 0.05, `normflows.transforms.Logit`), a standard normal
@@ -146,6 +147,15 @@ def parse_args(argv=None):
         "--train-subset", type=int, default=None, help="first N train images"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--keras-gen-override",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="experiments only: an argument of keras_gen's model on top of "
+        'its "fashion_mnist" configuration, e.g. permutation="1x1_conv" '
+        "(recorded in the results; the peer is not matched to it)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke mode")
     parser.add_argument(
         "--out",
@@ -212,6 +222,10 @@ def run_keras_gen(row, args, budget):
     from keras_gen.models import registry
 
     keras.utils.set_random_seed(args.seed)
+    overrides = {
+        key: json.loads(value)
+        for key, value in (o.split("=", 1) for o in args.keras_gen_override)
+    }
     family = registry.get(row)
     config = family.configuration("fashion_mnist")
     x, y = train_data(args)
@@ -237,10 +251,13 @@ def run_keras_gen(row, args, budget):
         )
         autoencoder_record = autoencoder_budget.record()
         model = family.build(
-            "fashion_mnist", autoencoder=autoencoder, seed=args.seed
+            "fashion_mnist",
+            autoencoder=autoencoder,
+            seed=args.seed,
+            **overrides,
         )
     else:
-        model = family.build("fashion_mnist", seed=args.seed)
+        model = family.build("fashion_mnist", seed=args.seed, **overrides)
     family.compile(model, "fashion_mnist")
     fit_args = (x, y) if getattr(model, "num_classes", None) else (x,)
     model.fit(
@@ -264,6 +281,8 @@ def run_keras_gen(row, args, budget):
             result["train_wall_s"] + first["train_wall_s"], 1
         )
         result["load_before"] = first["load_before"]
+    if overrides:
+        result["overrides"] = overrides
     result["batch_size"] = config.batch_size
     result["optimizer"] = "family defaults" + (
         f", lr {config.learning_rate:g}" if config.learning_rate else ""
@@ -922,6 +941,8 @@ def main():
     ]  # fmt: skip
     if args.train_subset:
         common += ["--train-subset", args.train_subset]
+    for override in args.keras_gen_override:
+        common += ["--keras-gen-override", override]
     timeout = int(args.budget_cpu_s * 4 + 900)
     results = []
     for i, row in enumerate(args.rows):
