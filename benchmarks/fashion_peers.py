@@ -115,6 +115,19 @@ DDIM_STEPS = 50
 GRID = 64
 
 
+def keras_gen_override(text):
+    """`--keras-gen-override KEY=JSON` as `(key, value)`."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=JSON, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the value is not JSON ({e})"
+        ) from None
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -151,6 +164,7 @@ def parse_args(argv=None):
         "--keras-gen-override",
         action="append",
         default=[],
+        type=keras_gen_override,
         metavar="KEY=JSON",
         help="experiments only: an argument of keras_gen's model on top of "
         'its "fashion_mnist" configuration, e.g. permutation="1x1_conv" '
@@ -222,10 +236,7 @@ def run_keras_gen(row, args, budget):
     from keras_gen.models import registry
 
     keras.utils.set_random_seed(args.seed)
-    overrides = {
-        key: json.loads(value)
-        for key, value in (o.split("=", 1) for o in args.keras_gen_override)
-    }
+    overrides = dict(args.keras_gen_override)
     family = registry.get(row)
     config = family.configuration("fashion_mnist")
     x, y = train_data(args)
@@ -941,8 +952,8 @@ def main():
     ]  # fmt: skip
     if args.train_subset:
         common += ["--train-subset", args.train_subset]
-    for override in args.keras_gen_override:
-        common += ["--keras-gen-override", override]
+    for key, value in args.keras_gen_override:
+        common += ["--keras-gen-override", f"{key}={json.dumps(value)}"]
     timeout = int(args.budget_cpu_s * 4 + 900)
     results = []
     for i, row in enumerate(args.rows):

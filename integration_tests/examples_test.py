@@ -5,8 +5,8 @@ python examples/...` on each backend. The other two run in one pass each:
 their own code is the same on every backend, and what they do on a backend
 (presets with overrides, fine-tuning at 28x28, a frozen encoder, a
 conditional GAN) is each backend's own tests' (`presets/*_test.py`,
-`models/gan/gan_test.py`); this cut 150 test-seconds from the JAX and
-TensorFlow passes (2026-12-07).
+`models/gan/gan_test.py`). This took the file from 79 to 31 test-seconds
+in the JAX pass and from 99 to 10 in the TensorFlow pass (2026-12-07).
 """
 
 import os
